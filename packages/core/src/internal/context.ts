@@ -1,0 +1,33 @@
+import type { PassportEventEmitter } from '../events/emitter.js';
+import type { KeySet } from '../keys/key-set.js';
+import type { ScopeRegistry } from '../scopes/registry.js';
+import type { PassportStore } from '../stores/store.js';
+import type { RandomSource } from './secrets.js';
+
+/** Token lifetimes in seconds, resolved from options (PARITY F1). */
+export interface Lifetimes {
+  accessToken: number;
+  refreshToken: number;
+  personalAccessToken: number;
+  authCode: number;
+  deviceCode: number;
+}
+
+/**
+ * Everything a grant, the token service or the verifier needs, resolved once from validated
+ * options. Internal: users build it through `createPassport(options)`.
+ */
+export interface PassportContext {
+  issuer: string;
+  store: PassportStore;
+  keys: KeySet;
+  scopes: ScopeRegistry;
+  events: PassportEventEmitter;
+  lifetimes: Lifetimes;
+  /** Current time in milliseconds since the epoch (injectable). */
+  now: () => number;
+  /** Random bytes (injectable). */
+  random: RandomSource;
+  /** New opaque ids for `jti` and client ids (default: `crypto.randomUUID`). */
+  generateId: () => string;
+}
