@@ -3,7 +3,13 @@
  * @packageDocumentation
  */
 
-// errors
+export {
+  ClientService,
+  type ClientWithSecret,
+  type CreateClientInput,
+  type UpdateClientInput,
+} from './clients/client-service.js';
+export { ClientValidationError, redirectUriProblem } from './clients/validation.js';
 export { OAuthError, type OAuthErrorCode, type OAuthErrorOptions } from './errors/oauth-error.js';
 export {
   PassportError,
@@ -13,14 +19,47 @@ export {
   StoreConflictError,
   StoreUnavailableError,
 } from './errors/passport-error.js';
-// events
 export {
   PassportEventEmitter,
   type PassportEventName,
   type PassportEvents,
   type PassportListener,
 } from './events/emitter.js';
-// secrets
+export {
+  AuthorizationError,
+  type AuthorizationErrorOptions,
+  appendResponseParams,
+  type ResponseMode,
+} from './grants/authorization-error.js';
+export {
+  type AuthorizationPrompt,
+  type AuthorizationRequest,
+  type InteractionOptions,
+  PROMPT_LOGIN_MAX_AGE_SECONDS,
+  redirectUriMatches,
+} from './grants/authorize.js';
+export {
+  type AuthenticatedClient,
+  authenticateClient,
+  type ClientAuthenticationInput,
+  type ClientAuthenticationMethod,
+  type ClientAuthenticationOptions,
+} from './grants/client-authentication.js';
+export {
+  type DeviceAuthorizationResponse,
+  type DeviceSettings,
+  deviceCodeGrantType,
+  formatUserCode,
+  normalizeUserCode,
+  type PendingDeviceRequest,
+  userCodeAlphabet,
+} from './grants/device.js';
+export type { IntrospectionResponse } from './grants/introspection.js';
+export { type PersonalAccessTokenResult, personalAccessClientName } from './grants/personal-access.js';
+export { type CodeChallengeMethod, computeS256Challenge } from './grants/pkce.js';
+export type { TokenTypeHint } from './grants/revocation.js';
+export type { PurgeTokensOptions } from './grants/token-management.js';
+export type { TokenResponse } from './grants/token-response.js';
 export {
   generateSecret,
   hashSecret,
@@ -28,7 +67,29 @@ export {
   timingSafeEqual,
   verifySecret,
 } from './internal/secrets.js';
-// store contract
+export { type GenerateSigningKeyOptions, generateSigningKey } from './keys/generate.js';
+export { type JsonWebKeySet, KeySet, type KeySetOptions } from './keys/key-set.js';
+export {
+  exportPrivateKeyPem,
+  exportPublicKeyPem,
+  importPrivateKeyPem,
+  importPublicKeyPem,
+  normalizePem,
+} from './keys/pem.js';
+export type { SigningAlgorithm, SigningKey } from './keys/types.js';
+export type {
+  GrantOptions,
+  LifetimeOptions,
+  PassportOptions,
+  PassportUser,
+  ResolvedGrants,
+  ResolvedOptions,
+  UserProvider,
+} from './options.js';
+export { createPassport, type Passport } from './passport.js';
+export { type FinalizeScopesInput, finalizeScopes } from './scopes/finalize.js';
+export { ScopeRegistry, type ScopeRegistryOptions } from './scopes/registry.js';
+export type { ScopeDefinition } from './scopes/types.js';
 export type {
   AccessTokenRecord,
   AuthCodeRecord,
@@ -50,8 +111,11 @@ export type {
   PassportStore,
   TokenStore,
 } from './stores/store.js';
-// keys (stream A)
-// tokens (stream A)
-// scopes (stream A)
-// options (stream A)
-// grants, clients, passport facade (stream B)
+export {
+  type AccessTokenClaims,
+  signAccessToken,
+  type VerifiedAccessToken,
+  type VerifyAccessTokenOptions,
+  verifyAccessToken,
+} from './tokens/access-token.js';
+export type { ClaimsHook, IssuedTokenSet } from './tokens/issue.js';

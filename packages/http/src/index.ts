@@ -1,1 +1,20 @@
-export {};
+/**
+ * @passport/http: every Passport endpoint as one Fetch handler, plus guards for the host app's
+ * routes. Runs on Node (see `@passport/http/node`), Bun, Deno and Workers.
+ * @packageDocumentation
+ */
+
+export { type WithFirstPartyCookieOptions, withFirstPartyCookie } from './first-party-cookie.js';
+export {
+  type Authentication,
+  actingAs,
+  actingAsClient,
+  bearerChallenge,
+  createGuard,
+  type Guard,
+  type GuardCheck,
+  type GuardOptions,
+  type ProtectedHandler,
+} from './guards.js';
+export { createPassportHandler, type FetchHandler } from './handler.js';
+export type { ApprovalPageContext, FirstPartyCookieOptions, PassportHandlerOptions } from './options.js';

@@ -12,6 +12,7 @@ export type PassportErrorCode =
   | 'ERR_TOKEN_REVOKED'
   | 'ERR_STORE_UNAVAILABLE'
   | 'ERR_STORE_CONFLICT'
+  | 'ERR_VALIDATION'
   | 'ERR_OAUTH';
 
 /** Options accepted by every {@link PassportError} constructor. */

@@ -1,0 +1,141 @@
+/**
+ * `pnpm bench`: runs the benchmark, prints the summary table and writes bench/RESULTS.md.
+ *
+ * @example
+ * pnpm bench                                   # full run: every scenario, 2 passes of 3 s + 10 s
+ * pnpm bench --duration 2 --warmup 1 --passes 1 --scenarios 'floor-*,passport-memory-*'
+ *
+ * @module
+ */
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { type BenchOptions, runBench } from './harness.js';
+import {
+  consoleTable,
+  evaluateTargets,
+  machineInfo,
+  packageVersions,
+  renderMarkdown,
+  summarize,
+  summaryRows,
+} from './report.js';
+import { SCENARIOS, selectScenarios } from './scenarios.js';
+
+const HELP = `Usage: pnpm bench [options]
+
+  --duration <s>        measured seconds per run (default 10)
+  --warmup <s>          warm-up seconds per run (default 3)
+  --passes <n>          passes over every scenario, odd passes reversed (default 2)
+  --connections <n>     autocannon connections (default 16)
+  --scenarios <list>    comma-separated ids or prefixes ending in * (default: all)
+  --database-url <url>  PostgreSQL for the postgres store (default $DATABASE_URL or
+                        postgres://postgres@127.0.0.1:5432/test)
+  --single-use-rate <n> req/s bound used to size pre-created codes and refresh tokens (default per
+                        store: memory 3000, postgres 2000, pglite 800)
+  --out <file>          where to write the markdown report (default bench/RESULTS.md for a full run:
+                        duration >= 10 and passes >= 2; shorter runs only print unless --out is given)
+  --json <file>         also write every run record as JSON
+  --note <text>         a caveat printed at the top of the report
+  --cpu-prof <dir>      run every server under node --cpu-prof, profiles in <dir>
+  --list                list scenario ids and exit
+  --help                this text`;
+
+function numberOption(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0)
+    throw new TypeError(`--${name} must be a non-negative number, got "${value}"`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      passes: { type: 'string' },
+      connections: { type: 'string' },
+      scenarios: { type: 'string' },
+      'database-url': { type: 'string' },
+      'single-use-rate': { type: 'string' },
+      out: { type: 'string' },
+      json: { type: 'string' },
+      note: { type: 'string' },
+      'cpu-prof': { type: 'string' },
+      list: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+    allowPositionals: false,
+  });
+  if (values.help === true) {
+    console.log(HELP);
+    return;
+  }
+  if (values.list === true) {
+    for (const s of SCENARIOS) console.log(`${s.id.padEnd(34)} ${s.label}`);
+    return;
+  }
+  const scenarios = selectScenarios(
+    values.scenarios
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean) ?? null,
+  );
+  const options: BenchOptions = {
+    scenarios,
+    durationSeconds: numberOption(values.duration, 10, 'duration'),
+    warmupSeconds: numberOption(values.warmup, 3, 'warmup'),
+    passes: Math.max(1, Math.floor(numberOption(values.passes, 2, 'passes'))),
+    connections: Math.max(1, Math.floor(numberOption(values.connections, 16, 'connections'))),
+    databaseUrl:
+      values['database-url'] ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    singleUseRate:
+      values['single-use-rate'] === undefined
+        ? null
+        : numberOption(values['single-use-rate'], 0, 'single-use-rate'),
+    cpuProfileDir: values['cpu-prof'] ?? null,
+    log: (line) => process.stderr.write(`${line}\n`),
+  };
+  const command = ['pnpm bench', ...process.argv.slice(2)].join(' ');
+  const startedAt = new Date();
+  const records = await runBench(options);
+  const finishedAt = new Date();
+
+  const { header, rows } = summaryRows(summarize(records, scenarios));
+  console.log(`\n${consoleTable(header, rows)}\n`);
+  for (const t of evaluateTargets(records)) {
+    const verdict = t.pass === null ? 'NOT MEASURED' : t.pass ? 'PASS' : 'MISS';
+    console.log(`${verdict.padEnd(12)} ${t.target}: ${t.measured} (required ${t.required})`);
+  }
+
+  const full = options.durationSeconds >= 10 && options.passes >= 2;
+  const out = values.out ?? (full ? fileURLToPath(new URL('../RESULTS.md', import.meta.url)) : null);
+  if (out !== null) {
+    writeFileSync(
+      out,
+      renderMarkdown(records, scenarios, {
+        command,
+        startedAt,
+        finishedAt,
+        durationSeconds: options.durationSeconds,
+        warmupSeconds: options.warmupSeconds,
+        passes: options.passes,
+        connections: options.connections,
+        machine: machineInfo(),
+        versions: packageVersions(),
+        note: values.note ?? null,
+      }),
+    );
+    console.log(`\nReport written to ${out}`);
+  } else {
+    console.log('\nShort run: report not written (pass --out <file> to write one).');
+  }
+  if (values.json !== undefined) writeFileSync(values.json, `${JSON.stringify(records, null, 2)}\n`);
+  if (records.every((r) => r.error !== null)) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,377 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import {
+  type LoadPlan,
+  type ParentMessage,
+  type ServerConfig,
+  type ServerMessage,
+  type SharedKeys,
+  type StoreKind,
+  UNIQUE_PLACEHOLDER,
+} from './protocol.js';
+import { passOrder, type Scenario } from './scenarios.js';
+
+/** Options of {@link runBench}. */
+export interface BenchOptions {
+  scenarios: readonly Scenario[];
+  /** Seconds of measured load per run. @default 10 */
+  durationSeconds: number;
+  /** Seconds of unmeasured load before each run (JIT, pools, caches). @default 3 */
+  warmupSeconds: number;
+  /** How many times every scenario runs; odd passes go in reverse order. @default 2 */
+  passes: number;
+  /** Concurrent keep-alive connections of the load generator. @default 16 */
+  connections: number;
+  /** node-postgres connection string for the `postgres` store. */
+  databaseUrl: string;
+  /**
+   * Upper bound on the request rate a single-use scenario can reach; with the run's length it sizes
+   * how many codes or refresh tokens are created beforehand. `null`: per store, see
+   * {@link DEFAULT_SINGLE_USE_RATE}.
+   */
+  singleUseRate: number | null;
+  /** Directory for `node --cpu-prof` profiles of every server, or `null` for none. */
+  cpuProfileDir: string | null;
+  /** Progress lines (stderr by default). */
+  log: (line: string) => void;
+}
+
+/** One measured run of one scenario. */
+export interface RunRecord {
+  scenarioId: string;
+  /** 1-based pass number. */
+  pass: number;
+  /** Position of the run within its pass, 1-based. */
+  position: number;
+  /** Set when the run could not be measured; the numbers are then zero. */
+  error: string | null;
+  /** Mean of the per-second request counts seen by the load generator. */
+  requestsPerSecond: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  /** Server CPU time (user + system) divided by the responses it finished, in the window. */
+  cpuMicrosPerRequest: number;
+  /** Highest RSS of the server process during the window, bytes. */
+  peakRssBytes: number;
+  /**
+   * CPU of the PostgreSQL backends serving the server's pool, per request (store `postgres` only;
+   * not part of `cpuMicrosPerRequest`). `null` when not applicable. Resolution: one clock tick
+   * (10 ms) per backend over the whole window.
+   */
+  databaseCpuMicrosPerRequest: number | null;
+  /** Responses the server finished in the window. */
+  responses: number;
+  /** Responses that were not 2xx (load generator's count) plus connection errors and timeouts. */
+  failures: number;
+  /** First non-2xx answer seen, for diagnosing a failing contender. */
+  firstFailure: string | null;
+  /** Time the server took to start and seed its data, ms. */
+  setupMs: number;
+  /**
+   * What one request before the warm-up returned: status, and for a token response the JWT
+   * header's `alg`/`typ` and claim names, proof that every contender issues the token it claims to.
+   */
+  sample: string | null;
+}
+
+/** Generates the run's shared keys: every contender signs with these. */
+export function generateSharedKeys(): SharedKeys {
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return {
+    rsaPrivatePem: rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    ecPrivatePem: ec.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    kid: `bench-${randomBytes(4).toString('hex')}`,
+  };
+}
+
+/**
+ * Request rates the single-use scenarios (authorization code, refresh) are sized for, per store:
+ * about twice what each reached on the 2-core reference machine. Too few credentials fail the run
+ * with a message; too many only slow the seeding (and, in memory and PGlite, add to the RSS).
+ */
+export const DEFAULT_SINGLE_USE_RATE: Readonly<Record<StoreKind, number>> = {
+  memory: 3000,
+  postgres: 2000,
+  pglite: 800,
+};
+
+const SERVER_ENTRY = fileURLToPath(new URL('./server.js', import.meta.url));
+const READY_TIMEOUT_MS = 300_000;
+
+/**
+ * Runs every scenario `passes` times, each in a fresh server process, and returns one record per
+ * run. A run that fails (the contender cannot start, PostgreSQL is down, every request errors) is
+ * recorded with its error and the harness goes on: one broken contender never hides the others.
+ */
+export async function runBench(options: BenchOptions): Promise<RunRecord[]> {
+  const keys = generateSharedKeys();
+  // A UUID: the PostgreSQL store types client ids as uuid by default.
+  const client = { id: randomUUID(), secret: randomBytes(32).toString('base64url') };
+  const records: RunRecord[] = [];
+  const schemas: string[] = [];
+  let runNumber = 0;
+  for (let pass = 0; pass < options.passes; pass++) {
+    const order = passOrder(options.scenarios, pass);
+    for (const [index, scenario] of order.entries()) {
+      runNumber += 1;
+      const schema = `passport_bench_${process.pid}_${runNumber}`;
+      if (scenario.store === 'postgres') schemas.push(schema);
+      const config: ServerConfig = {
+        target: scenario.target,
+        flow: scenario.flow,
+        store: scenario.store,
+        alg: scenario.alg,
+        keys,
+        client,
+        issuer: 'https://bench.passport.test',
+        singleUseCount:
+          scenario.flow === 'authorization-code' || scenario.flow === 'refresh-token'
+            ? Math.ceil(
+                (options.warmupSeconds + options.durationSeconds + 2) *
+                  (options.singleUseRate ?? DEFAULT_SINGLE_USE_RATE[scenario.store ?? 'memory']),
+              )
+            : 0,
+        databaseUrl: options.databaseUrl,
+        schema,
+      };
+      options.log(`pass ${pass + 1}/${options.passes}  ${index + 1}/${order.length}  ${scenario.id} ...`);
+      const record = await measureOne(scenario, config, options, pass + 1, index + 1);
+      records.push(record);
+      if (record.sample !== null && pass === 0) options.log(`  probe: ${record.sample}`);
+      options.log(
+        record.error === null
+          ? `  setup ${(record.setupMs / 1000).toFixed(1)} s  ${record.requestsPerSecond.toFixed(0)} req/s  p50 ${record.latencyP50Ms} ms  p99 ${record.latencyP99Ms} ms  ${record.cpuMicrosPerRequest.toFixed(0)} us CPU/req${record.databaseCpuMicrosPerRequest === null ? '' : ` (+${record.databaseCpuMicrosPerRequest.toFixed(0)} us in PostgreSQL)`}  ${(record.peakRssBytes / 2 ** 20).toFixed(0)} MiB`
+          : `  FAILED: ${record.error}`,
+      );
+    }
+  }
+  if (schemas.length > 0) await dropSchemas(options.databaseUrl, schemas);
+  return records;
+}
+
+async function dropSchemas(databaseUrl: string, schemas: readonly string[]): Promise<void> {
+  try {
+    const pg = await import('pg');
+    const client = new pg.default.Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    } finally {
+      await client.end();
+    }
+  } catch {
+    // PostgreSQL unreachable: those runs already failed and created nothing.
+  }
+}
+
+function emptyRecord(scenario: Scenario, pass: number, position: number, error: string): RunRecord {
+  return {
+    scenarioId: scenario.id,
+    pass,
+    position,
+    error,
+    requestsPerSecond: 0,
+    latencyP50Ms: 0,
+    latencyP99Ms: 0,
+    cpuMicrosPerRequest: 0,
+    peakRssBytes: 0,
+    databaseCpuMicrosPerRequest: null,
+    responses: 0,
+    failures: 0,
+    firstFailure: null,
+    setupMs: 0,
+    sample: null,
+  };
+}
+
+/** Waits for the next message of `type` from the child, or fails when it dies or errors. */
+function nextMessage<T extends ServerMessage['type']>(
+  child: ChildProcess,
+  type: T,
+  timeoutMs: number,
+): Promise<Extract<ServerMessage, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => finish(new Error(`no "${type}" from the server in ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    const onMessage = (message: ServerMessage) => {
+      if (message.type === type) finish(null, message as Extract<ServerMessage, { type: T }>);
+      else if (message.type === 'failed') finish(new Error(message.message));
+    };
+    const onExit = (code: number | null) => finish(new Error(`server exited with code ${code}`));
+    function finish(error: Error | null, message?: Extract<ServerMessage, { type: T }>): void {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      if (error !== null || message === undefined) reject(error ?? new Error('no message'));
+      else resolve(message);
+    }
+    child.on('message', onMessage);
+    child.on('exit', onExit);
+  });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  if (child.connected) child.disconnect();
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+interface LoadState {
+  next: number;
+  firstFailure: string | null;
+}
+
+function loadOptions(
+  port: number,
+  plan: LoadPlan,
+  state: LoadState,
+  connections: number,
+  duration: number,
+): autocannon.Options {
+  const onResponse = (status: number, body: string) => {
+    if (status >= 300 && state.firstFailure === null) state.firstFailure = `${status} ${body.slice(0, 300)}`;
+  };
+  const unique = plan.unique;
+  const template = plan.body;
+  const request: autocannon.Request = { onResponse };
+  if (unique !== undefined && template !== undefined) {
+    request.setupRequest = (req) => {
+      const n = state.next++;
+      return { ...req, body: template.replace(UNIQUE_PLACEHOLDER, `${unique.prefix}${n}`) };
+    };
+  }
+  return {
+    url: `http://127.0.0.1:${port}${plan.path}`,
+    method: plan.method,
+    headers: plan.headers,
+    ...(template !== undefined ? { body: template } : {}),
+    connections,
+    pipelining: 1,
+    duration,
+    timeout: 10,
+    requests: [request],
+  };
+}
+
+async function measureOne(
+  scenario: Scenario,
+  config: ServerConfig,
+  options: BenchOptions,
+  pass: number,
+  position: number,
+): Promise<RunRecord> {
+  const execArgv =
+    options.cpuProfileDir === null
+      ? []
+      : [
+          '--cpu-prof',
+          '--cpu-prof-dir',
+          options.cpuProfileDir,
+          '--cpu-prof-name',
+          `${scenario.id}-pass${pass}.cpuprofile`,
+        ];
+  const child = fork(SERVER_ENTRY, [], {
+    env: { ...process.env, BENCH_SERVER_CONFIG: JSON.stringify(config) },
+    execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    serialization: 'json',
+  });
+  try {
+    const ready = await nextMessage(child, 'ready', READY_TIMEOUT_MS);
+    const state: LoadState = { next: 0, firstFailure: null };
+    const sample = await probe(ready.port, ready.plan, state);
+    if (options.warmupSeconds > 0) {
+      await autocannon(
+        loadOptions(ready.port, ready.plan, state, options.connections, options.warmupSeconds),
+      );
+    }
+    const measured = nextMessage(child, 'measured', (options.durationSeconds + 60) * 1000);
+    child.send({ type: 'start' } satisfies ParentMessage);
+    const result = await autocannon(
+      loadOptions(ready.port, ready.plan, state, options.connections, options.durationSeconds),
+    );
+    child.send({ type: 'stop' } satisfies ParentMessage);
+    const server = await measured;
+    const failures = result.non2xx + result.errors + result.timeouts;
+    const record: RunRecord = {
+      scenarioId: scenario.id,
+      pass,
+      position,
+      error: null,
+      requestsPerSecond: result.requests.average,
+      latencyP50Ms: result.latency.p50,
+      latencyP99Ms: result.latency.p99,
+      cpuMicrosPerRequest: server.responses > 0 ? server.cpuMicros / server.responses : 0,
+      peakRssBytes: server.peakRss,
+      databaseCpuMicrosPerRequest:
+        server.helperCpuMicros === null || server.responses === 0
+          ? null
+          : server.helperCpuMicros / server.responses,
+      responses: server.responses,
+      failures,
+      firstFailure: state.firstFailure,
+      setupMs: ready.setupMs,
+      sample,
+    };
+    if (result['2xx'] === 0) {
+      record.error = `no successful response (${state.firstFailure ?? `${result.errors} connection errors`})`;
+    } else if (unique(ready.plan) !== null && state.next > (unique(ready.plan) ?? 0)) {
+      record.error = `ran out of pre-created single-use credentials (${state.next} requests, ${unique(ready.plan)} created): raise --single-use-rate`;
+    }
+    return record;
+  } catch (error) {
+    return emptyRecord(scenario, pass, position, error instanceof Error ? error.message : String(error));
+  } finally {
+    await stopChild(child);
+  }
+}
+
+/** Decodes one base64url JSON segment of a JWT. */
+function decodeSegment(segment: string | undefined): Record<string, unknown> {
+  return JSON.parse(Buffer.from(segment ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+}
+
+/**
+ * Sends one request of the plan (consuming one single-use value) and describes the answer. Throws
+ * when it is not 2xx: a contender that cannot answer is not measured.
+ */
+async function probe(port: number, plan: LoadPlan, state: LoadState): Promise<string> {
+  const body =
+    plan.body === undefined
+      ? undefined
+      : plan.unique === undefined
+        ? plan.body
+        : plan.body.replace(UNIQUE_PLACEHOLDER, `${plan.unique.prefix}${state.next++}`);
+  const response = await fetch(`http://127.0.0.1:${port}${plan.path}`, {
+    method: plan.method,
+    headers: plan.headers,
+    ...(body === undefined ? {} : { body }),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`probe request answered ${response.status}: ${text.slice(0, 300)}`);
+  let json: Record<string, unknown>;
+  try {
+    json = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return `${response.status} (not JSON)`;
+  }
+  const token = json.access_token;
+  if (typeof token !== 'string') return `${response.status} ${Object.keys(json).join(',')}`;
+  const parts = token.split('.');
+  if (parts.length !== 3) return `${response.status} opaque access token`;
+  const header = decodeSegment(parts[0]);
+  const claims = decodeSegment(parts[1]);
+  return `${response.status} JWT alg=${String(header.alg)} typ=${String(header.typ)} claims=${Object.keys(claims).join(',')}`;
+}
+
+function unique(plan: LoadPlan): number | null {
+  return plan.unique?.count ?? null;
+}

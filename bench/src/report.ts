@@ -1,0 +1,361 @@
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import type { RunRecord } from './harness.js';
+import { peerPackage, type Scenario } from './scenarios.js';
+
+/** Means over the passes of one scenario, plus its ratios computed pass by pass. */
+export interface ScenarioSummary {
+  scenario: Scenario;
+  /** Passes that produced numbers. */
+  passes: number;
+  errors: string[];
+  requestsPerSecond: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  cpuMicrosPerRequest: number;
+  /** Highest peak RSS over the passes, bytes. */
+  peakRssBytes: number;
+  /** PostgreSQL backend CPU per request (store `postgres`), `null` elsewhere. */
+  databaseCpuMicrosPerRequest: number | null;
+  /** CPU per request divided by the floor's, in the same pass, averaged over passes. */
+  cpuVsFloor: number | null;
+  /** Requests per second divided by the floor's, in the same pass, averaged over passes. */
+  throughputVsFloor: number | null;
+  /** CPU per request divided by each peer's (client_credentials scenarios only), keyed by peer id. */
+  cpuVsPeer: Record<string, number | null>;
+}
+
+const mean = (values: readonly number[]) =>
+  values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
+
+function ok(records: readonly RunRecord[], id: string): RunRecord[] {
+  return records.filter((r) => r.scenarioId === id && r.error === null);
+}
+
+/** Mean over passes of `metric(a) / metric(b)`, pairing runs of the same pass. */
+function pairedRatio(
+  records: readonly RunRecord[],
+  a: string,
+  b: string,
+  metric: (r: RunRecord) => number,
+): number | null {
+  const ratios: number[] = [];
+  for (const run of ok(records, a)) {
+    const other = ok(records, b).find((r) => r.pass === run.pass);
+    if (other !== undefined && metric(other) > 0) ratios.push(metric(run) / metric(other));
+  }
+  return ratios.length === 0 ? null : mean(ratios);
+}
+
+/** Summaries in catalogue order. */
+export function summarize(records: readonly RunRecord[], scenarios: readonly Scenario[]): ScenarioSummary[] {
+  const peers = scenarios.filter((s) => s.family === 'peer');
+  return scenarios.map((scenario) => {
+    const runs = ok(records, scenario.id);
+    const cpu = (r: RunRecord) => r.cpuMicrosPerRequest;
+    const cpuVsPeer: Record<string, number | null> = {};
+    if (scenario.flow === 'client-credentials') {
+      for (const peer of peers) {
+        if (peer.id !== scenario.id) cpuVsPeer[peer.id] = pairedRatio(records, scenario.id, peer.id, cpu);
+      }
+    }
+    return {
+      scenario,
+      passes: runs.length,
+      errors: records
+        .filter((r) => r.scenarioId === scenario.id && r.error !== null)
+        .map((r) => r.error ?? ''),
+      requestsPerSecond: mean(runs.map((r) => r.requestsPerSecond)),
+      latencyP50Ms: mean(runs.map((r) => r.latencyP50Ms)),
+      latencyP99Ms: mean(runs.map((r) => r.latencyP99Ms)),
+      cpuMicrosPerRequest: mean(runs.map(cpu)),
+      peakRssBytes: Math.max(0, ...runs.map((r) => r.peakRssBytes)),
+      databaseCpuMicrosPerRequest: runs.some((r) => r.databaseCpuMicrosPerRequest !== null)
+        ? mean(
+            runs.flatMap((r) =>
+              r.databaseCpuMicrosPerRequest === null ? [] : [r.databaseCpuMicrosPerRequest],
+            ),
+          )
+        : null,
+      cpuVsFloor: pairedRatio(records, scenario.id, scenario.floor, cpu),
+      throughputVsFloor: pairedRatio(records, scenario.id, scenario.floor, (r) => r.requestsPerSecond),
+      cpuVsPeer,
+    };
+  });
+}
+
+/** One target of the issue, with what this run measured. */
+export interface TargetResult {
+  target: string;
+  required: string;
+  measured: string;
+  /** `null` when the scenarios it needs did not run or failed. */
+  pass: boolean | null;
+}
+
+/** Evaluates the issue's targets against this run. Targets are fixed here; never loosen them to pass. */
+export function evaluateTargets(records: readonly RunRecord[]): TargetResult[] {
+  const cpu = (r: RunRecord) => r.cpuMicrosPerRequest;
+  const rps = (r: RunRecord) => r.requestsPerSecond;
+  const atMost = (target: string, a: string, b: string, limit: number): TargetResult => {
+    const ratio = pairedRatio(records, a, b, cpu);
+    return {
+      target,
+      required: `CPU/req <= ${limit.toFixed(2)} x ${b}`,
+      measured: ratio === null ? 'not measured' : `${ratio.toFixed(2)} x`,
+      pass: ratio === null ? null : ratio <= limit,
+    };
+  };
+  const peerIds = ['peer-oidc-provider', 'peer-node-oauth2-server', 'peer-jmondi-oauth2-server'];
+  const peerRatios = peerIds.map((p) => pairedRatio(records, 'passport-memory-cc-rs256', p, cpu));
+  const measuredPeers = peerRatios.filter((r): r is number => r !== null);
+  const es = pairedRatio(records, 'passport-memory-cc-es256', 'passport-memory-cc-rs256', rps);
+  return [
+    atMost(
+      'Token endpoint, client_credentials, RS256, memory store',
+      'passport-memory-cc-rs256',
+      'floor-token',
+      1.15,
+    ),
+    {
+      target: 'The same, ahead of every peer',
+      required: 'CPU/req < each peer',
+      measured:
+        measuredPeers.length === 0
+          ? 'not measured'
+          : peerIds.map((p, i) => `${p.slice(5)} ${peerRatios[i]?.toFixed(2) ?? '-'} x`).join(', '),
+      pass: measuredPeers.length === 0 ? null : measuredPeers.every((r) => r < 1),
+    },
+    atMost(
+      'Token endpoint, client_credentials, RS256, PostgreSQL',
+      'passport-postgres-cc-rs256',
+      'floor-token',
+      1.5,
+    ),
+    atMost('Bearer guard with revocation check, memory store', 'passport-memory-guard', 'floor-verify', 1.25),
+    atMost('Bearer guard with revocation check, PostgreSQL', 'passport-postgres-guard', 'floor-verify', 1.6),
+    {
+      target: 'ES256 token endpoint throughput (memory store)',
+      required: 'req/s >= 2.50 x RS256',
+      measured: es === null ? 'not measured' : `${es.toFixed(2)} x`,
+      pass: es === null ? null : es >= 2.5,
+    },
+  ];
+}
+
+/** Versions of everything measured, read from the installed package.json files. */
+export function packageVersions(): Record<string, string> {
+  const names = [
+    '@passport/core',
+    '@passport/http',
+    '@passport/store-memory',
+    '@passport/store-postgres',
+    'jose',
+    'oidc-provider',
+    '@node-oauth/oauth2-server',
+    '@jmondi/oauth2-server',
+    'autocannon',
+    'pg',
+    '@electric-sql/pglite',
+  ];
+  const versions: Record<string, string> = { node: process.version };
+  for (const name of names) {
+    try {
+      const file = new URL(`../node_modules/${name}/package.json`, import.meta.url);
+      versions[name] = (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+    } catch {
+      versions[name] = 'not installed';
+    }
+  }
+  return versions;
+}
+
+/** Machine facts for the report (from `os.cpus()` and friends). */
+export function machineInfo(): string[] {
+  const cpus = os.cpus();
+  const models = [...new Set(cpus.map((c) => c.model))];
+  return [
+    `CPU: ${models.join(', ')} x ${cpus.length} (os.cpus() speed ${cpus[0]?.speed ?? '?'} MHz)`,
+    `Memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB total, ${(os.freemem() / 2 ** 30).toFixed(1)} GiB free`,
+    `OS: ${os.type()} ${os.release()} ${os.arch()}`,
+    `Load average at the end (1, 5, 15 min): ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(', ')}`,
+  ];
+}
+
+const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+const ratio = (n: number | null | undefined) => (n === null || n === undefined ? '-' : `${n.toFixed(2)}`);
+const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+
+/** Header and rows of the summary table (shared by the console and the markdown). */
+export function summaryRows(summaries: readonly ScenarioSummary[]): { header: string[]; rows: string[][] } {
+  const peers = summaries.filter((s) => s.scenario.family === 'peer').map((s) => s.scenario.id);
+  const header = [
+    'scenario',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'CPU us/req',
+    'DB CPU us/req',
+    'peak RSS MiB',
+    'CPU x floor',
+    'req/s x floor',
+    ...peers.map(
+      (p) =>
+        `CPU x ${peerPackage(summaries.find((s) => s.scenario.id === p)?.scenario.target ?? 'passport')}`,
+    ),
+  ];
+  const rows = summaries.map((s) =>
+    s.passes === 0
+      ? [
+          s.scenario.id,
+          `FAILED: ${s.errors[0]?.replaceAll('|', '/').replaceAll('\n', ' ').slice(0, 120) ?? 'not run'}`,
+        ]
+      : [
+          s.scenario.id,
+          fmt(s.requestsPerSecond),
+          fmt(s.latencyP50Ms, 1),
+          fmt(s.latencyP99Ms, 1),
+          fmt(s.cpuMicrosPerRequest),
+          s.databaseCpuMicrosPerRequest === null ? '-' : fmt(s.databaseCpuMicrosPerRequest),
+          mib(s.peakRssBytes),
+          ratio(s.cpuVsFloor),
+          ratio(s.throughputVsFloor),
+          ...peers.map((p) => ratio(s.cpuVsPeer[p])),
+        ],
+  );
+  return { header, rows };
+}
+
+/** A plain-text table for the terminal. */
+export function consoleTable(header: readonly string[], rows: readonly string[][]): string {
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...rows.map((r) => (r.length > 2 ? (r[i] ?? '').length : 0))),
+  );
+  const line = (cells: readonly string[]) =>
+    cells.length === 2 && header.length > 2
+      ? `${(cells[0] ?? '').padEnd(widths[0] ?? 0)}  ${cells[1]}`
+      : cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+function markdownTable(header: readonly string[], rows: readonly string[][]): string {
+  const pad = (cells: readonly string[]) => {
+    const full = [...cells];
+    while (full.length < header.length) full.push('');
+    return `| ${full.join(' | ')} |`;
+  };
+  return [
+    pad(header),
+    `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`,
+    ...rows.map(pad),
+  ].join('\n');
+}
+
+/** Everything RESULTS.md needs besides the records. */
+export interface ReportContext {
+  command: string;
+  startedAt: Date;
+  finishedAt: Date;
+  durationSeconds: number;
+  warmupSeconds: number;
+  passes: number;
+  connections: number;
+  machine: string[];
+  versions: Record<string, string>;
+  /** A caveat printed at the top, e.g. that the machine was busy. */
+  note: string | null;
+}
+
+/** Renders bench/RESULTS.md. */
+export function renderMarkdown(
+  records: readonly RunRecord[],
+  scenarios: readonly Scenario[],
+  context: ReportContext,
+): string {
+  const summaries = summarize(records, scenarios);
+  const targets = evaluateTargets(records);
+  const { header, rows } = summaryRows(summaries);
+  const minutes = ((context.finishedAt.getTime() - context.startedAt.getTime()) / 60_000).toFixed(1);
+  const reference = [
+    ['floor-token', '390'],
+    ['peer-oidc-provider', '620'],
+    ['peer-node-oauth2-server', '450 to 470'],
+    ['peer-jmondi-oauth2-server', '450 to 470'],
+  ].map(([id, issue]) => {
+    const s = summaries.find((x) => x.scenario.id === id);
+    return [
+      id ?? '',
+      issue ?? '',
+      s === undefined || s.passes === 0 ? 'not measured' : fmt(s.cpuMicrosPerRequest),
+    ];
+  });
+  const runRows = [...records]
+    .sort((a, b) => a.pass - b.pass || a.position - b.position)
+    .map((r) => [
+      String(r.pass),
+      String(r.position),
+      r.scenarioId,
+      r.error === null ? fmt(r.requestsPerSecond) : 'FAILED',
+      r.error === null ? fmt(r.latencyP50Ms, 1) : '',
+      r.error === null ? fmt(r.latencyP99Ms, 1) : '',
+      r.error === null ? fmt(r.cpuMicrosPerRequest) : '',
+      r.databaseCpuMicrosPerRequest === null ? '' : fmt(r.databaseCpuMicrosPerRequest),
+      r.error === null ? mib(r.peakRssBytes) : '',
+      String(r.responses),
+      String(r.failures),
+      (r.error ?? r.firstFailure ?? '').replaceAll('|', '/').replaceAll('\n', ' ').slice(0, 160),
+    ]);
+  return `# Benchmark results
+
+${context.note === null ? '' : `> **${context.note}**\n\n`}Generated by \`${context.command}\` from ${context.startedAt.toISOString()} to ${context.finishedAt.toISOString()} (${minutes} min).
+Each run: a fresh server child process on 127.0.0.1, ${context.warmupSeconds} s of warm-up, then ${context.durationSeconds} s measured with autocannon (${context.connections} keep-alive connections, no pipelining) from the parent process; ${context.passes} pass(es), the scenario order reversed on every other pass. CPU per request is the server process's own \`process.cpuUsage()\` (user + system, every thread) over the measured window divided by the responses it finished in that window. Ratios pair runs of the same pass, then average over passes.
+
+## Machine
+
+${context.machine.map((l) => `- ${l}`).join('\n')}
+
+## Versions
+
+${Object.entries(context.versions)
+  .map(([name, version]) => `- ${name} ${version}`)
+  .join('\n')}
+
+## Targets (issue 7) and results
+
+${markdownTable(
+  ['target', 'required', 'measured', 'result'],
+  targets.map((t) => [
+    t.target,
+    t.required,
+    t.measured,
+    t.pass === null ? 'NOT MEASURED' : t.pass ? 'PASS' : 'MISS',
+  ]),
+)}
+
+Reference CPU per request quoted in the issue (measured earlier on this kind of machine) beside this run:
+
+${markdownTable(['scenario', 'issue (us/req)', 'this run (us/req)'], reference)}
+
+## Summary (mean over passes)
+
+${markdownTable(header, rows)}
+
+"CPU x floor" compares with \`floor-token\` for token-endpoint scenarios and with \`floor-verify\` for introspection and the bearer guard. "CPU x <peer>" is below 1 when the scenario needs less CPU per request than the peer.
+
+## Every run
+
+${markdownTable(['pass', '#', 'scenario', 'req/s', 'p50 ms', 'p99 ms', 'CPU us/req', 'DB CPU us/req', 'peak RSS MiB', 'responses', 'failures', 'error / first failure'], runRows)}
+
+## Scenarios, and what one probe request before each run returned
+
+${scenarios
+  .map((s) => {
+    const sample = records.find((r) => r.scenarioId === s.id && r.sample !== null)?.sample;
+    return `- \`${s.id}\`: ${s.label}${sample === undefined ? '' : `. Probe: ${sample}`}`;
+  })
+  .join('\n')}
+`;
+}

@@ -1,0 +1,167 @@
+import type { Flow, StoreKind, TargetName } from './protocol.js';
+
+/** One thing the harness measures: a server program, a request flow, a store and an algorithm. */
+export interface Scenario {
+  /** Stable id used on the command line and in RESULTS.md, e.g. `passport-memory-cc-rs256`. */
+  id: string;
+  /** Human label for tables. */
+  label: string;
+  family: 'floor' | 'passport' | 'peer';
+  target: TargetName;
+  flow: Flow;
+  store: StoreKind | null;
+  alg: 'RS256' | 'ES256';
+  /** The floor scenario this one is compared with: what the same work costs without any library. */
+  floor: 'floor-token' | 'floor-verify';
+}
+
+/** Stores Passport is measured on, in table order. */
+export const STORES: readonly StoreKind[] = ['memory', 'postgres', 'pglite'];
+
+const passportFlows: readonly {
+  suffix: string;
+  label: string;
+  flow: Flow;
+  alg: 'RS256' | 'ES256';
+  floor: Scenario['floor'];
+}[] = [
+  {
+    suffix: 'cc-rs256',
+    label: 'token, client_credentials, RS256',
+    flow: 'client-credentials',
+    alg: 'RS256',
+    floor: 'floor-token',
+  },
+  {
+    suffix: 'cc-es256',
+    label: 'token, client_credentials, ES256',
+    flow: 'client-credentials',
+    alg: 'ES256',
+    floor: 'floor-token',
+  },
+  {
+    suffix: 'authcode-pkce',
+    label: 'token, authorization_code + PKCE, RS256',
+    flow: 'authorization-code',
+    alg: 'RS256',
+    floor: 'floor-token',
+  },
+  {
+    suffix: 'refresh',
+    label: 'token, refresh_token rotation, RS256',
+    flow: 'refresh-token',
+    alg: 'RS256',
+    floor: 'floor-token',
+  },
+  {
+    suffix: 'introspect',
+    label: 'introspection (RFC 7662), RS256',
+    flow: 'introspection',
+    alg: 'RS256',
+    floor: 'floor-verify',
+  },
+  {
+    suffix: 'guard',
+    label: 'bearer guard, RS256',
+    flow: 'bearer-guard',
+    alg: 'RS256',
+    floor: 'floor-verify',
+  },
+];
+
+/** Every scenario, in catalogue order (floors first, then Passport by store, then the peers). */
+export const SCENARIOS: readonly Scenario[] = [
+  {
+    id: 'floor-token',
+    label: 'floor: node:http + form + SHA-256 secret + jose RS256 sign',
+    family: 'floor',
+    target: 'floor-token',
+    flow: 'client-credentials',
+    store: null,
+    alg: 'RS256',
+    floor: 'floor-token',
+  },
+  {
+    id: 'floor-verify',
+    label: 'floor: node:http + jose RS256 verify',
+    family: 'floor',
+    target: 'floor-verify',
+    flow: 'bearer-guard',
+    store: null,
+    alg: 'RS256',
+    floor: 'floor-verify',
+  },
+  ...STORES.flatMap((store) =>
+    passportFlows.map(
+      (f): Scenario => ({
+        id: `passport-${store}-${f.suffix}`,
+        label: `Passport (${store}): ${f.label}`,
+        family: 'passport',
+        target: 'passport',
+        flow: f.flow,
+        store,
+        alg: f.alg,
+        floor: f.floor,
+      }),
+    ),
+  ),
+  ...(['oidc-provider', 'node-oauth2-server', 'jmondi-oauth2-server'] as const).map(
+    (target): Scenario => ({
+      id: `peer-${target}`,
+      label: `${peerPackage(target)}: token, client_credentials, RS256`,
+      family: 'peer',
+      target,
+      flow: 'client-credentials',
+      store: null,
+      alg: 'RS256',
+      floor: 'floor-token',
+    }),
+  ),
+];
+
+/** The npm package behind a peer target. */
+export function peerPackage(target: TargetName): string {
+  switch (target) {
+    case 'oidc-provider':
+      return 'oidc-provider';
+    case 'node-oauth2-server':
+      return '@node-oauth/oauth2-server';
+    case 'jmondi-oauth2-server':
+      return '@jmondi/oauth2-server';
+    default:
+      return target;
+  }
+}
+
+/**
+ * Selects scenarios by id. Each pattern is an exact id or a prefix ending in `*`
+ * (`passport-memory-*`). Unknown patterns throw, so a typo never silently measures nothing.
+ *
+ * @example
+ * selectScenarios(['floor-*', 'passport-memory-cc-rs256']);
+ */
+export function selectScenarios(patterns: readonly string[] | null): Scenario[] {
+  if (patterns === null || patterns.length === 0) return [...SCENARIOS];
+  const chosen = new Set<string>();
+  for (const pattern of patterns) {
+    const matches = pattern.endsWith('*')
+      ? SCENARIOS.filter((s) => s.id.startsWith(pattern.slice(0, -1)))
+      : SCENARIOS.filter((s) => s.id === pattern);
+    if (matches.length === 0) {
+      throw new TypeError(
+        `No scenario matches "${pattern}". Known ids: ${SCENARIOS.map((s) => s.id).join(', ')}`,
+      );
+    }
+    for (const s of matches) chosen.add(s.id);
+  }
+  return SCENARIOS.filter((s) => chosen.has(s.id));
+}
+
+/**
+ * The order of pass `pass` (0-based): the catalogue order on even passes, reversed on odd ones, so
+ * a scenario measured early in one pass is measured late in the next and slow drift of the
+ * machine (thermal, other load) falls on every contender alike.
+ */
+export function passOrder<T>(items: readonly T[], pass: number): T[] {
+  return pass % 2 === 0 ? [...items] : [...items].reverse();
+}

@@ -1,0 +1,37 @@
+import { randomUUID } from 'node:crypto';
+import { importPKCS8, SignJWT } from 'jose';
+import type { ServerConfig } from '../protocol.js';
+
+/** Audience of every peer's access tokens (the same the floor uses). */
+export const PEER_AUDIENCE = 'urn:passport:bench';
+
+/** What a peer persists per issued access token: the in-memory equivalent of Passport's row. */
+export interface PeerTokenRow {
+  clientId: string;
+  scope: string;
+  expiresAt: Date;
+}
+
+/**
+ * Signs the RS256 JWT access token the node-oauth2-server and jmondi peers issue (oidc-provider
+ * signs its own). Same key, same header and claims as the floor, so the peers are compared on
+ * their framework overhead, not on what they put in the token.
+ */
+export async function createPeerSigner(
+  config: ServerConfig,
+): Promise<
+  (claims: { clientId: string; scope: string; jti?: string; expiresIn?: number }) => Promise<string>
+> {
+  const privateKey = await importPKCS8(config.keys.rsaPrivatePem, 'RS256');
+  return (claims) =>
+    new SignJWT({ client_id: claims.clientId, scope: claims.scope })
+      .setProtectedHeader({ alg: 'RS256', kid: config.keys.kid, typ: 'at+jwt' })
+      .setIssuer(config.issuer)
+      .setSubject(claims.clientId)
+      .setAudience(PEER_AUDIENCE)
+      .setJti(claims.jti ?? randomUUID())
+      .setIssuedAt()
+      .setNotBefore('0s')
+      .setExpirationTime(`${claims.expiresIn ?? 3600}s`)
+      .sign(privateKey);
+}

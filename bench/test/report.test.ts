@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import type { RunRecord } from '../src/harness.js';
+import { evaluateTargets, summarize } from '../src/report.js';
+import { passOrder, SCENARIOS, selectScenarios } from '../src/scenarios.js';
+
+function run(scenarioId: string, pass: number, cpu: number, rps = 1000): RunRecord {
+  return {
+    scenarioId,
+    pass,
+    position: 1,
+    error: null,
+    requestsPerSecond: rps,
+    latencyP50Ms: 1,
+    latencyP99Ms: 2,
+    cpuMicrosPerRequest: cpu,
+    peakRssBytes: 50 * 2 ** 20,
+    databaseCpuMicrosPerRequest: null,
+    responses: 1000,
+    failures: 0,
+    firstFailure: null,
+    setupMs: 1,
+    sample: null,
+  };
+}
+
+describe('scenario selection', () => {
+  it('selects by exact id and by prefix, in catalogue order', () => {
+    const ids = selectScenarios(['passport-memory-cc-*', 'floor-token']).map((s) => s.id);
+    expect(ids).toEqual(['floor-token', 'passport-memory-cc-rs256', 'passport-memory-cc-es256']);
+  });
+
+  it('rejects an id that matches nothing instead of measuring nothing', () => {
+    expect(() => selectScenarios(['passport-memroy-*'])).toThrow(TypeError);
+  });
+
+  it('covers every flow on every store plus the floors and three peers', () => {
+    expect(SCENARIOS.filter((s) => s.family === 'passport')).toHaveLength(18);
+    expect(SCENARIOS.filter((s) => s.family === 'peer').map((s) => s.id)).toEqual([
+      'peer-oidc-provider',
+      'peer-node-oauth2-server',
+      'peer-jmondi-oauth2-server',
+    ]);
+  });
+
+  it('reverses the order on every other pass so drift hits everyone alike', () => {
+    expect(passOrder(['a', 'b', 'c'], 0)).toEqual(['a', 'b', 'c']);
+    expect(passOrder(['a', 'b', 'c'], 1)).toEqual(['c', 'b', 'a']);
+  });
+});
+
+describe('ratios and targets', () => {
+  it('pairs each run with the floor of the same pass before averaging', () => {
+    const records = [
+      run('floor-token', 1, 400),
+      run('passport-memory-cc-rs256', 1, 440),
+      run('floor-token', 2, 500),
+      run('passport-memory-cc-rs256', 2, 500),
+    ];
+    const [summary] = summarize(records, selectScenarios(['passport-memory-cc-rs256']));
+    // (440/400 + 500/500) / 2 = 1.05, not 470/450.
+    expect(summary?.cpuVsFloor).toBeCloseTo(1.05, 10);
+    expect(summary?.cpuMicrosPerRequest).toBe(470);
+  });
+
+  it('marks a target PASS within its bound, MISS beyond it, and NOT MEASURED without data', () => {
+    const within = evaluateTargets([run('floor-token', 1, 400), run('passport-memory-cc-rs256', 1, 460)]);
+    expect(within[0]?.pass).toBe(true);
+    const beyond = evaluateTargets([run('floor-token', 1, 400), run('passport-memory-cc-rs256', 1, 461)]);
+    expect(beyond[0]?.pass).toBe(false);
+    expect(beyond[2]?.pass).toBeNull();
+  });
+
+  it('requires ES256 throughput of 2.5 times RS256 and a lower CPU cost than every peer', () => {
+    const records = [
+      run('passport-memory-cc-rs256', 1, 400, 1000),
+      run('passport-memory-cc-es256', 1, 150, 2400),
+      run('peer-oidc-provider', 1, 600),
+      run('peer-node-oauth2-server', 1, 450),
+      run('peer-jmondi-oauth2-server', 1, 399),
+    ];
+    const targets = evaluateTargets(records);
+    expect(targets.find((t) => t.target.startsWith('ES256'))?.pass).toBe(false);
+    expect(targets.find((t) => t.target.includes('every peer'))?.pass).toBe(false);
+  });
+
+  it('ignores failed runs in the means', () => {
+    const failed: RunRecord = { ...run('floor-token', 2, 0), error: 'server exited with code 1' };
+    const [summary] = summarize([run('floor-token', 1, 400), failed], selectScenarios(['floor-token']));
+    expect(summary?.passes).toBe(1);
+    expect(summary?.cpuMicrosPerRequest).toBe(400);
+    expect(summary?.errors).toEqual(['server exited with code 1']);
+  });
+});

@@ -1,0 +1,62 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** The demo's entry point. */
+export const SERVER = fileURLToPath(new URL('../server.mjs', import.meta.url));
+
+/** A demo server started as its own process, the way a user starts it. */
+export interface RunningDemo {
+  url: string;
+  /** Everything it printed on stdout. */
+  output: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `node server.mjs` on a free port with `dataDir` and resolves once it prints its URL.
+ * `DATABASE_URL` is removed from the environment unless given in `env`.
+ */
+export function startDemoProcess(dataDir: string, env: Record<string, string> = {}): Promise<RunningDemo> {
+  const childEnv: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && key !== 'DATABASE_URL') childEnv[key] = value;
+  }
+  Object.assign(childEnv, { PORT: '0', PASSPORT_DEMO_DATA: dataDir }, env);
+  const child: ChildProcess = spawn(process.execPath, [SERVER], {
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  let errors = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the demo did not start within 90 s:\n${output}${errors}`));
+    }, 90_000);
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      errors += chunk;
+    });
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+      const match = /Passport demo server: (http:\/\/\S+)/.exec(output);
+      if (match?.[1] && output.includes('Press Ctrl+C to stop.')) {
+        clearTimeout(timer);
+        resolve({
+          url: match[1],
+          get output() {
+            return output;
+          },
+          stop: async () => {
+            if (child.exitCode === null) child.kill('SIGTERM');
+            await exited;
+          },
+        });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the demo exited with code ${code}:\n${output}${errors}`));
+    });
+  });
+}

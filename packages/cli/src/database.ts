@@ -1,0 +1,154 @@
+import { mkdir } from 'node:fs/promises';
+import { PGlite } from '@electric-sql/pglite';
+import type { PassportStore } from '@passport/core';
+import {
+  getMigrationSql,
+  migrate,
+  nodePostgresDriver,
+  PostgresStore,
+  pgliteDriver,
+  type SchemaOptions,
+  type SqlDriver,
+} from '@passport/store-postgres';
+import pg from 'pg';
+import { type DatabaseSource, isPostgresUrl, redactUrl } from './config.js';
+import { CliError, oneLine } from './errors.js';
+
+/** An open database: the store, how to migrate it, and how to let go of it. */
+export interface OpenDatabase {
+  /** The store every command works through. */
+  store: PassportStore;
+  /** Human-readable location (URL with the password masked, or the PGlite directory). */
+  label: string;
+  /** Applies the missing migrations; returns the versions it applied (empty when up to date). */
+  migrate(): Promise<string[]>;
+  /** Closes connections. */
+  close(): Promise<void>;
+}
+
+/** The schema SQL `passport migrate --print` shows (PARITY K6). */
+export function migrationSql(): string {
+  return getMigrationSql();
+}
+
+/** Text of an error from `pg` or PGlite, including the `AggregateError` of a refused connection. */
+export function describeDatabaseError(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0)
+    return describeDatabaseError(error.errors[0]);
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  const text = typeof message === 'string' && message !== '' ? oneLine(error) : '';
+  if (text !== '') return text;
+  return typeof code === 'string' ? code : oneLine(error);
+}
+
+/**
+ * Opens the database a command works on. A PostgreSQL URL gets a small `pg` pool, checked with one
+ * query so a server that is down fails here with one clear line; anything else is a PGlite data
+ * directory (created when missing). Throws {@link CliError} `ERR_CLI_DATABASE`.
+ */
+export async function openDatabase(source: DatabaseSource): Promise<OpenDatabase> {
+  if (source.kind === 'store') {
+    let store: PassportStore;
+    try {
+      store = typeof source.store === 'function' ? await source.store() : source.store;
+    } catch (error) {
+      throw new CliError('ERR_CLI_CONFIG', `the config's store() failed: ${describeDatabaseError(error)}`, {
+        cause: error,
+      });
+    }
+    const run = source.migrate;
+    return {
+      store,
+      label: 'the store from the config file',
+      migrate: async () => {
+        if (!run) {
+          throw new CliError(
+            'ERR_CLI_CONFIG',
+            'the config exports a custom store without migrate(); apply its schema yourself',
+          );
+        }
+        await run();
+        return [];
+      },
+      close: async () => {
+        await store.close?.();
+      },
+    };
+  }
+
+  const { target } = source;
+  if (isPostgresUrl(target)) {
+    const { connectionString, schema } = splitSchema(target);
+    const label = redactUrl(connectionString);
+    const pool = new pg.Pool({ connectionString, max: 4, connectionTimeoutMillis: 5_000 });
+    // An idle client losing its connection must not crash the process with an unhandled 'error'.
+    pool.on('error', () => {});
+    try {
+      await pool.query('SELECT 1');
+    } catch (error) {
+      await pool.end().catch(() => {});
+      throw new CliError('ERR_CLI_DATABASE', `cannot connect to ${label}: ${describeDatabaseError(error)}`, {
+        cause: error,
+      });
+    }
+    return fromDriver(nodePostgresDriver(pool), schema === null ? {} : { schema }, label);
+  }
+
+  const label = target;
+  let db: PGlite;
+  try {
+    await mkdir(target, { recursive: true });
+    db = await PGlite.create({ dataDir: target });
+  } catch (error) {
+    throw new CliError(
+      'ERR_CLI_DATABASE',
+      `cannot open the PGlite database in ${label}: ${describeDatabaseError(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return fromDriver(pgliteDriver(db), {}, label);
+}
+
+/**
+ * Takes the `schema` query parameter off a PostgreSQL URL (`postgres://host/db?schema=auth`): it
+ * selects the schema holding the tables, and node-postgres must not see it.
+ */
+export function splitSchema(target: string): { connectionString: string; schema: string | null } {
+  const url = new URL(target);
+  const schema = url.searchParams.get('schema');
+  url.searchParams.delete('schema');
+  return { connectionString: url.toString(), schema: schema === '' ? null : schema };
+}
+
+function fromDriver(driver: SqlDriver, schema: SchemaOptions, label: string): OpenDatabase {
+  let store: PostgresStore;
+  try {
+    store = new PostgresStore(driver, schema);
+  } catch (error) {
+    throw new CliError('ERR_CLI_DATABASE', `${label}: ${oneLine(error)}`, { cause: error });
+  }
+  return {
+    store,
+    label,
+    migrate: () => guard(label, async () => (await migrate(driver, schema)).applied.map(formatVersion)),
+    close: () => driver.close(),
+  };
+}
+
+/** `1` as `0001`, the migration file's number. */
+function formatVersion(version: number): string {
+  return String(version).padStart(4, '0');
+}
+
+async function guard<T>(label: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError('ERR_CLI_DATABASE', `migration failed on ${label}: ${describeDatabaseError(error)}`, {
+      cause: error,
+    });
+  }
+}

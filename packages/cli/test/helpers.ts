@@ -1,0 +1,121 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+/** The built bin (run `npx tsup` first; `pnpm test` builds it through turbo). */
+export const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+
+/** What a run of the bin produced. */
+export interface BinResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `passport ...args` as a child process with stdin closed (not a terminal), so a prompt
+ * would fail rather than hang; a run still going after `timeoutMs` is killed and fails the test.
+ */
+export function runBin(
+  args: readonly string[],
+  options: { cwd: string; env?: Record<string, string | undefined>; input?: string; timeoutMs?: number },
+): Promise<BinResult> {
+  return new Promise((resolve, reject) => {
+    const env: Record<string, string> = {};
+    for (const [key, value] of Object.entries({ ...process.env, ...options.env })) {
+      if (value !== undefined && key !== 'DATABASE_URL' && key !== 'PASSPORT_PRIVATE_KEY') env[key] = value;
+    }
+    for (const key of ['DATABASE_URL', 'PASSPORT_PRIVATE_KEY']) {
+      const value = options.env?.[key];
+      if (value !== undefined) env[key] = value;
+    }
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd,
+      env,
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    if (options.input !== undefined) child.stdin?.end(options.input);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`passport ${args.join(' ')} did not finish within ${options.timeoutMs ?? 20_000} ms`));
+    }, options.timeoutMs ?? 20_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** A fresh temporary directory, removed by the returned cleanup. */
+export async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'passport-cli-'));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** The PostgreSQL server the tests use (`PASSPORT_TEST_PG_URL` overrides it). */
+export const PG_ADMIN_URL = process.env.PASSPORT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/**
+ * A throwaway database on the real server for one test file: `url` points at it, `drop` removes
+ * it. `null` (with the reason) when the server cannot be reached.
+ */
+export async function createTestDatabase(): Promise<
+  { url: string; drop: () => Promise<void> } | { url: null; reason: string }
+> {
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3_000 });
+  try {
+    await admin.connect();
+  } catch (error) {
+    return { url: null, reason: `PostgreSQL at ${PG_ADMIN_URL} is unreachable: ${(error as Error).message}` };
+  }
+  const name = `passport_cli_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+/** Asserts-friendly check that stderr is exactly one line and carries no stack trace. */
+export function isOneLine(stderr: string): boolean {
+  return stderr.endsWith('\n') && stderr.trimEnd().split('\n').length === 1 && !/\n\s+at /.test(stderr);
+}
+
+/**
+ * Opens the PGlite directory a CLI run left behind (the CLI has exited, so nothing else holds it)
+ * and hands its store to `fn`.
+ */
+export async function withPGliteStore<T>(
+  dataDir: string,
+  fn: (store: import('@passport/store-postgres').PostgresStore) => Promise<T>,
+): Promise<T> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { PostgresStore, pgliteDriver } = await import('@passport/store-postgres');
+  const db = await PGlite.create({ dataDir });
+  const store = new PostgresStore(pgliteDriver(db));
+  try {
+    return await fn(store);
+  } finally {
+    await db.close();
+  }
+}

@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import { basic, makeClient, rejection, setup } from '../../test/grants-harness.js';
+import { OAuthError } from '../errors/oauth-error.js';
+import { authenticateClient } from './client-authentication.js';
+
+async function oauthError(promise: Promise<unknown>): Promise<OAuthError> {
+  const error = await rejection(promise);
+  expect(error).toBeInstanceOf(OAuthError);
+  return error as OAuthError;
+}
+
+const form = (values: Record<string, string> = {}) => new URLSearchParams(values);
+
+describe('authenticateClient', () => {
+  it('accepts HTTP Basic with any scheme case and form-urlencoded values (RFC 6749 2.3.1)', async () => {
+    const h = await setup();
+    const { client, secret } = await makeClient(h);
+    const newSecret = 'a b+c%d:e/é';
+    await h.store.updateClient(client.id, {
+      secretHash: (await import('../internal/secrets.js')).hashSecret(newSecret),
+      updatedAt: new Date(),
+    });
+    const header = basic(client.id, newSecret);
+    expect(header).toContain('Basic ');
+    for (const scheme of ['Basic', 'basic', 'BASIC']) {
+      const result = await authenticateClient(h.passport.options, {
+        params: form(),
+        authorization: header.replace('Basic', scheme),
+      });
+      expect(result).toMatchObject({ method: 'client_secret_basic', usedAuthorizationHeader: true });
+      expect(result.client.id).toBe(client.id);
+    }
+    // not decoded as form data: a raw '+' stands for a space
+    const raw = `Basic ${btoa(`${client.id}:a+b%2Bc%25d%3Ae%2F%C3%A9`)}`;
+    expect(
+      (await authenticateClient(h.passport.options, { params: form(), authorization: raw })).client.id,
+    ).toBe(client.id);
+    expect(secret).not.toBe(newSecret);
+  });
+
+  it('accepts client_secret_post', async () => {
+    const h = await setup();
+    const { client, secret } = await makeClient(h);
+    const result = await authenticateClient(h.passport.options, {
+      params: form({ client_id: client.id, client_secret: secret ?? '' }),
+      authorization: null,
+    });
+    expect(result).toMatchObject({ method: 'client_secret_post', usedAuthorizationHeader: false });
+  });
+
+  it('rejects credentials in both the header and the body with invalid_request', async () => {
+    const h = await setup();
+    const { client, secret } = await makeClient(h);
+    const error = await oauthError(
+      authenticateClient(h.passport.options, {
+        params: form({ client_id: client.id, client_secret: secret ?? '' }),
+        authorization: basic(client.id, secret ?? ''),
+      }),
+    );
+    expect(error.error).toBe('invalid_request');
+    expect(error.status).toBe(400);
+  });
+
+  it('rejects a wrong or missing secret with invalid_client (401), flagging header use', async () => {
+    const h = await setup();
+    const { client } = await makeClient(h);
+    const header = await oauthError(
+      authenticateClient(h.passport.options, { params: form(), authorization: basic(client.id, 'wrong') }),
+    );
+    expect(header).toMatchObject({ error: 'invalid_client', status: 401, usedAuthorizationHeader: true });
+
+    const body = await oauthError(
+      authenticateClient(h.passport.options, {
+        params: form({ client_id: client.id, client_secret: 'wrong' }),
+        authorization: null,
+      }),
+    );
+    expect(body).toMatchObject({ error: 'invalid_client', status: 401, usedAuthorizationHeader: false });
+
+    const missing = await oauthError(
+      authenticateClient(
+        h.passport.options,
+        { params: form({ client_id: client.id }), authorization: null },
+        { allowPublic: true },
+      ),
+    );
+    expect(missing).toMatchObject({ error: 'invalid_client', status: 401 });
+  });
+
+  it('rejects unknown and revoked clients with invalid_client', async () => {
+    const h = await setup();
+    const { client, secret } = await makeClient(h);
+    const unknown = await oauthError(
+      authenticateClient(h.passport.options, { params: form(), authorization: basic('nobody', 'x') }),
+    );
+    expect(unknown).toMatchObject({ error: 'invalid_client', usedAuthorizationHeader: true });
+    await h.store.updateClient(client.id, { revoked: true, updatedAt: new Date() });
+    const revoked = await oauthError(
+      authenticateClient(h.passport.options, {
+        params: form(),
+        authorization: basic(client.id, secret ?? ''),
+      }),
+    );
+    expect(revoked.error).toBe('invalid_client');
+    const none = await oauthError(
+      authenticateClient(h.passport.options, { params: form(), authorization: null }),
+    );
+    expect(none.error).toBe('invalid_client');
+  });
+
+  it('accepts public clients only where allowed, and never with a secret', async () => {
+    const h = await setup();
+    const { client } = await makeClient(h, { confidential: false });
+    const input = { params: form({ client_id: client.id }), authorization: null };
+    expect((await authenticateClient(h.passport.options, input, { allowPublic: true })).method).toBe('none');
+    expect((await oauthError(authenticateClient(h.passport.options, input))).error).toBe('invalid_client');
+    const withSecret = await oauthError(
+      authenticateClient(
+        h.passport.options,
+        { params: form({ client_id: client.id, client_secret: 'x' }), authorization: null },
+        { allowPublic: true },
+      ),
+    );
+    expect(withSecret.error).toBe('invalid_client');
+  });
+
+  it('rejects a malformed Basic header with invalid_client and ignores other schemes', async () => {
+    const h = await setup();
+    const { client } = await makeClient(h, { confidential: false });
+    for (const header of ['Basic', 'Basic !!!', `Basic ${btoa('no-colon')}`, 'Basic %%%']) {
+      const error = await oauthError(
+        authenticateClient(
+          h.passport.options,
+          { params: form(), authorization: header },
+          { allowPublic: true },
+        ),
+      );
+      expect(error, header).toMatchObject({ error: 'invalid_client', usedAuthorizationHeader: true });
+    }
+    const bearer = await authenticateClient(
+      h.passport.options,
+      { params: form({ client_id: client.id }), authorization: 'Bearer abc' },
+      { allowPublic: true },
+    );
+    expect(bearer.usedAuthorizationHeader).toBe(false);
+  });
+
+  it('rejects a body client_id that differs from the Basic one, and repeated parameters', async () => {
+    const h = await setup();
+    const { client, secret } = await makeClient(h);
+    const mismatch = await oauthError(
+      authenticateClient(h.passport.options, {
+        params: form({ client_id: 'other' }),
+        authorization: basic(client.id, secret ?? ''),
+      }),
+    );
+    expect(mismatch.error).toBe('invalid_request');
+    const same = await authenticateClient(h.passport.options, {
+      params: form({ client_id: client.id }),
+      authorization: basic(client.id, secret ?? ''),
+    });
+    expect(same.client.id).toBe(client.id);
+    const repeated = form({ client_id: client.id });
+    repeated.append('client_id', client.id);
+    expect(
+      (await oauthError(authenticateClient(h.passport.options, { params: repeated, authorization: null })))
+        .error,
+    ).toBe('invalid_request');
+  });
+});

@@ -1,0 +1,105 @@
+import { OAuthError } from '../errors/oauth-error.js';
+import { finalizeScopes } from '../scopes/finalize.js';
+import { ScopeRegistry } from '../scopes/registry.js';
+import type { ClientRecord } from '../stores/records.js';
+import { issueTokens } from '../tokens/issue.js';
+import type { GrantContext } from './context.js';
+import { mayRefresh } from './device.js';
+import { type TokenResponse, toTokenResponse } from './token-response.js';
+
+/** The part of a user provider the password grant uses (see `UserProvider` in the options). */
+export interface PasswordGrantUserProvider<User extends { id: string } = { id: string }> {
+  /** Finds the user for the `username` parameter (Passport's `findForPassport`). */
+  findForPassport?(username: string): Promise<User | null>;
+  /** Checks the password (Passport's `validateForPassportPasswordGrant`). */
+  validateForPassportPasswordGrant?(user: User, password: string): Promise<boolean>;
+}
+
+/** Context of the password grant: the grant context plus the configured user providers. */
+export type PasswordGrantContext = GrantContext & {
+  userProviders: Readonly<Record<string, PasswordGrantUserProvider>>;
+};
+
+/** Name of the user provider used by clients whose `provider` is `null`. */
+export const defaultUserProvider = 'users';
+
+function requiredParam(params: URLSearchParams, name: string): string {
+  const values = params.getAll(name);
+  if (values.length > 1) throw OAuthError.invalidRequest(`The "${name}" parameter is repeated`);
+  const value = values[0];
+  if (value === undefined || value === '')
+    throw OAuthError.invalidRequest(`The "${name}" parameter is required`);
+  return value;
+}
+
+/**
+ * The resource owner password credentials grant (RFC 6749 section 4.3, PARITY T4), for a client
+ * the token endpoint already authenticated and allowed this grant. Off unless
+ * `grants.password` is enabled (`unsupported_grant_type`).
+ *
+ * The user provider is the client's (`client.provider`, or `users` when `null`). It must define
+ * both `findForPassport(username)` and `validateForPassportPasswordGrant(user, password)`: unlike
+ * Laravel there is no user table to fall back on, so a provider missing either method rejects
+ * every attempt with `invalid_grant` (and a provider name that is not configured is a
+ * `server_error`, as it is a configuration mistake).
+ *
+ * Errors: `invalid_request` when `username` or `password` is missing or repeated;
+ * `invalid_grant` for an unknown user or a wrong password (the same message, so it does not
+ * reveal which); `invalid_scope` from scope finalization (`*` is allowed). A refresh token is
+ * issued when the refresh grant is enabled and the client may use it.
+ *
+ * @example
+ * ```ts
+ * createPassport({
+ *   ...,
+ *   grants: { password: true },
+ *   userProviders: {
+ *     users: {
+ *       findById: (id) => db.users.find(id),
+ *       findForPassport: (username) => db.users.findByEmail(username),
+ *       validateForPassportPasswordGrant: (user, password) => verifyPassword(password, user.passwordHash),
+ *     },
+ *   },
+ * });
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.3
+ */
+export async function handlePasswordGrant(
+  ctx: PasswordGrantContext,
+  params: URLSearchParams,
+  client: ClientRecord,
+): Promise<TokenResponse> {
+  if (!ctx.grants.password) throw OAuthError.unsupportedGrantType('The password grant is not enabled');
+  const username = requiredParam(params, 'username');
+  const password = requiredParam(params, 'password');
+  const scopeValues = params.getAll('scope');
+  if (scopeValues.length > 1) throw OAuthError.invalidRequest('The "scope" parameter is repeated');
+  const scopes = finalizeScopes(ctx, {
+    requested: ScopeRegistry.parse(scopeValues[0] ?? null),
+    client,
+    grantType: 'password',
+  });
+
+  const providerName = client.provider ?? defaultUserProvider;
+  const provider = ctx.userProviders[providerName];
+  if (provider === undefined) {
+    throw OAuthError.serverError(`The client's user provider "${providerName}" is not configured`);
+  }
+  const wrongCredentials = () => OAuthError.invalidGrant('The user credentials were incorrect');
+  if (provider.findForPassport === undefined || provider.validateForPassportPasswordGrant === undefined) {
+    throw wrongCredentials();
+  }
+  const user = await provider.findForPassport(username);
+  if (user === null || !(await provider.validateForPassportPasswordGrant(user, password))) {
+    throw wrongCredentials();
+  }
+
+  const issued = await issueTokens(ctx, {
+    clientId: client.id,
+    userId: user.id,
+    scopes,
+    grantType: 'password',
+    withRefreshToken: mayRefresh(ctx, client),
+  });
+  return toTokenResponse(issued, scopes);
+}

@@ -1,0 +1,114 @@
+import { PassportOptionsError } from '../errors/passport-error.js';
+import type { PassportContext } from '../internal/context.js';
+import type { AccessTokenRecord, PurgeResult } from '../stores/records.js';
+
+/** Context the token-management functions need. */
+export type TokenManagementContext = Pick<PassportContext, 'store' | 'events' | 'now'>;
+
+/** Options of {@link purgeTokens} (PARITY M3, `passport purge`). */
+export interface PurgeTokensOptions {
+  /**
+   * Delete revoked (and consumed) tokens, codes and device codes.
+   * @default true
+   */
+  revoked?: boolean;
+  /**
+   * Delete rows that expired more than `hours` ago.
+   * @default true
+   */
+  expired?: boolean;
+  /**
+   * How long expired rows are kept, in hours.
+   * @default 168 (7 days)
+   */
+  hours?: number;
+}
+
+/**
+ * A user's live access tokens (not revoked, not expired), newest first; only those of
+ * `options.clientId` when given (PARITY M1, `GET /oauth/tokens`).
+ *
+ * @example
+ * ```ts
+ * const tokens = await passport.listUserTokens(user.id);
+ * ```
+ */
+export function listUserTokens(
+  ctx: TokenManagementContext,
+  userId: string,
+  options: { clientId?: string } = {},
+): Promise<AccessTokenRecord[]> {
+  const now = new Date(ctx.now());
+  return ctx.store.listUserTokens(
+    userId,
+    options.clientId === undefined ? { now } : { now, clientId: options.clientId },
+  );
+}
+
+/**
+ * Revokes an access token and the refresh tokens issued with it (PARITY M2). Returns `false`
+ * when there is no such token. Emits `accessTokenRevoked` with reason `revoked`.
+ *
+ * @example
+ * ```ts
+ * await passport.revokeAccessToken(tokenId);
+ * ```
+ */
+export async function revokeAccessToken(ctx: TokenManagementContext, tokenId: string): Promise<boolean> {
+  const revoked = await ctx.store.revokeAccessToken(tokenId);
+  if (revoked) ctx.events.emit('accessTokenRevoked', { accessTokenId: tokenId, reason: 'revoked' });
+  return revoked;
+}
+
+/**
+ * Revokes one of a user's access tokens (and its refresh tokens) by id, as
+ * `DELETE /oauth/tokens/{id}` does (PARITY M1). Returns `false`, changing nothing, when the token
+ * does not exist or belongs to someone else, so a foreign id looks exactly like an unknown one.
+ *
+ * @example
+ * ```ts
+ * if (!(await passport.revokeUserToken(user.id, tokenId))) return notFound();
+ * ```
+ */
+export async function revokeUserToken(
+  ctx: TokenManagementContext,
+  userId: string,
+  tokenId: string,
+): Promise<boolean> {
+  const token = await ctx.store.findAccessToken(tokenId);
+  if (token === null || token.userId === null || token.userId !== userId) return false;
+  return revokeAccessToken(ctx, tokenId);
+}
+
+/**
+ * Deletes revoked rows and rows expired more than `hours` ago, across access tokens, refresh
+ * tokens, authorization codes and device codes (PARITY M3). The store never deletes what a live
+ * refresh token still needs: its access token, and the consumed refresh tokens of its family that
+ * detect reuse. Call it from a scheduler.
+ *
+ * Throws {@link PassportOptionsError} when `hours` is negative or not a finite number.
+ *
+ * @example
+ * ```ts
+ * const { accessTokens } = await passport.purge({ hours: 24 });
+ * ```
+ */
+export async function purgeTokens(
+  ctx: TokenManagementContext,
+  options: PurgeTokensOptions = {},
+): Promise<PurgeResult> {
+  const revoked = options.revoked ?? true;
+  const expired = options.expired ?? true;
+  const hours = options.hours ?? 168;
+  if (typeof hours !== 'number' || !Number.isFinite(hours) || hours < 0) {
+    throw new PassportOptionsError(
+      `purge: "hours" must be a finite number of hours >= 0 (got ${String(hours)}); omit it to keep 168 hours`,
+    );
+  }
+  const nowMs = ctx.now();
+  return ctx.store.purge({
+    revoked,
+    expiredBefore: expired ? new Date(nowMs - hours * 3_600_000) : null,
+    now: new Date(nowMs),
+  });
+}

@@ -1,0 +1,190 @@
+import { MemoryStore } from '@passport/store-memory';
+import { describe, expect, it } from 'vitest';
+import { PassportOptionsError } from './errors/passport-error.js';
+import { KeySet } from './keys/key-set.js';
+import { type PassportOptions, resolveOptions } from './options.js';
+import type { PassportStore } from './stores/store.js';
+
+const keys = await KeySet.generate('EdDSA');
+const store = new MemoryStore();
+const base: PassportOptions = { issuer: 'https://auth.example.com', store, keys };
+
+function errorOf(options: unknown): PassportOptionsError {
+  try {
+    resolveOptions(options as PassportOptions);
+  } catch (error) {
+    expect(error).toBeInstanceOf(PassportOptionsError);
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as PassportOptionsError).code).toBe('ERR_INVALID_OPTIONS');
+    return error as PassportOptionsError;
+  }
+  throw new Error('resolveOptions accepted invalid options');
+}
+
+describe('resolveOptions', () => {
+  it('applies the PARITY F1/F2 defaults', () => {
+    const resolved = resolveOptions(base);
+    expect(resolved.issuer).toBe('https://auth.example.com');
+    expect(resolved.store).toBe(store);
+    expect(resolved.keys).toBe(keys);
+    expect(resolved.lifetimes).toEqual({
+      accessToken: 3600,
+      refreshToken: 2_592_000,
+      personalAccessToken: 31_536_000,
+      authCode: 600,
+      deviceCode: 600,
+    });
+    expect(resolved.grants).toEqual({
+      authorizationCode: true,
+      refreshToken: true,
+      clientCredentials: true,
+      password: false,
+      implicit: false,
+      deviceCode: true,
+    });
+    expect(resolved.pkce).toEqual({ allowPlain: false, requireForConfidentialClients: false });
+    expect(resolved.refreshTokenGraceSeconds).toBe(0);
+    expect(resolved.inheritScopes).toBe(false);
+    expect(resolved.userProviders).toEqual({});
+    expect(resolved.device).toEqual({
+      verificationUri: 'https://auth.example.com/oauth/device',
+      interval: 5,
+    });
+    expect(resolved.personalAccessClientId).toBeNull();
+    expect(resolved).not.toHaveProperty('claims');
+    expect(resolved.context).toBe(resolved);
+    expect(resolved.scopes.scopeIds()).toEqual([]);
+    expect(resolved.random(32)).toHaveLength(32);
+    expect(resolved.generateId()).toMatch(/^[0-9a-f-]{36}$/);
+    expect(Math.abs(resolved.now() - Date.now())).toBeLessThan(1000);
+  });
+
+  it('merges given values over the defaults and builds the scope registry and events', () => {
+    const errors: string[] = [];
+    const resolved = resolveOptions({
+      ...base,
+      issuer: 'http://localhost:3000/',
+      scopes: { 'orders:read': 'Read orders', orders: 'Orders' },
+      defaultScopes: ['orders:read'],
+      inheritScopes: true,
+      lifetimes: { accessToken: 900 },
+      // a JS caller passing undefined keeps the default
+      grants: { password: true, ...({ implicit: undefined } as object) },
+      pkce: { requireForConfidentialClients: true },
+      refreshTokenGraceSeconds: 10,
+      device: { interval: 10 },
+      personalAccessClientId: 'pac',
+      clock: () => 42,
+      generateId: () => 'fixed',
+      onListenerError: (_error, event) => errors.push(event),
+      claims: () => ({ tenant: 't' }),
+    });
+    expect(resolved.lifetimes.accessToken).toBe(900);
+    expect(resolved.lifetimes.refreshToken).toBe(2_592_000);
+    expect(resolved.grants.password).toBe(true);
+    expect(resolved.grants.implicit).toBe(false);
+    expect(resolved.pkce.requireForConfidentialClients).toBe(true);
+    expect(resolved.device).toEqual({ verificationUri: 'http://localhost:3000/oauth/device', interval: 10 });
+    expect(resolved.scopes.defaultScopes).toEqual(['orders:read']);
+    expect(resolved.scopes.tokenCan(['orders'], 'orders:read')).toBe(true);
+    expect(resolved.now()).toBe(42);
+    expect(resolved.generateId()).toBe('fixed');
+    expect(typeof resolved.claims).toBe('function');
+    resolved.events.on('clientDeleted', () => {
+      throw new Error('listener failure');
+    });
+    resolved.events.emit('clientDeleted', { clientId: 'x' });
+    expect(errors).toEqual(['clientDeleted']);
+  });
+
+  it('names the option and how to fix it', () => {
+    expect(errorOf({ ...base, issuer: 'auth.example.com' }).message).toContain(
+      'issuer must be an absolute https or http URL without query or fragment, e.g. https://auth.example.com',
+    );
+    expect(errorOf({ ...base, issuer: 'https://auth.example.com/?tenant=1' }).message).toMatch(
+      /issuer must be/,
+    );
+    expect(errorOf({ ...base, issuer: 'https://auth.example.com#x' }).message).toMatch(/issuer must be/);
+    expect(errorOf({ ...base, issuer: 'ftp://auth.example.com' }).message).toMatch(/issuer must be/);
+    expect(errorOf({ store, keys }).message).toMatch(/issuer is required/);
+    expect(errorOf({ ...base, keys: {} }).message).toMatch(
+      /keys must be a KeySet, e.g. await KeySet.generate\(\)/,
+    );
+    expect(errorOf({ ...base, store: undefined }).message).toMatch(/store is required: a PassportStore/);
+    const { useNonce: _, ...partialStore } = { ...Object.fromEntries(storeEntries()) };
+    expect(errorOf({ ...base, store: partialStore }).message).toMatch(
+      /store is not a PassportStore: it lacks useNonce/,
+    );
+    expect(errorOf({ ...base, lifetimes: { accessToken: -1 } }).message).toMatch(
+      /lifetimes.accessToken must be a positive whole number of seconds, e.g. 3600/,
+    );
+    expect(errorOf({ ...base, lifetimes: { accessToken: 1.5 } }).message).toMatch(
+      /lifetimes.accessToken must be/,
+    );
+    expect(errorOf({ ...base, lifetimes: { access: 60 } }).message).toMatch(
+      /lifetimes has unknown key\(s\) "access"; known keys: accessToken, refreshToken/,
+    );
+    expect(errorOf({ ...base, lifetime: {} }).message).toMatch(/options has unknown key\(s\) "lifetime"/);
+    expect(errorOf({ ...base, grants: { password: 'yes' } }).message).toMatch(
+      /grants.password must be true or false/,
+    );
+    expect(errorOf({ ...base, refreshTokenGraceSeconds: -5 }).message).toMatch(
+      /refreshTokenGraceSeconds must be/,
+    );
+    expect(errorOf({ ...base, clock: 5 }).message).toMatch(
+      /clock must be a function returning the current time/,
+    );
+    expect(errorOf({ ...base, userProviders: { users: {} } }).message).toMatch(
+      /userProviders.users must be a UserProvider: an object with an async findById\(id\) method/,
+    );
+    expect(errorOf({ ...base, scopes: 'read write' }).message).toMatch(
+      /scopes must be an object of \{ id: description \}/,
+    );
+    expect(errorOf({ ...base, scopes: { read: 'Read' }, defaultScopes: ['write'] }).message).toMatch(
+      /defaultScopes: "write" is not a defined scope/,
+    );
+    expect(errorOf({ ...base, device: { verificationUri: '/device' } }).message).toMatch(
+      /device.verificationUri must be an absolute https or http URL/,
+    );
+    expect(errorOf(null).message).toMatch(/options must be an object with at least issuer, store and keys/);
+  });
+
+  it('reports every bad option at once', () => {
+    const message = errorOf({ ...base, issuer: 'nope', lifetimes: { authCode: 0 } }).message;
+    expect(message).toMatch(/^Invalid Passport options: /);
+    expect(message).toMatch(/issuer must be/);
+    expect(message).toMatch(/lifetimes.authCode must be/);
+  });
+});
+
+function storeEntries(): [string, unknown][] {
+  const methods: (keyof PassportStore)[] = [
+    'createClient',
+    'findClient',
+    'updateClient',
+    'deleteClient',
+    'listClientsByOwner',
+    'listClients',
+    'saveTokens',
+    'findAccessToken',
+    'findRefreshToken',
+    'consumeRefreshToken',
+    'revokeAccessToken',
+    'revokeRefreshToken',
+    'revokeFamily',
+    'revokeClientTokens',
+    'listUserTokens',
+    'purge',
+    'saveAuthCode',
+    'findAuthCode',
+    'consumeAuthCode',
+    'saveDeviceCode',
+    'findDeviceCode',
+    'findDeviceCodeByUserCode',
+    'decideDeviceCode',
+    'touchDeviceCode',
+    'consumeDeviceCode',
+    'useNonce',
+  ];
+  return methods.map((name) => [name, async () => null]);
+}

@@ -1,0 +1,191 @@
+import { ClientService } from './clients/client-service.js';
+import type { PassportEventEmitter } from './events/emitter.js';
+import { handleAuthorizationCodeGrant } from './grants/authorization-code.js';
+import {
+  type AuthorizationRequest,
+  approveAuthorizationRequest,
+  denyAuthorizationRequest,
+  type InteractionOptions,
+  interactionRequired,
+  validateAuthorizationRequest,
+} from './grants/authorize.js';
+import type { ClientAuthenticationInput } from './grants/client-authentication.js';
+import { handleClientCredentialsGrant } from './grants/client-credentials.js';
+import {
+  type DeviceAuthorizationResponse,
+  decideDeviceRequest,
+  findDeviceRequest,
+  handleDeviceCodeGrant,
+  type PendingDeviceRequest,
+  requestDeviceAuthorization,
+} from './grants/device.js';
+import { type IntrospectionResponse, introspectToken } from './grants/introspection.js';
+import { handlePasswordGrant } from './grants/password.js';
+import { createPersonalAccessToken, type PersonalAccessTokenResult } from './grants/personal-access.js';
+import { handleRefreshTokenGrant } from './grants/refresh-token.js';
+import { revokeToken } from './grants/revocation.js';
+import {
+  listUserTokens,
+  type PurgeTokensOptions,
+  purgeTokens,
+  revokeAccessToken,
+  revokeUserToken,
+} from './grants/token-management.js';
+import { handleTokenRequest, type TokenGrantHandlers } from './grants/token-request.js';
+import type { TokenResponse } from './grants/token-response.js';
+import type { KeySet } from './keys/key-set.js';
+import {
+  type PassportOptions,
+  type PassportUser,
+  type ResolvedOptions,
+  resolveOptions,
+  type UserProvider,
+} from './options.js';
+import type { ScopeRegistry } from './scopes/registry.js';
+import type { AccessTokenRecord, ClientRecord, PurgeResult } from './stores/records.js';
+import type { PassportStore } from './stores/store.js';
+import { type VerifiedAccessToken, verifyAccessToken } from './tokens/access-token.js';
+
+/**
+ * The authorization server: every endpoint's logic, independent of HTTP. Build it with
+ * {@link createPassport}; `@passport/http` maps it to routes.
+ */
+export interface Passport<User extends PassportUser = PassportUser> {
+  /** The validated, resolved options. */
+  readonly options: ResolvedOptions;
+  readonly store: PassportStore;
+  readonly keys: KeySet;
+  readonly scopes: ScopeRegistry;
+  readonly events: PassportEventEmitter;
+
+  /**
+   * Validates an authorization request (PARITY A1 to A7). Throws an `AuthorizationError`: when
+   * its `redirectUri` is `null` (unknown client, unregistered redirect URI) show it, never
+   * redirect; otherwise redirect to `error.toRedirectUrl()`.
+   */
+  validateAuthorizationRequest(params: URLSearchParams): Promise<AuthorizationRequest>;
+  /**
+   * Whether the user must log in or consent first (PARITY A4); honours `prompt`. With
+   * `prompt=none` it throws an `AuthorizationError` (`login_required`, `consent_required`)
+   * instead of asking.
+   */
+  interactionRequired(
+    request: AuthorizationRequest,
+    user: User | null,
+    options?: InteractionOptions,
+  ): Promise<'login' | 'consent' | 'none'>;
+  /** Approves for `user`: the redirect URL with the code (query) or token (fragment), `state` and `iss`. */
+  approveAuthorizationRequest(request: AuthorizationRequest, user: User): Promise<string>;
+  /** The redirect URL with `error=access_denied`, `state` and `iss`. */
+  denyAuthorizationRequest(request: AuthorizationRequest): string;
+
+  /** Answers a token request (PARITY T1 to T8). Throws `OAuthError`; store outages throw `StoreUnavailableError`. */
+  handleTokenRequest(input: ClientAuthenticationInput): Promise<TokenResponse>;
+  /** RFC 7009 revocation; unknown tokens succeed silently. */
+  revoke(input: ClientAuthenticationInput): Promise<void>;
+  /** RFC 7662 introspection. */
+  introspect(input: ClientAuthenticationInput): Promise<IntrospectionResponse>;
+  /** RFC 8628 device authorization request. */
+  requestDeviceCode(input: ClientAuthenticationInput): Promise<DeviceAuthorizationResponse>;
+  /** The pending device request for a user code, for the verification page. */
+  findDeviceRequest(userCode: string): Promise<PendingDeviceRequest | null>;
+  /** Approves or denies a device request; `false` when none is pending for the code. */
+  decideDeviceRequest(userCode: string, user: User, decision: 'approve' | 'deny'): Promise<boolean>;
+
+  /** Verifies a bearer access token (PARITY G1): signature, claims and the store row. */
+  verifyAccessToken(token: string): Promise<VerifiedAccessToken>;
+  /** Creates a personal access token (PARITY T5). */
+  createPersonalAccessToken(user: User, name: string, scopes?: string[]): Promise<PersonalAccessTokenResult>;
+
+  /** The user's live access tokens, newest first (PARITY M1). */
+  listUserTokens(userId: string, options?: { clientId?: string }): Promise<AccessTokenRecord[]>;
+  /** Revokes one of the user's tokens; `false` when it is not theirs (PARITY M1). */
+  revokeUserToken(userId: string, tokenId: string): Promise<boolean>;
+  /** Revokes an access token and its refresh tokens (PARITY M2). */
+  revokeAccessToken(tokenId: string): Promise<boolean>;
+  /** Deletes revoked and expired rows (PARITY M3). Defaults: revoked, expired, 168 hours. */
+  purge(options?: PurgeTokensOptions): Promise<PurgeResult>;
+
+  /** Client management (PARITY C1 to C4). */
+  readonly clients: ClientService;
+  /** The user provider of a client's users (`client.provider`, or `users`), or `null`. */
+  userProvider(client: ClientRecord): UserProvider<User> | null;
+}
+
+/**
+ * Creates the authorization server. Options are validated once; a mistake throws
+ * `PassportOptionsError` with a message saying how to fix it.
+ *
+ * @example
+ * ```ts
+ * import { createPassport, KeySet } from '@passport/core';
+ * import { createMemoryStore } from '@passport/store-memory';
+ *
+ * const passport = createPassport({
+ *   issuer: 'https://auth.example.com',
+ *   store: createMemoryStore(),
+ *   keys: await KeySet.generate('ES256'),
+ *   scopes: { 'orders:read': 'Read your orders' },
+ * });
+ * const { client, plainSecret } = await passport.clients.create({
+ *   name: 'Shop',
+ *   redirectUris: ['https://shop.example/callback'],
+ * });
+ * ```
+ */
+export function createPassport<User extends PassportUser = PassportUser>(
+  options: PassportOptions<User>,
+): Passport<User> {
+  const resolved = resolveOptions(options);
+  const ctx = resolved;
+
+  const handlers: TokenGrantHandlers = {};
+  if (ctx.grants.authorizationCode) handlers.authorization_code = handleAuthorizationCodeGrant;
+  if (ctx.grants.refreshToken) handlers.refresh_token = handleRefreshTokenGrant;
+  if (ctx.grants.clientCredentials) handlers.client_credentials = handleClientCredentialsGrant;
+  // B2: password and device_code grants.
+  if (ctx.grants.password)
+    handlers.password = (_, params, client) => handlePasswordGrant(ctx, params, client);
+  if (ctx.grants.deviceCode) {
+    handlers['urn:ietf:params:oauth:grant-type:device_code'] = (_, params, client) =>
+      handleDeviceCodeGrant(ctx, params, client);
+  }
+
+  const clients = new ClientService(ctx);
+  const userProviders = resolved.userProviders as Readonly<Record<string, UserProvider<User>>>;
+
+  return {
+    options: resolved,
+    store: ctx.store,
+    // a getter: the resolved options are not frozen, so a key rotation on them shows here
+    get keys() {
+      return ctx.keys;
+    },
+    scopes: ctx.scopes,
+    events: ctx.events,
+    clients,
+
+    validateAuthorizationRequest: (params) => validateAuthorizationRequest(ctx, params),
+    interactionRequired: (request, user, interaction) => interactionRequired(ctx, request, user, interaction),
+    approveAuthorizationRequest: (request, user) => approveAuthorizationRequest(ctx, request, user),
+    denyAuthorizationRequest: (request) => denyAuthorizationRequest(ctx, request),
+
+    handleTokenRequest: (input) => handleTokenRequest(ctx, input, handlers),
+
+    // B2: revocation, introspection, device flow, personal access tokens, token management.
+    revoke: (input) => revokeToken(ctx, input),
+    introspect: (input) => introspectToken(ctx, input),
+    requestDeviceCode: (input) => requestDeviceAuthorization(ctx, input),
+    findDeviceRequest: (userCode) => findDeviceRequest(ctx, userCode),
+    decideDeviceRequest: (userCode, user, decision) => decideDeviceRequest(ctx, userCode, user, decision),
+    createPersonalAccessToken: (user, name, scopes) => createPersonalAccessToken(ctx, user, name, scopes),
+    listUserTokens: (userId, listOptions) => listUserTokens(ctx, userId, listOptions),
+    revokeUserToken: (userId, tokenId) => revokeUserToken(ctx, userId, tokenId),
+    revokeAccessToken: (tokenId) => revokeAccessToken(ctx, tokenId),
+    purge: (purgeOptions) => purgeTokens(ctx, purgeOptions),
+
+    verifyAccessToken: (token) =>
+      verifyAccessToken(token, { keys: ctx.keys, issuer: ctx.issuer, store: ctx.store, now: ctx.now }),
+    userProvider: (client) => userProviders[client.provider ?? 'users'] ?? null,
+  };
+}

@@ -1,0 +1,263 @@
+import { PassportError } from '../errors/passport-error.js';
+import { base64url, utf8 } from '../internal/encoding.js';
+import { signParams } from '../keys/algorithms.js';
+import type { KeySet } from '../keys/key-set.js';
+import type { SigningAlgorithm, SigningKey } from '../keys/types.js';
+import type { AccessTokenRecord } from '../stores/records.js';
+import type { TokenStore } from '../stores/store.js';
+import { decodeBase64url } from './base64url.js';
+
+/**
+ * Claims of a Passport access token: RFC 9068's JWT profile plus Passport's `scopes` array
+ * (PARITY T9). Extra claims from the claims hook appear alongside.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc9068#section-2.2
+ */
+export interface AccessTokenClaims {
+  /** Issuer: the authorization server's issuer URL. */
+  iss: string;
+  /** Subject: the user id, or the client id for a client-credentials token. */
+  sub: string;
+  /** Audience: the client id (as Laravel Passport does). */
+  aud: string;
+  /** The client the token was issued to. */
+  client_id: string;
+  /** Token id: the {@link AccessTokenRecord.id} used for revocation checks. */
+  jti: string;
+  /** Issued at, seconds since the epoch. */
+  iat: number;
+  /** Not before, seconds since the epoch. */
+  nbf: number;
+  /** Expiry, seconds since the epoch. */
+  exp: number;
+  /** Granted scopes, space-separated (RFC 8693 section 4.2). */
+  scope: string;
+  /** Granted scopes as an array (Laravel Passport's claim). */
+  scopes: string[];
+  [claim: string]: unknown;
+}
+
+/** The result of {@link verifyAccessToken}. */
+export interface VerifiedAccessToken {
+  /** The token as presented. */
+  token: string;
+  claims: AccessTokenClaims;
+  /** The stored row (not revoked, not expired). */
+  record: AccessTokenRecord;
+  /** The user, or `null` for a client-credentials token (whatever `sub` says). */
+  userId: string | null;
+  clientId: string;
+  /** The granted scopes, from the stored row. */
+  scopes: string[];
+}
+
+/** Options of {@link verifyAccessToken}. Build the object once and reuse it on every request. */
+export interface VerifyAccessTokenOptions {
+  keys: KeySet;
+  /** Expected `iss`. */
+  issuer: string;
+  /** Only `findAccessToken` is used: a missing row counts as revoked. */
+  store: Pick<TokenStore, 'findAccessToken'>;
+  /**
+   * Current time in milliseconds since the epoch.
+   * @default Date.now
+   */
+  now?: () => number;
+  /**
+   * Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds.
+   * @default 5
+   */
+  leewaySeconds?: number;
+  /**
+   * Accepted `alg` values.
+   * @default the key set's algorithms
+   */
+  algorithms?: readonly SigningAlgorithm[];
+  /** Expected `aud` (a client id); not checked when omitted. */
+  audience?: string;
+}
+
+const textEncoder = new TextEncoder();
+const headerSegments = new WeakMap<SigningKey, string>();
+
+function headerSegment(key: SigningKey): string {
+  let segment = headerSegments.get(key);
+  if (segment === undefined) {
+    segment = base64url(utf8(JSON.stringify({ alg: key.alg, typ: 'at+jwt', kid: key.kid })));
+    headerSegments.set(key, segment);
+  }
+  return segment;
+}
+
+/**
+ * Signs an access token with the key set's active key: a compact JWS with the header
+ * `{ alg, typ: "at+jwt", kid }` (RFC 9068 section 2.1). Claims are serialised as given; use
+ * `issueTokens` to build and store them.
+ *
+ * @example
+ * ```ts
+ * const jwt = await signAccessToken(keys, { iss, sub: user.id, aud: client.id, client_id: client.id,
+ *   jti: crypto.randomUUID(), iat, nbf: iat, exp: iat + 3600, scope: 'read', scopes: ['read'] });
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9068
+ * @see https://www.rfc-editor.org/rfc/rfc7515#section-7.1
+ */
+export async function signAccessToken(keys: KeySet, claims: AccessTokenClaims): Promise<string> {
+  const key = keys.active;
+  const input = `${headerSegment(key)}.${base64url(utf8(JSON.stringify(claims)))}`;
+  const signature = await crypto.subtle.sign(
+    signParams(key.alg),
+    key.privateKey as CryptoKey,
+    textEncoder.encode(input),
+  );
+  return `${input}.${base64url(new Uint8Array(signature))}`;
+}
+
+function invalid(message: string): PassportError {
+  return new PassportError('ERR_TOKEN_INVALID', message);
+}
+
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+
+function parseJsonSegment(token: string, start: number, end: number): Record<string, unknown> | null {
+  const bytes = decodeBase64url(token, start, end);
+  if (bytes === null) return null;
+  try {
+    const value: unknown = JSON.parse(utf8Decoder.decode(bytes));
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Header segments whose signature already verified, per key set: tokens signed by one key share
+ * one header segment, so verification skips decoding it. Only headers that carried a valid
+ * signature are remembered (an attacker cannot fill the cache), and at most a few per set.
+ */
+const verifiedHeaders = new WeakMap<KeySet, Map<string, SigningKey>>();
+const maxVerifiedHeaders = 16;
+
+function keyForHeader(header: Record<string, unknown> | null, keys: KeySet): SigningKey {
+  if (header === null) throw invalid('The access token header is not a JSON object');
+  const typ = header.typ;
+  if (typeof typ !== 'string' || (typ !== 'at+jwt' && typ.toLowerCase() !== 'application/at+jwt')) {
+    throw invalid('The token is not an access token (typ must be "at+jwt")');
+  }
+  if (header.crit !== undefined) throw invalid('The access token header has unsupported critical parameters');
+  const alg = header.alg;
+  const kid = header.kid;
+  if (typeof kid !== 'string') throw invalid('The access token header has no kid');
+  const key = keys.get(kid);
+  if (key === undefined) throw invalid('The access token was signed by an unknown key');
+  if (alg !== key.alg) throw invalid(`The access token alg does not match key ${kid}`);
+  return key;
+}
+
+/**
+ * Verifies a bearer access token (PARITY G1): `typ` is `at+jwt`, `alg` is allowed, `kid` names a
+ * key of the set, the signature holds, `exp`/`nbf`/`iat` pass with the leeway, `iss` (and `aud`
+ * when asked) match, and finally the stored row exists, is not revoked and has not expired (one
+ * `findAccessToken` call; a missing row counts as revoked). `userId` comes from the row: `null`
+ * for a client-credentials token whatever the `sub` claim says.
+ *
+ * Hot path: keys are imported once (they live in the {@link KeySet}), the header of a known key is
+ * recognised without decoding, and the store is called once.
+ *
+ * @throws PassportError `ERR_TOKEN_INVALID` (malformed, wrong typ/alg/kid/signature/iss/aud, not
+ *   yet valid), `ERR_TOKEN_EXPIRED` (`exp` passed beyond the leeway), `ERR_TOKEN_REVOKED` (row
+ *   missing, revoked or expired). Store failures propagate as `StoreUnavailableError`.
+ * @example
+ * ```ts
+ * const verifyOptions = { keys, issuer: 'https://auth.example.com', store };
+ * const { userId, scopes } = await verifyAccessToken(bearer, verifyOptions);
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9068#section-4
+ * @see https://www.rfc-editor.org/rfc/rfc8725 JWT best current practices
+ */
+export async function verifyAccessToken(
+  token: string,
+  options: VerifyAccessTokenOptions,
+): Promise<VerifiedAccessToken> {
+  if (typeof token !== 'string') throw invalid('The access token must be a string');
+  const dot1 = token.indexOf('.');
+  const dot2 = dot1 === -1 ? -1 : token.indexOf('.', dot1 + 1);
+  if (dot2 === -1 || token.indexOf('.', dot2 + 1) !== -1)
+    throw invalid('The access token is not a compact JWS');
+
+  const keys = options.keys;
+  const header = token.slice(0, dot1);
+  let cache = verifiedHeaders.get(keys);
+  let key = cache?.get(header);
+  const cached = key !== undefined;
+  if (key === undefined) key = keyForHeader(parseJsonSegment(token, 0, dot1), keys);
+  const algorithms = options.algorithms ?? keys.algorithms;
+  if (!algorithms.includes(key.alg)) throw invalid(`The access token alg ${key.alg} is not allowed`);
+
+  const signature = decodeBase64url(token, dot2 + 1, token.length);
+  if (signature === null) throw invalid('The access token signature is not base64url');
+  let valid: boolean;
+  try {
+    valid = await crypto.subtle.verify(
+      signParams(key.alg),
+      key.publicKey,
+      signature,
+      textEncoder.encode(token.slice(0, dot2)),
+    );
+  } catch {
+    valid = false;
+  }
+  if (!valid) throw invalid('The access token signature is invalid');
+  if (!cached) {
+    if (cache === undefined) {
+      cache = new Map();
+      verifiedHeaders.set(keys, cache);
+    }
+    if (cache.size < maxVerifiedHeaders) cache.set(header, key);
+  }
+
+  const claims = parseJsonSegment(token, dot1 + 1, dot2);
+  if (claims === null) throw invalid('The access token payload is not a JSON object');
+  const { exp, nbf, iat } = claims;
+  if (typeof exp !== 'number' || typeof iat !== 'number' || typeof nbf !== 'number') {
+    throw invalid('The access token lacks numeric exp, iat and nbf claims');
+  }
+  const nowMs = options.now === undefined ? Date.now() : options.now();
+  const leeway = options.leewaySeconds ?? 5;
+  const now = nowMs / 1000;
+  if (exp <= now - leeway) throw new PassportError('ERR_TOKEN_EXPIRED', 'The access token has expired');
+  if (nbf > now + leeway) throw invalid('The access token is not valid yet (nbf)');
+  if (iat > now + leeway) throw invalid('The access token was issued in the future (iat)');
+  if (claims.iss !== options.issuer) throw invalid('The access token was issued by another issuer');
+  if (options.audience !== undefined && claims.aud !== options.audience) {
+    throw invalid('The access token is meant for another audience');
+  }
+  const { jti, sub, client_id: clientId } = claims;
+  if (typeof jti !== 'string' || typeof sub !== 'string' || typeof clientId !== 'string') {
+    throw invalid('The access token lacks string jti, sub and client_id claims');
+  }
+  if (typeof claims.scope !== 'string' || !Array.isArray(claims.scopes)) {
+    throw invalid('The access token lacks scope and scopes claims');
+  }
+
+  const record = await options.store.findAccessToken(jti);
+  if (record === null)
+    throw new PassportError('ERR_TOKEN_REVOKED', 'The access token is not known (revoked)');
+  if (record.revoked) throw new PassportError('ERR_TOKEN_REVOKED', 'The access token has been revoked');
+  if (record.expiresAt.getTime() <= nowMs - leeway * 1000) {
+    throw new PassportError('ERR_TOKEN_REVOKED', 'The stored access token has expired');
+  }
+  if (record.clientId !== clientId || (record.userId !== null && record.userId !== sub)) {
+    throw invalid('The access token does not match its stored record');
+  }
+  return {
+    token,
+    claims: claims as AccessTokenClaims,
+    record,
+    userId: record.userId,
+    clientId,
+    scopes: record.scopes,
+  };
+}

@@ -1,0 +1,370 @@
+import {
+  type ClientRecord,
+  type Passport,
+  PassportError,
+  PassportOptionsError,
+  type PassportUser,
+  StoreUnavailableError,
+  type UserProvider,
+  type VerifiedAccessToken,
+} from '@passport/core';
+import { FirstPartyCookie } from './first-party-cookie.js';
+import type { FirstPartyCookieOptions } from './options.js';
+
+/** Who a request to a protected route is acting for (PARITY G1 to G6). */
+export interface Authentication<User extends PassportUser = PassportUser> {
+  /** The resource owner; always `null` for a client-credentials token, whatever its `sub`. */
+  user: User | null;
+  /** The client the token was issued to; `null` for the first-party cookie. */
+  client: ClientRecord | null;
+  /** The verified bearer token; `null` for the first-party cookie and the testing helpers. */
+  token: VerifiedAccessToken | null;
+  /** The token's scopes (`['*']` for the first-party cookie). */
+  scopes: string[];
+  /** How the request authenticated. */
+  via: 'bearer' | 'cookie' | 'testing';
+  /**
+   * `true` when the token carries `scope` (`*` grants every scope; inherited scopes count when
+   * the server enables them). PARITY G6, Passport's `tokenCan`.
+   */
+  tokenCan(scope: string): boolean;
+}
+
+/** Outcome of {@link Guard.check}. */
+export type GuardCheck<User extends PassportUser = PassportUser> =
+  | { kind: 'authenticated'; authentication: Authentication<User> }
+  | { kind: 'missing' }
+  | { kind: 'invalid'; description: string };
+
+/** Options of {@link createGuard}. */
+export interface GuardOptions<User extends PassportUser = PassportUser> {
+  /** The Passport server. */
+  passport: Passport<User>;
+  /**
+   * The user provider this guard serves. A token is accepted only when its client's `provider`
+   * (`null` meaning `users`) is this one (PARITY G4).
+   * @default 'users'
+   */
+  provider?: string;
+  /**
+   * Loads users by id. Defaults to `passport.options.userProviders[provider]`; without either, the
+   * user is `{ id }`.
+   */
+  userProvider?: UserProvider<User>;
+  /**
+   * Accept the first-party cookie set by `withFirstPartyCookie` (PARITY G5), with the same secret.
+   * A bearer token, when present, always wins.
+   */
+  cookie?: FirstPartyCookieOptions & { secret: string };
+  /**
+   * `realm` of the `WWW-Authenticate` challenge.
+   * @default 'api'
+   */
+  realm?: string;
+  /** Current time in ms (for the cookie). @default Date.now */
+  clock?: () => number;
+}
+
+/** A route handler that runs once the request is authenticated. */
+export type ProtectedHandler<User extends PassportUser = PassportUser> = (
+  request: Request,
+  authentication: Authentication<User>,
+) => Response | Promise<Response>;
+
+/** Protects the host app's routes with Passport tokens (PARITY G1 to G6, E2). */
+export interface Guard<User extends PassportUser = PassportUser> {
+  /** The provider this guard serves. */
+  readonly provider: string;
+  /** The authentication of `request`, or `null` when it has no valid token (or cookie). */
+  authenticate(request: Request): Promise<Authentication<User> | null>;
+  /** Like {@link Guard.authenticate}, but tells a missing token apart from an invalid one. */
+  check(request: Request): Promise<GuardCheck<User>>;
+  /**
+   * Runs `handler` for any valid token; otherwise `401` with a Bearer challenge. Like every
+   * wrapper, it answers `503 temporarily_unavailable` while the store is down.
+   */
+  requireToken(handler: ProtectedHandler<User>): (request: Request) => Promise<Response>;
+  /** Runs `handler` when the token has **all** of `scopes`; otherwise `403 insufficient_scope`. */
+  requireScopes(
+    scopes: readonly string[],
+    handler: ProtectedHandler<User>,
+  ): (request: Request) => Promise<Response>;
+  /** Runs `handler` when the token has **at least one** of `scopes`; otherwise `403 insufficient_scope`. */
+  requireAnyScope(
+    scopes: readonly string[],
+    handler: ProtectedHandler<User>,
+  ): (request: Request) => Promise<Response>;
+  /**
+   * Runs `handler` only for client-credentials tokens (no user), with all of `scopes` when given
+   * (PARITY G3, Passport's `CheckClientCredentials`).
+   */
+  requireClient(
+    handler: ProtectedHandler<User>,
+    scopes?: readonly string[],
+  ): (request: Request) => Promise<Response>;
+  /**
+   * Testing helper (PARITY E2): until the returned function is called, every request
+   * authenticates as `user` with `scopes`, no token needed.
+   */
+  actingAs(user: User, scopes?: readonly string[]): () => void;
+  /** Testing helper (PARITY E2): every request authenticates as `client` (client credentials). */
+  actingAsClient(client: ClientRecord, scopes?: readonly string[]): () => void;
+}
+
+/** Quotes a value for an auth-param (RFC 7235 quoted-string). */
+function quote(value: string): string {
+  return `"${value.replace(/[\\"]/g, '\\$&').replace(/[\r\n]/g, ' ')}"`;
+}
+
+/**
+ * The RFC 6750 error response: `401` with `WWW-Authenticate: Bearer realm=...` (plus
+ * `error="invalid_token"` when a token was sent), or `403 insufficient_scope` with `scope`.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
+ */
+export function bearerChallenge(
+  realm: string,
+  error?: {
+    code: 'invalid_token' | 'insufficient_scope' | 'invalid_request';
+    description: string;
+    scope?: string;
+  },
+): Response {
+  const params = [`realm=${quote(realm)}`];
+  if (error) {
+    params.push(`error=${quote(error.code)}`, `error_description=${quote(error.description)}`);
+    if (error.scope !== undefined) params.push(`scope=${quote(error.scope)}`);
+  }
+  const status = error?.code === 'insufficient_scope' ? 403 : error?.code === 'invalid_request' ? 400 : 401;
+  const body = error
+    ? {
+        error: error.code,
+        error_description: error.description,
+        ...(error.scope ? { scope: error.scope } : {}),
+      }
+    : { error: 'unauthenticated', error_description: 'A bearer token is required' };
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      'www-authenticate': `Bearer ${params.join(', ')}`,
+    },
+  });
+}
+
+/** The bearer token of the `Authorization` header; `null` without one; `''` when malformed. */
+function bearerToken(request: Request): string | null {
+  const header = request.headers.get('authorization');
+  if (header === null) return null;
+  const match = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)\s*$/i.exec(header);
+  if (match) return match[1] as string;
+  return /^Bearer\b/i.test(header) ? '' : null;
+}
+
+/**
+ * Creates a guard for the host's own routes: resolves `Authorization: Bearer` tokens (and,
+ * optionally, the first-party cookie) to `{ user, client, token, scopes, tokenCan }` and wraps
+ * handlers with token and scope requirements.
+ *
+ * @example
+ * ```ts
+ * const api = createGuard({ passport });
+ * const listOrders = api.requireScopes(['orders:read'], async (request, { user }) =>
+ *   Response.json(await db.orders(user!.id)));
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6750
+ */
+export function createGuard<User extends PassportUser>(options: GuardOptions<User>): Guard<User> {
+  if (typeof options !== 'object' || options === null || typeof options.passport !== 'object') {
+    throw new PassportOptionsError('createGuard needs { passport }: pass the result of createPassport().');
+  }
+  const { passport } = options;
+  const provider = options.provider ?? 'users';
+  const realm = options.realm ?? 'api';
+  const cookie =
+    options.cookie === undefined
+      ? null
+      : new FirstPartyCookie(options.cookie.secret, options.cookie, options.clock);
+  const configuredProvider = passport.options.userProviders[provider] as UserProvider<User> | undefined;
+  const users: UserProvider<User> | null = options.userProvider ?? configuredProvider ?? null;
+  let override: Authentication<User> | null = null;
+
+  const tokenCan = (scopes: readonly string[]) => (scope: string) =>
+    scopes.includes('*') || passport.scopes.tokenCan(scopes, scope);
+
+  const loadUser = async (id: string): Promise<User | null> =>
+    users === null ? ({ id } as User) : users.findById(id);
+
+  async function check(request: Request): Promise<GuardCheck<User>> {
+    if (override !== null) return { kind: 'authenticated', authentication: override };
+    const token = bearerToken(request);
+    if (token === '') return { kind: 'invalid', description: 'The Authorization header is malformed' };
+    if (token !== null) return checkBearer(token);
+    if (cookie?.present(request)) {
+      const userId = await cookie.authenticate(request);
+      if (userId === null) {
+        return {
+          kind: 'invalid',
+          description: 'The first-party cookie is invalid, expired or lacks its CSRF header',
+        };
+      }
+      const user = await loadUser(userId);
+      if (user === null) return { kind: 'invalid', description: 'The user no longer exists' };
+      return {
+        kind: 'authenticated',
+        authentication: {
+          user,
+          client: null,
+          token: null,
+          scopes: ['*'],
+          via: 'cookie',
+          tokenCan: () => true,
+        },
+      };
+    }
+    return { kind: 'missing' };
+  }
+
+  async function checkBearer(token: string): Promise<GuardCheck<User>> {
+    let verified: VerifiedAccessToken;
+    try {
+      verified = await passport.verifyAccessToken(token);
+    } catch (error) {
+      if (error instanceof PassportError && error.code.startsWith('ERR_TOKEN_')) {
+        return {
+          kind: 'invalid',
+          description:
+            error.code === 'ERR_TOKEN_EXPIRED' ? 'The token has expired' : 'The token is invalid or revoked',
+        };
+      }
+      throw error;
+    }
+    const client = await passport.clients.find(verified.clientId);
+    if (client === null || client.revoked)
+      return { kind: 'invalid', description: 'The token is invalid or revoked' };
+    if ((client.provider ?? 'users') !== provider) {
+      return { kind: 'invalid', description: 'The token was not issued for this guard' };
+    }
+    let user: User | null = null;
+    if (verified.userId !== null) {
+      const source = options.userProvider ?? passport.userProvider(client);
+      user = source ? await source.findById(verified.userId) : ({ id: verified.userId } as User);
+      if (user === null) return { kind: 'invalid', description: 'The token is invalid or revoked' };
+    }
+    const scopes = [...verified.scopes];
+    return {
+      kind: 'authenticated',
+      authentication: { user, client, token: verified, scopes, via: 'bearer', tokenCan: tokenCan(scopes) },
+    };
+  }
+
+  function protect(
+    handler: ProtectedHandler<User>,
+    authorize: (authentication: Authentication<User>) => Response | null,
+  ): (request: Request) => Promise<Response> {
+    return async (request) => {
+      let result: GuardCheck<User>;
+      try {
+        result = await check(request);
+      } catch (error) {
+        if (!(error instanceof StoreUnavailableError)) throw error;
+        return new Response(
+          JSON.stringify({
+            error: 'temporarily_unavailable',
+            error_description: 'The token store is unavailable',
+          }),
+          {
+            status: 503,
+            headers: {
+              'content-type': 'application/json; charset=utf-8',
+              'cache-control': 'no-store',
+              'retry-after': '5',
+            },
+          },
+        );
+      }
+      if (result.kind === 'missing') return bearerChallenge(realm);
+      if (result.kind === 'invalid')
+        return bearerChallenge(realm, { code: 'invalid_token', description: result.description });
+      const refusal = authorize(result.authentication);
+      return refusal ?? handler(request, result.authentication);
+    };
+  }
+
+  const insufficient = (scopes: readonly string[]) =>
+    bearerChallenge(realm, {
+      code: 'insufficient_scope',
+      description: 'The token lacks a required scope',
+      scope: scopes.join(' '),
+    });
+
+  return {
+    provider,
+    check,
+    async authenticate(request) {
+      const result = await check(request);
+      return result.kind === 'authenticated' ? result.authentication : null;
+    },
+    requireToken: (handler) => protect(handler, () => null),
+    requireScopes: (scopes, handler) =>
+      protect(handler, (auth) => (scopes.every((s) => auth.tokenCan(s)) ? null : insufficient(scopes))),
+    requireAnyScope: (scopes, handler) =>
+      protect(handler, (auth) => (scopes.some((s) => auth.tokenCan(s)) ? null : insufficient(scopes))),
+    requireClient: (handler, scopes = []) =>
+      protect(handler, (auth) => {
+        if (auth.user !== null || auth.client === null) {
+          return bearerChallenge(realm, {
+            code: 'invalid_token',
+            description: 'This resource accepts client-credentials tokens only',
+          });
+        }
+        return scopes.every((s) => auth.tokenCan(s)) ? null : insufficient(scopes);
+      }),
+    actingAs(user, scopes = []) {
+      const list = [...scopes];
+      override = { user, client: null, token: null, scopes: list, via: 'testing', tokenCan: tokenCan(list) };
+      return () => {
+        override = null;
+      };
+    },
+    actingAsClient(client, scopes = []) {
+      const list = [...scopes];
+      override = { user: null, client, token: null, scopes: list, via: 'testing', tokenCan: tokenCan(list) };
+      return () => {
+        override = null;
+      };
+    },
+  };
+}
+
+/**
+ * Testing helper (PARITY E2, Passport's `actingAs`): makes `guard` authenticate every request as
+ * `user` with `scopes` until the returned function is called.
+ *
+ * @example
+ * ```ts
+ * const restore = actingAs(guard, { id: 'u1' }, ['orders:read']);
+ * const response = await app(new Request('http://localhost/api/orders'));
+ * restore();
+ * ```
+ */
+export function actingAs<User extends PassportUser>(
+  guard: Guard<User>,
+  user: User,
+  scopes: readonly string[] = [],
+): () => void {
+  return guard.actingAs(user, scopes);
+}
+
+/**
+ * Testing helper (PARITY E2, Passport's `actingAsClient`): makes `guard` authenticate every
+ * request as `client` (a client-credentials token, no user) with `scopes`.
+ */
+export function actingAsClient<User extends PassportUser>(
+  guard: Guard<User>,
+  client: ClientRecord,
+  scopes: readonly string[] = [],
+): () => void {
+  return guard.actingAsClient(client, scopes);
+}

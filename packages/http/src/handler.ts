@@ -1,0 +1,242 @@
+import { OAuthError, PassportOptionsError, type PassportUser, StoreUnavailableError } from '@passport/core';
+import { FirstPartyCookie } from './first-party-cookie.js';
+import { defaultMaxBodyBytes, PayloadTooLargeError } from './internal/body.js';
+import type { HandlerContext, RouteHandler } from './internal/context.js';
+import { Signer } from './internal/crypto.js';
+import { json, oauthErrorResponse } from './internal/responses.js';
+import type { PassportHandlerOptions } from './options.js';
+import {
+  clientRoute,
+  clientsRoute,
+  personalTokenRoute,
+  personalTokensRoute,
+  scopesRoute,
+  tokensRoute,
+  tokenRoute as userTokenRoute,
+} from './routes/api.js';
+import { authorizeDecisionRoute, authorizeGetRoute } from './routes/authorize.js';
+import { deviceGetRoute, devicePostRoute } from './routes/device.js';
+import {
+  deviceCodeRoute,
+  introspectRoute,
+  jwksRoute,
+  metadataRoute,
+  refreshCookieRoute,
+  revokeRoute,
+  tokenRoute,
+} from './routes/protocol.js';
+
+/** A Fetch API handler: what every runtime and framework can mount. */
+export type FetchHandler = (request: Request) => Promise<Response>;
+
+type Methods<User extends PassportUser> = Partial<Record<string, RouteHandler<User>>>;
+
+interface Route<User extends PassportUser> {
+  /** Path below the base path; `:id` matches one segment. */
+  pattern: string;
+  methods: Methods<User>;
+}
+
+function routes<User extends PassportUser>(): Route<User>[] {
+  return [
+    { pattern: '/token', methods: { POST: tokenRoute } },
+    { pattern: '/token/refresh', methods: { POST: refreshCookieRoute } },
+    {
+      pattern: '/authorize',
+      methods: { GET: authorizeGetRoute, POST: authorizeDecisionRoute, DELETE: authorizeDecisionRoute },
+    },
+    { pattern: '/revoke', methods: { POST: revokeRoute } },
+    { pattern: '/introspect', methods: { POST: introspectRoute } },
+    { pattern: '/jwks', methods: { GET: jwksRoute } },
+    { pattern: '/device/code', methods: { POST: deviceCodeRoute } },
+    { pattern: '/device', methods: { GET: deviceGetRoute, POST: devicePostRoute } },
+    { pattern: '/clients', methods: { GET: clientsRoute, POST: clientsRoute } },
+    { pattern: '/clients/:id', methods: { PUT: clientRoute, DELETE: clientRoute } },
+    { pattern: '/tokens', methods: { GET: tokensRoute } },
+    { pattern: '/tokens/:id', methods: { DELETE: userTokenRoute } },
+    { pattern: '/scopes', methods: { GET: scopesRoute } },
+    { pattern: '/personal-access-tokens', methods: { GET: personalTokensRoute, POST: personalTokensRoute } },
+    { pattern: '/personal-access-tokens/:id', methods: { DELETE: personalTokenRoute } },
+  ];
+}
+
+function match(pattern: string, path: string): { id?: string } | null {
+  const want = pattern.split('/');
+  const got = path.split('/');
+  if (want.length !== got.length) return null;
+  const params: { id?: string } = {};
+  for (let i = 0; i < want.length; i++) {
+    const segment = got[i] as string;
+    if (want[i] === ':id') {
+      if (segment === '') return null;
+      try {
+        params.id = decodeURIComponent(segment);
+      } catch {
+        return null;
+      }
+    } else if (want[i] !== segment) {
+      return null;
+    }
+  }
+  return params;
+}
+
+function normalizeBasePath(basePath: string): string {
+  if (basePath === '' || basePath === '/') return '';
+  if (!basePath.startsWith('/')) {
+    throw new PassportOptionsError(
+      `basePath must start with "/" (got "${basePath}"); use for example "/oauth".`,
+    );
+  }
+  return basePath.replace(/\/+$/, '');
+}
+
+const metadataPath = '/.well-known/oauth-authorization-server';
+
+/**
+ * Creates the Fetch handler serving every Passport endpoint below `basePath` (default `/oauth`)
+ * plus `/.well-known/oauth-authorization-server`. It takes a `Request` and returns a `Response`,
+ * so it mounts in any runtime (Node through `@passport/http/node`, Bun, Deno, Workers) and
+ * framework (Hono, Express...).
+ *
+ * Endpoints: `POST /token`, `GET|POST|DELETE /authorize`, `POST /revoke` (RFC 7009),
+ * `POST /introspect` (RFC 7662), `GET /jwks`, `POST /device/code` and `GET|POST /device`
+ * (RFC 8628), the signed-in user's JSON API (`/clients`, `/tokens`, `/scopes`,
+ * `/personal-access-tokens`) and `POST /token/refresh` (first-party cookie).
+ *
+ * Requests outside the base path answer `404`; wrong methods `405` with `Allow`. Bodies over
+ * `maxBodyBytes` are `413`. Unexpected errors are `500 server_error` (passed to `onError`, never
+ * shown); a store outage is `503 temporarily_unavailable` with `Retry-After`.
+ *
+ * @example
+ * ```ts
+ * const handler = createPassportHandler({
+ *   passport,
+ *   secret: process.env.PASSPORT_SECRET!,
+ *   authenticateUser: (request) => sessionUser(request),
+ *   loginUrl: '/login',
+ * });
+ * Bun.serve({ fetch: handler });
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749
+ */
+export function createPassportHandler<User extends PassportUser>(
+  options: PassportHandlerOptions<User>,
+): FetchHandler {
+  if (typeof options !== 'object' || options === null || typeof options.passport !== 'object') {
+    throw new PassportOptionsError(
+      'createPassportHandler needs { passport }: pass the result of createPassport().',
+    );
+  }
+  if (typeof options.secret !== 'string' || options.secret.length < 32) {
+    throw new PassportOptionsError(
+      'createPassportHandler needs a secret of at least 32 characters (for example 32 random bytes, base64url).',
+    );
+  }
+  if (typeof options.authenticateUser !== 'function') {
+    throw new PassportOptionsError(
+      'createPassportHandler needs authenticateUser(request): return the signed-in user or null.',
+    );
+  }
+  for (const name of ['maxBodyBytes', 'authTokenLifetime'] as const) {
+    const value = options[name];
+    if (value !== undefined && (!Number.isInteger(value) || value <= 0)) {
+      throw new PassportOptionsError(
+        `createPassportHandler: ${name} must be a positive integer (got ${String(value)}).`,
+      );
+    }
+  }
+  const basePath = normalizeBasePath(options.basePath ?? '/oauth');
+  const now = options.clock ?? Date.now;
+  const publicUrl = (options.publicUrl ?? new URL(options.passport.options.issuer).origin).replace(
+    /\/+$/,
+    '',
+  );
+  const context: HandlerContext<User> = {
+    passport: options.passport,
+    options,
+    basePath,
+    maxBodyBytes: options.maxBodyBytes ?? defaultMaxBodyBytes,
+    authTokenLifetime: options.authTokenLifetime ?? 600,
+    signer: new Signer(options.secret),
+    cookie: new FirstPartyCookie(options.secret, options.cookie, now),
+    now,
+    endpoint: (path) => `${publicUrl}${basePath}${path}`,
+    trustedOrigins: new Set(options.trustedOrigins ?? []),
+  };
+  const table = routes<User>();
+  const issuerPath = new URL(options.passport.options.issuer).pathname.replace(/\/+$/, '');
+
+  return async (request) => {
+    try {
+      const path = new URL(request.url).pathname;
+      if (path === metadataPath || (issuerPath !== '' && path === `${metadataPath}${issuerPath}`)) {
+        if (request.method !== 'GET' && request.method !== 'HEAD') return methodNotAllowed(['GET', 'HEAD']);
+        return await metadataRoute(request, context);
+      }
+      if (path !== basePath && !path.startsWith(`${basePath}/`)) return notFound();
+      const relative = path.slice(basePath.length) || '/';
+      for (const route of table) {
+        const params = match(route.pattern, relative);
+        if (params === null) continue;
+        const method = request.method === 'HEAD' && route.methods.GET ? 'GET' : request.method;
+        const handle = route.methods[method];
+        if (!handle) return methodNotAllowed(Object.keys(route.methods));
+        return await handle(request, context, params);
+      }
+      return notFound();
+    } catch (error) {
+      return errorResponse(error, request, options.onError);
+    }
+  };
+}
+
+function notFound(): Response {
+  return json({ error: 'not_found', error_description: 'No such endpoint' }, 404);
+}
+
+function methodNotAllowed(allowed: string[]): Response {
+  return json({ error: 'method_not_allowed', error_description: 'Method not allowed' }, 405, {
+    allow: allowed.join(', '),
+  });
+}
+
+function isStoreUnavailable(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof StoreUnavailableError) return true;
+  }
+  return false;
+}
+
+function report(
+  onError: ((error: unknown, request: Request) => void) | undefined,
+  error: unknown,
+  request: Request,
+) {
+  try {
+    onError?.(error, request);
+  } catch {
+    // A failing hook must not change the response.
+  }
+}
+
+/** Maps anything thrown by a route to a response without internals (no stack traces, ever). */
+function errorResponse(
+  error: unknown,
+  request: Request,
+  onError: ((error: unknown, request: Request) => void) | undefined,
+): Response {
+  if (error instanceof PayloadTooLargeError) {
+    return json({ error: 'invalid_request', error_description: error.message }, 413);
+  }
+  if (isStoreUnavailable(error)) {
+    report(onError, error, request);
+    return oauthErrorResponse(OAuthError.temporarilyUnavailable());
+  }
+  if (error instanceof OAuthError) {
+    if (error.status >= 500) report(onError, error, request);
+    return oauthErrorResponse(error);
+  }
+  report(onError, error, request);
+  return oauthErrorResponse(OAuthError.serverError());
+}

@@ -1,0 +1,134 @@
+import { OAuthError } from '@passport/core';
+
+/** Default body limit: 64 KiB. */
+export const defaultMaxBodyBytes = 64 * 1024;
+
+/** The request body is larger than the configured limit: answered with 413. */
+export class PayloadTooLargeError extends Error {
+  readonly limit: number;
+  constructor(limit: number) {
+    super(`The request body exceeds ${limit} bytes`);
+    this.name = 'PayloadTooLargeError';
+    this.limit = limit;
+  }
+}
+
+/**
+ * Reads the body as UTF-8 text, refusing more than `limit` bytes: first by `Content-Length`, then
+ * by counting while reading the stream (a lying or absent `Content-Length` does not help).
+ */
+export async function readBodyText(request: Request, limit: number): Promise<string> {
+  const declared = request.headers.get('content-length');
+  if (declared !== null && /^\d+$/.test(declared) && Number(declared) > limit) {
+    throw new PayloadTooLargeError(limit);
+  }
+  if (request.body === null) return '';
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    let result: ReadableStreamReadResult<Uint8Array>;
+    try {
+      result = await reader.read();
+    } catch (error) {
+      if (error instanceof PayloadTooLargeError) throw error;
+      if (isTooLargeMarker(error)) throw new PayloadTooLargeError(limit);
+      throw OAuthError.invalidRequest('The request body could not be read');
+    }
+    if (result.done) break;
+    total += result.value.byteLength;
+    if (total > limit) {
+      await reader.cancel().catch(() => {});
+      throw new PayloadTooLargeError(limit);
+    }
+    chunks.push(result.value);
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw OAuthError.invalidRequest('The request body is not valid UTF-8');
+  }
+}
+
+/** Errors raised by a body stream that the node adapter cut off for size. */
+function isTooLargeMarker(error: unknown): boolean {
+  return (
+    typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'ERR_BODY_TOO_LARGE'
+  );
+}
+
+/** The media type of the request, lowercase, without parameters; `null` when absent. */
+export function mediaType(request: Request): string | null {
+  const header = request.headers.get('content-type');
+  if (header === null) return null;
+  return (header.split(';')[0] ?? '').trim().toLowerCase();
+}
+
+/**
+ * Parses an `application/x-www-form-urlencoded` body. A different content type, or a parameter
+ * sent more than once, is `invalid_request` (RFC 6749 section 3.1).
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.1
+ */
+export async function readForm(request: Request, limit: number): Promise<URLSearchParams> {
+  if (mediaType(request) !== 'application/x-www-form-urlencoded') {
+    // Still enforce the size limit first, so an oversized body is always 413.
+    const declared = request.headers.get('content-length');
+    if (declared !== null && /^\d+$/.test(declared) && Number(declared) > limit) {
+      throw new PayloadTooLargeError(limit);
+    }
+    throw OAuthError.invalidRequest('The request body must be application/x-www-form-urlencoded');
+  }
+  const params = new URLSearchParams(await readBodyText(request, limit));
+  rejectRepeatedParameters(params);
+  return params;
+}
+
+/** Throws `invalid_request` naming the first parameter that appears more than once. */
+export function rejectRepeatedParameters(params: URLSearchParams): void {
+  const seen = new Set<string>();
+  for (const name of params.keys()) {
+    if (seen.has(name)) throw OAuthError.invalidRequest(`The "${name}" parameter must not be repeated`);
+    seen.add(name);
+  }
+}
+
+/**
+ * Reads a JSON object or a form body (the JSON API accepts both). Returns `{}` for an empty body.
+ * Throws `invalid_request` for another content type or malformed JSON.
+ */
+export async function readJsonOrForm(request: Request, limit: number): Promise<Record<string, unknown>> {
+  const type = mediaType(request);
+  if (type === 'application/x-www-form-urlencoded') {
+    const params = await readForm(request, limit);
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of params) out[key] = value;
+    return out;
+  }
+  if (type === null) {
+    const text = await readBodyText(request, limit);
+    if (text.trim() === '') return {};
+    throw OAuthError.invalidRequest('The request body must be application/json');
+  }
+  if (type !== 'application/json' && !type.endsWith('+json')) {
+    throw OAuthError.invalidRequest('The request body must be application/json');
+  }
+  const text = await readBodyText(request, limit);
+  if (text.trim() === '') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw OAuthError.invalidRequest('The request body is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw OAuthError.invalidRequest('The request body must be a JSON object');
+  }
+  return value as Record<string, unknown>;
+}

@@ -1,0 +1,71 @@
+import type { PassportUser } from '@passport/core';
+import type { HandlerContext } from './context.js';
+import { parseCookies } from './cookies.js';
+import { safeEqual } from './crypto.js';
+import { json, redirect } from './responses.js';
+
+/** A `401` for JSON endpoints that need a signed-in user. */
+export function unauthenticated(): Response {
+  return json({ error: 'unauthenticated', message: 'Sign in first.' }, 401);
+}
+
+/**
+ * Sends a guest to the host's login page with a return URL; `401 login_required` when the host
+ * configured no login URL. `forceLogin` asks the login page to re-authenticate (`prompt=login`).
+ */
+export function loginRedirect<User extends PassportUser>(
+  context: HandlerContext<User>,
+  request: Request,
+  returnTo: string,
+  options: { forceLogin?: boolean } = {},
+): Response {
+  const { loginUrl, returnToParameter = 'return_to' } = context.options;
+  if (loginUrl === undefined) {
+    return json({ error: 'login_required', error_description: 'The user must sign in first' }, 401);
+  }
+  if (typeof loginUrl === 'function') return redirect(loginUrl(returnTo, request));
+  const target = new URL(loginUrl, request.url);
+  target.searchParams.set(returnToParameter, returnTo);
+  if (options.forceLogin) target.searchParams.set('prompt', 'login');
+  return redirect(target.toString());
+}
+
+/**
+ * `true` when a state-changing call may proceed: its `Origin` is the request's own or a trusted
+ * one, or it carries an `X-CSRF-TOKEN` / `X-XSRF-TOKEN` header equal to the `XSRF-TOKEN` cookie
+ * (double submit). Browsers cannot forge either from another site.
+ */
+export function passesCsrfCheck<User extends PassportUser>(
+  context: HandlerContext<User>,
+  request: Request,
+): boolean {
+  const origin = request.headers.get('origin');
+  if (origin !== null && origin !== 'null') {
+    if (origin === new URL(request.url).origin || context.trustedOrigins.has(origin)) return true;
+  }
+  const header = request.headers.get('x-csrf-token') ?? request.headers.get('x-xsrf-token');
+  if (header === null || header === '') return false;
+  const cookie = parseCookies(request).get(context.cookie.settings.csrfCookieName);
+  return cookie !== undefined && cookie !== '' && safeEqual(header, cookie);
+}
+
+/** A `403` for a state-changing call that failed the CSRF check. */
+export function csrfFailure(): Response {
+  return json(
+    {
+      error: 'csrf_mismatch',
+      message: 'Send the X-XSRF-TOKEN header with the XSRF-TOKEN cookie value, or call from the same origin.',
+    },
+    403,
+  );
+}
+
+/** `true` when an `Origin` header is present and foreign (not the request's own, not trusted). */
+export function hasForeignOrigin<User extends PassportUser>(
+  context: HandlerContext<User>,
+  request: Request,
+): boolean {
+  const origin = request.headers.get('origin');
+  if (origin === null) return false;
+  return origin !== new URL(request.url).origin && !context.trustedOrigins.has(origin);
+}

@@ -1,0 +1,120 @@
+import type { AuthorizationRequest, Passport, PassportUser, ScopeDefinition } from '@passport/core';
+
+/** What the approval page renderer receives (PARITY A9). */
+export interface ApprovalPageContext<User extends PassportUser = PassportUser> {
+  /** The incoming `GET /oauth/authorize` request. */
+  request: Request;
+  /** The validated authorization request (client, scopes, redirect URI, state...). */
+  authorizationRequest: AuthorizationRequest;
+  /** The client asking for access. */
+  client: { id: string; name: string };
+  /** The requested scopes with their descriptions. */
+  scopes: ScopeDefinition[];
+  /** The signed-in user. */
+  user: User;
+  /** Where the form posts (approve: `POST`, deny: `DELETE`, or `POST` with `action=deny`). */
+  action: string;
+  /** Signed, single-use token carrying the pending request: send it back as `auth_token`. */
+  authToken: string;
+  /** CSRF token: send it back as `csrf_token` (form field) or the `X-CSRF-TOKEN` header. */
+  csrfToken: string;
+}
+
+/** Options of the first-party cookie (PARITY G5), shared by the handler, the wrapper and the guard. */
+export interface FirstPartyCookieOptions {
+  /**
+   * Name of the httpOnly cookie holding the signed token.
+   * @default 'passport_token'
+   */
+  name?: string;
+  /**
+   * Name of the readable cookie holding the CSRF value the page's JavaScript echoes in
+   * `X-XSRF-TOKEN` (or `X-CSRF-TOKEN`).
+   * @default 'XSRF-TOKEN'
+   */
+  csrfCookieName?: string;
+  /**
+   * Lifetime of the cookie token in seconds.
+   * @default 3600
+   */
+  lifetime?: number;
+  /** Cookie path. @default '/' */
+  path?: string;
+  /** Cookie domain. @default the request host */
+  domain?: string;
+}
+
+/** Options of {@link createPassportHandler}. */
+export interface PassportHandlerOptions<User extends PassportUser = PassportUser> {
+  /** The Passport server, from `createPassport(options)`. */
+  passport: Passport<User>;
+  /**
+   * Path prefix of every endpoint.
+   * @default '/oauth'
+   */
+  basePath?: string;
+  /**
+   * The host app's session: the signed-in user of this request, or `null` for a guest.
+   *
+   * @example
+   * ```ts
+   * authenticateUser: async (request) => sessions.userFor(request.headers.get('cookie')),
+   * ```
+   */
+  authenticateUser: (request: Request) => User | null | Promise<User | null>;
+  /**
+   * When the signed-in user last authenticated (ms since the epoch), so `prompt=login` and
+   * `max_age` can be satisfied by a fresh login (PARITY A4). Without it, the login page is asked to
+   * re-authenticate (`prompt=login` on `loginUrl`) and the return URL drops `prompt=login` and
+   * `max_age`, so the user is not sent round in circles.
+   */
+  authenticatedAt?: (request: Request, user: User) => number | null | Promise<number | null>;
+  /**
+   * Where guests are sent to sign in. A string gets the return URL appended as the
+   * `returnToParameter` query parameter; a function builds the URL itself. Without it, guests get
+   * `401 login_required`.
+   */
+  loginUrl?: string | ((returnTo: string, request: Request) => string);
+  /**
+   * Query parameter carrying the return URL on `loginUrl`.
+   * @default 'return_to'
+   */
+  returnToParameter?: string;
+  /**
+   * HMAC key (at least 32 characters) signing the approval form's `auth_token`, its CSRF value and
+   * the first-party cookie. Every instance behind a load balancer must share it.
+   */
+  secret: string;
+  /**
+   * Renders the approval page instead of the built-in one (PARITY A9). Return HTML (it gets the
+   * clickjacking headers) or a complete `Response`.
+   */
+  render?: (context: ApprovalPageContext<User>) => string | Response | Promise<string | Response>;
+  /** Called with every unexpected error (answered `500 server_error`) and store outage (`503`). */
+  onError?: (error: unknown, request: Request) => void;
+  /**
+   * Largest accepted request body in bytes; larger bodies get `413`.
+   * @default 65536
+   */
+  maxBodyBytes?: number;
+  /**
+   * How long the approval form stays valid, in seconds.
+   * @default 600
+   */
+  authTokenLifetime?: number;
+  /**
+   * Public origin of the endpoints, used in the metadata document and form actions.
+   * @default the issuer's origin
+   */
+  publicUrl?: string;
+  /**
+   * Extra origins (besides the request's own) whose `Origin` header lets a state-changing JSON API
+   * call through without a CSRF header.
+   * @default []
+   */
+  trustedOrigins?: string[];
+  /** First-party cookie settings for `POST /oauth/token/refresh` (PARITY G5). */
+  cookie?: FirstPartyCookieOptions;
+  /** Current time in ms (tests move it). @default Date.now */
+  clock?: () => number;
+}

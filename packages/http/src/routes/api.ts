@@ -1,0 +1,323 @@
+import {
+  type AccessTokenRecord,
+  type ClientRecord,
+  OAuthError,
+  PassportError,
+  type PassportUser,
+} from '@passport/core';
+import { readJsonOrForm } from '../internal/body.js';
+import type { HandlerContext } from '../internal/context.js';
+import { isSecureRequest, parseCookies, serializeCookie } from '../internal/cookies.js';
+import { randomToken } from '../internal/crypto.js';
+import { json, noContent } from '../internal/responses.js';
+import { csrfFailure, passesCsrfCheck, unauthenticated } from '../internal/session.js';
+
+type Fields = Record<string, string[]>;
+
+/** `422` with per-field messages (PARITY C3). */
+function validationFailed(errors: Fields): Response {
+  return json({ message: 'The given data was invalid.', errors }, 422);
+}
+
+function notFound(what: string): Response {
+  return json({ error: 'not_found', message: `${what} not found.` }, 404);
+}
+
+function addError(fields: Fields, field: string, message: string): void {
+  const list = fields[field] ?? [];
+  list.push(message);
+  fields[field] = list;
+}
+
+/** Client as the JSON API shows it: never the secret hash. */
+function serializeClient(client: ClientRecord): Record<string, unknown> {
+  return {
+    id: client.id,
+    name: client.name,
+    redirect: client.redirectUris.join(','),
+    redirect_uris: client.redirectUris,
+    confidential: client.confidential,
+    first_party: client.firstParty,
+    provider: client.provider,
+    grant_types: client.grantTypes,
+    scopes: client.scopes,
+    revoked: client.revoked,
+    created_at: client.createdAt.toISOString(),
+    updated_at: client.updatedAt.toISOString(),
+  };
+}
+
+function serializeToken(token: AccessTokenRecord, client?: ClientRecord | null): Record<string, unknown> {
+  return {
+    id: token.id,
+    client_id: token.clientId,
+    ...(client === undefined
+      ? {}
+      : { client: client === null ? null : { id: client.id, name: client.name } }),
+    name: token.name,
+    scopes: token.scopes,
+    revoked: token.revoked,
+    created_at: token.createdAt.toISOString(),
+    expires_at: token.expiresAt.toISOString(),
+  };
+}
+
+/** Client-validation errors of core carry per-field messages. */
+function validationFields(error: unknown): Fields | null {
+  if (!(error instanceof PassportError) || error.code !== 'ERR_VALIDATION') return null;
+  const fields = (error as PassportError & { fields?: unknown }).fields;
+  if (typeof fields !== 'object' || fields === null) return { input: [error.message] };
+  const out: Fields = {};
+  for (const [key, messages] of Object.entries(fields as Record<string, unknown>)) {
+    const name = key === 'redirectUris' ? 'redirect' : key;
+    out[name] = Array.isArray(messages) ? messages.map(String) : [String(messages)];
+  }
+  return out;
+}
+
+/** Parses `redirect` (comma-separated string, or array) into URIs. */
+function parseRedirects(value: unknown, fields: Fields): string[] | undefined {
+  if (value === undefined || value === null || value === '') {
+    addError(fields, 'redirect', 'The redirect field is required.');
+    return undefined;
+  }
+  const list =
+    typeof value === 'string'
+      ? value.split(',').map((uri) => uri.trim())
+      : Array.isArray(value) && value.every((uri) => typeof uri === 'string')
+        ? (value as string[])
+        : null;
+  if (list === null) {
+    addError(fields, 'redirect', 'The redirect field must be a comma-separated string or a list of URLs.');
+    return undefined;
+  }
+  for (const uri of list) {
+    if (!URL.canParse(uri) || !/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(uri)) {
+      addError(fields, 'redirect', `"${uri}" is not a valid absolute URL.`);
+    }
+  }
+  return list;
+}
+
+function parseName(value: unknown, fields: Fields): string | undefined {
+  if (typeof value !== 'string' || value.trim() === '') {
+    addError(fields, 'name', 'The name field is required.');
+    return undefined;
+  }
+  if (value.length > 255) addError(fields, 'name', 'The name may not be longer than 255 characters.');
+  return value;
+}
+
+function parseBoolean(value: unknown, field: string, fields: Fields): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'boolean') return value;
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  addError(fields, field, `The ${field} field must be true or false.`);
+  return undefined;
+}
+
+/**
+ * Shared preamble of the JSON API: the signed-in user, and for state-changing methods the CSRF
+ * check. Returns a response to send instead when either fails.
+ */
+async function begin<User extends PassportUser>(
+  request: Request,
+  context: HandlerContext<User>,
+): Promise<User | Response> {
+  const user = await context.options.authenticateUser(request);
+  if (user === null) return unauthenticated();
+  if (request.method !== 'GET' && request.method !== 'HEAD' && !passesCsrfCheck(context, request)) {
+    return csrfFailure();
+  }
+  return user;
+}
+
+/** Sets the readable `XSRF-TOKEN` cookie on GET responses when the browser has none yet. */
+function withCsrfCookie<User extends PassportUser>(
+  response: Response,
+  request: Request,
+  context: HandlerContext<User>,
+): Response {
+  const name = context.cookie.settings.csrfCookieName;
+  if (parseCookies(request).has(name)) return response;
+  response.headers.append(
+    'set-cookie',
+    serializeCookie(name, randomToken(24), {
+      path: context.cookie.settings.path,
+      secure: isSecureRequest(request),
+      sameSite: 'Lax',
+      httpOnly: false,
+    }),
+  );
+  return response;
+}
+
+/** `GET /oauth/clients`, `POST /oauth/clients` (PARITY C3). */
+export async function clientsRoute<User extends PassportUser>(
+  request: Request,
+  context: HandlerContext<User>,
+): Promise<Response> {
+  const user = await begin(request, context);
+  if (user instanceof Response) return user;
+  if (request.method === 'GET') {
+    const clients = await context.passport.clients.listByOwner(user.id);
+    return withCsrfCookie(json(clients.filter((c) => !c.revoked).map(serializeClient)), request, context);
+  }
+  const body = await readJsonOrForm(request, context.maxBodyBytes);
+  const fields: Fields = {};
+  const name = parseName(body.name, fields);
+  const redirectUris = parseRedirects(body.redirect ?? body.redirect_uris, fields);
+  const confidential = parseBoolean(body.confidential, 'confidential', fields);
+  if (Object.keys(fields).length > 0 || name === undefined || redirectUris === undefined) {
+    return validationFailed(fields);
+  }
+  try {
+    const { client, plainSecret } = await context.passport.clients.create({
+      name,
+      redirectUris,
+      ownerId: user.id,
+      confidential: confidential ?? true,
+    });
+    return json({ ...serializeClient(client), secret: plainSecret }, 201);
+  } catch (error) {
+    const invalid = validationFields(error);
+    if (invalid) return validationFailed(invalid);
+    throw error;
+  }
+}
+
+/** `PUT /oauth/clients/{id}`, `DELETE /oauth/clients/{id}` (PARITY C3): a foreign id is 404. */
+export async function clientRoute<User extends PassportUser>(
+  request: Request,
+  context: HandlerContext<User>,
+  params: { id?: string },
+): Promise<Response> {
+  const user = await begin(request, context);
+  if (user instanceof Response) return user;
+  const { clients } = context.passport;
+  const id = params.id ?? '';
+  const client = await clients.find(id);
+  if (client === null || client.ownerId !== user.id || client.revoked) return notFound('Client');
+  if (request.method === 'DELETE') {
+    await clients.delete(id);
+    return noContent();
+  }
+  const body = await readJsonOrForm(request, context.maxBodyBytes);
+  const fields: Fields = {};
+  const name = parseName(body.name, fields);
+  const redirectUris = parseRedirects(body.redirect ?? body.redirect_uris, fields);
+  if (Object.keys(fields).length > 0 || name === undefined || redirectUris === undefined) {
+    return validationFailed(fields);
+  }
+  try {
+    const updated = await clients.update(id, { name, redirectUris });
+    if (updated === null) return notFound('Client');
+    return json(serializeClient(updated));
+  } catch (error) {
+    const invalid = validationFields(error);
+    if (invalid) return validationFailed(invalid);
+    throw error;
+  }
+}
+
+/** `GET /oauth/tokens`: the user's live tokens issued to clients (PARITY M1). */
+export async function tokensRoute<User extends PassportUser>(
+  request: Request,
+  context: HandlerContext<User>,
+): Promise<Response> {
+  const user = await begin(request, context);
+  if (user instanceof Response) return user;
+  const tokens = (await context.passport.listUserTokens(user.id)).filter((t) => t.name === null);
+  const clients = new Map<string, ClientRecord | null>();
+  for (const token of tokens) {
+    if (!clients.has(token.clientId))
+      clients.set(token.clientId, await context.passport.clients.find(token.clientId));
+  }
+  return withCsrfCookie(
+    json(tokens.map((token) => serializeToken(token, clients.get(token.clientId) ?? null))),
+    request,
+    context,
+  );
+}
+
+/** `DELETE /oauth/tokens/{id}`: revokes one of the user's tokens and its refresh tokens (PARITY M1). */
+export async function tokenRoute<User extends PassportUser>(
+  request: Request,
+  context: HandlerContext<User>,
+  params: { id?: string },
+): Promise<Response> {
+  const user = await begin(request, context);
+  if (user instanceof Response) return user;
+  const revoked = await context.passport.revokeUserToken(user.id, params.id ?? '');
+  return revoked ? noContent() : notFound('Token');
+}
+
+/** `GET /oauth/scopes`: every defined scope with its description (PARITY M1). */
+export async function scopesRoute<User extends PassportUser>(
+  request: Request,
+  context: HandlerContext<User>,
+): Promise<Response> {
+  const user = await begin(request, context);
+  if (user instanceof Response) return user;
+  return withCsrfCookie(json(context.passport.scopes.scopes()), request, context);
+}
+
+/** `GET /oauth/personal-access-tokens`, `POST /oauth/personal-access-tokens` (PARITY M1, T5). */
+export async function personalTokensRoute<User extends PassportUser>(
+  request: Request,
+  context: HandlerContext<User>,
+): Promise<Response> {
+  const user = await begin(request, context);
+  if (user instanceof Response) return user;
+  if (request.method === 'GET') {
+    const tokens = (await context.passport.listUserTokens(user.id)).filter((t) => t.name !== null);
+    return withCsrfCookie(json(tokens.map((token) => serializeToken(token))), request, context);
+  }
+  const body = await readJsonOrForm(request, context.maxBodyBytes);
+  const fields: Fields = {};
+  const name = parseName(body.name, fields);
+  let scopes: string[] = [];
+  if (typeof body.scopes === 'string') scopes = body.scopes.split(/\s+/).filter(Boolean);
+  else if (Array.isArray(body.scopes) && body.scopes.every((s) => typeof s === 'string'))
+    scopes = body.scopes;
+  else if (body.scopes !== undefined && body.scopes !== null)
+    addError(fields, 'scopes', 'The scopes field must be a list of scopes.');
+  for (const scope of scopes) {
+    if (scope !== '*' && !context.passport.scopes.hasScope(scope))
+      addError(fields, 'scopes', `The scope "${scope}" is not defined.`);
+  }
+  if (Object.keys(fields).length > 0 || name === undefined) return validationFailed(fields);
+  try {
+    const { accessToken, token } = await context.passport.createPersonalAccessToken(
+      user,
+      name.trim(),
+      scopes,
+    );
+    return json({ accessToken, token: serializeToken(token) }, 201);
+  } catch (error) {
+    if (error instanceof OAuthError && error.error === 'invalid_scope') {
+      return validationFailed({ scopes: [error.errorDescription] });
+    }
+    const invalid = validationFields(error);
+    if (invalid) return validationFailed(invalid);
+    throw error;
+  }
+}
+
+/** `DELETE /oauth/personal-access-tokens/{id}` (PARITY M1): a foreign or non-personal id is 404. */
+export async function personalTokenRoute<User extends PassportUser>(
+  request: Request,
+  context: HandlerContext<User>,
+  params: { id?: string },
+): Promise<Response> {
+  const user = await begin(request, context);
+  if (user instanceof Response) return user;
+  const id = params.id ?? '';
+  const token = await context.passport.store.findAccessToken(id);
+  if (token === null || token.userId !== user.id || token.name === null || token.revoked) {
+    return notFound('Token');
+  }
+  await context.passport.revokeUserToken(user.id, id);
+  return noContent();
+}

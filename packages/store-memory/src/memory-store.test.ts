@@ -1,0 +1,83 @@
+import { StoreUnavailableError } from '@passport/core';
+import { makeAuthCode, makeClient, makeDeviceCode, makeTokenPair } from '@passport/store-testkit';
+import { describe, expect, it } from 'vitest';
+import { createMemoryStore, MemoryStore } from './index.js';
+
+const now = new Date('2030-01-01T00:00:00.000Z');
+
+describe('MemoryStore (beyond the conformance kit)', () => {
+  it('createMemoryStore returns an empty MemoryStore', async () => {
+    const store = createMemoryStore();
+    expect(store).toBeInstanceOf(MemoryStore);
+    expect(await store.listClients()).toEqual([]);
+  });
+
+  it('simulateOutage makes every method reject with StoreUnavailableError until endOutage', async () => {
+    const store = new MemoryStore();
+    const client = makeClient();
+    await store.createClient(client);
+    store.simulateOutage();
+    expect(store.available).toBe(false);
+    await expect(store.findClient(client.id)).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(store.useNonce('n', now)).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
+    await expect(store.purge({ revoked: true, expiredBefore: null, now })).rejects.toBeInstanceOf(
+      StoreUnavailableError,
+    );
+    await expect(store.saveTokens(makeTokenPair())).rejects.toThrow(/Simulated outage.*saveTokens/);
+    await expect(store.close()).resolves.toBeUndefined(); // teardown still works
+    store.endOutage();
+    expect(store.available).toBe(true);
+    expect(await store.findClient(client.id)).toEqual(client);
+  });
+
+  it('simulateOutage can target single methods; a failed saveTokens stores nothing', async () => {
+    const store = new MemoryStore();
+    const pair = makeTokenPair();
+    store.simulateOutage({ methods: ['saveTokens'], message: 'primary down' });
+    await expect(store.saveTokens(pair)).rejects.toThrow('primary down (saveTokens)');
+    expect(await store.findAccessToken(pair.accessToken.id)).toBeNull();
+    expect(await store.findRefreshToken(pair.refreshToken.id)).toBeNull();
+    store.endOutage();
+    await store.saveTokens(pair);
+    expect(await store.findAccessToken(pair.accessToken.id)).toEqual(pair.accessToken);
+  });
+
+  it('clear deletes every record', async () => {
+    const store = new MemoryStore();
+    const client = makeClient({ ownerId: 'owner' });
+    const pair = makeTokenPair({ accessToken: { userId: 'user', createdAt: now } });
+    const code = makeAuthCode({ clientId: client.id, createdAt: now });
+    const device = makeDeviceCode({ clientId: client.id, createdAt: now });
+    await store.createClient(client);
+    await store.saveTokens(pair);
+    await store.saveAuthCode(code);
+    await store.saveDeviceCode(device);
+    await store.useNonce('nonce', now);
+
+    store.clear();
+
+    expect(await store.listClients()).toEqual([]);
+    expect(await store.listClientsByOwner('owner')).toEqual([]);
+    expect(await store.findAccessToken(pair.accessToken.id)).toBeNull();
+    expect(await store.listUserTokens('user', { now })).toEqual([]);
+    expect(await store.findAuthCode(code.id)).toBeNull();
+    expect(await store.findDeviceCodeByUserCode(device.userCode, now)).toBeNull();
+    expect(await store.revokeClientTokens(client.id)).toBe(0);
+    expect(await store.useNonce('nonce', now)).toBe(true);
+  });
+
+  it('purged rows leave nothing behind in the indexes', async () => {
+    const store = new MemoryStore();
+    const pair = makeTokenPair({ accessToken: { userId: 'user', createdAt: now } });
+    await store.saveTokens(pair);
+    await store.revokeAccessToken(pair.accessToken.id);
+    expect(await store.purge({ revoked: true, expiredBefore: null, now })).toMatchObject({
+      accessTokens: 1,
+      refreshTokens: 1,
+    });
+    // Re-inserting the same ids works, and revocation counts only the new rows.
+    await store.saveTokens(pair);
+    expect(await store.revokeFamily(pair.refreshToken.familyId)).toBe(2);
+    expect(await store.revokeClientTokens(pair.accessToken.clientId)).toBe(0);
+  });
+});

@@ -1,0 +1,88 @@
+import { PassportOptionsError } from '@passport/core';
+import {
+  type NodePostgresDriverOptions,
+  nodePostgresDriver,
+  type PgPoolLike,
+} from './drivers/node-postgres.js';
+import { type PGliteLike, pgliteDriver } from './drivers/pglite.js';
+import { PostgresStore, type PostgresStoreOptions } from './store.js';
+
+/** Options of {@link createPostgresStore}. */
+export interface CreatePostgresStoreOptions extends PostgresStoreOptions, NodePostgresDriverOptions {
+  /** A node-postgres pool (`new pg.Pool({ connectionString })`). `store.close()` ends it. */
+  pool: PgPoolLike;
+}
+
+/**
+ * A {@link PostgresStore} on a PostgreSQL server through node-postgres. Run
+ * `await store.migrate()` once (at startup or from a deploy step) to create the tables.
+ *
+ * @example
+ * ```ts
+ * import pg from 'pg';
+ * import { createPostgresStore } from '@passport/store-postgres';
+ *
+ * const store = createPostgresStore({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }) });
+ * await store.migrate();
+ * ```
+ */
+export function createPostgresStore(options: CreatePostgresStoreOptions): PostgresStore {
+  const pool = (options as Partial<CreatePostgresStoreOptions>).pool;
+  if (!pool || typeof pool.connect !== 'function') {
+    throw new PassportOptionsError(
+      'createPostgresStore needs a node-postgres pool: createPostgresStore({ pool: new pg.Pool({ connectionString }) }).',
+    );
+  }
+  const driverOptions: NodePostgresDriverOptions = {};
+  if (options.connectTimeoutMs !== undefined) driverOptions.connectTimeoutMs = options.connectTimeoutMs;
+  if (options.queryTimeoutMs !== undefined) driverOptions.queryTimeoutMs = options.queryTimeoutMs;
+  return new PostgresStore(nodePostgresDriver(pool, driverOptions), options);
+}
+
+/** Options of {@link createPGliteStore}. */
+export interface CreatePGliteStoreOptions extends PostgresStoreOptions {
+  /** An existing PGlite instance. `store.close()` closes it. */
+  db?: PGliteLike;
+  /**
+   * Where PGlite keeps its files when the store creates the instance (`'./.data/passport'`,
+   * `'idb://passport'` in a browser). Omit both `db` and `dataDir` for an in-memory database.
+   */
+  dataDir?: string;
+  /**
+   * Apply missing migrations before returning (the embedded database is usually for development,
+   * tests and demos, where this is what you want).
+   * @default true
+   */
+  migrate?: boolean;
+}
+
+/**
+ * A {@link PostgresStore} on PGlite: Postgres compiled to WebAssembly, in-process, no server to
+ * install. Creates the PGlite instance when `db` is not given (in memory, or in `dataDir`) and
+ * migrates the schema unless `migrate: false`.
+ *
+ * @example
+ * ```ts
+ * import { createPGliteStore } from '@passport/store-postgres';
+ *
+ * const store = await createPGliteStore({ dataDir: './.data/passport' });
+ * ```
+ */
+export async function createPGliteStore(options: CreatePGliteStoreOptions = {}): Promise<PostgresStore> {
+  let db = options.db;
+  if (!db) {
+    let PGlite: typeof import('@electric-sql/pglite').PGlite;
+    try {
+      ({ PGlite } = await import('@electric-sql/pglite'));
+    } catch (error) {
+      throw new PassportOptionsError(
+        'createPGliteStore needs the optional peer dependency @electric-sql/pglite: npm install @electric-sql/pglite',
+        { cause: error },
+      );
+    }
+    db = options.dataDir === undefined ? new PGlite() : new PGlite(options.dataDir);
+  }
+  const store = new PostgresStore(pgliteDriver(db), options);
+  if (options.migrate ?? true) await store.migrate();
+  return store;
+}

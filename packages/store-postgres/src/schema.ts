@@ -1,0 +1,107 @@
+import { PassportOptionsError } from '@passport/core';
+
+/** Column type of client ids (PARITY K5). Ids are strings at the store interface in every case. */
+export type ClientIdType = 'uuid' | 'bigint' | 'text';
+
+/** Where the tables live and how client ids are typed. */
+export interface SchemaOptions {
+  /**
+   * Schema holding the tables; created by {@link migrate} when missing.
+   * @default 'public'
+   */
+  schema?: string;
+  /**
+   * Prefix of every table name (`oauth_clients`, `oauth_access_tokens`, ...). Letters, digits
+   * and underscores; may be empty.
+   * @default 'oauth_'
+   */
+  tablePrefix?: string;
+  /**
+   * Type of `clients.id` and of every `client_id` column:
+   * - `'uuid'`: client ids are UUIDs (Laravel Passport's `--uuids`);
+   * - `'bigint'`: identity integers, passed around as decimal strings (`'42'`); allocate one with
+   *   {@link PostgresStore.nextClientId};
+   * - `'text'`: any string.
+   *
+   * Pick it before the first migration: it shapes the tables.
+   * @default 'uuid'
+   */
+  idType?: ClientIdType;
+}
+
+/** Resolved {@link SchemaOptions} plus the quoted, qualified table names. */
+export interface ResolvedSchema {
+  readonly schema: string;
+  readonly tablePrefix: string;
+  readonly idType: ClientIdType;
+  readonly tables: {
+    readonly clients: string;
+    readonly accessTokens: string;
+    readonly refreshTokens: string;
+    readonly authCodes: string;
+    readonly deviceCodes: string;
+    readonly nonces: string;
+    readonly migrations: string;
+  };
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const PREFIX = /^[A-Za-z0-9_]*$/;
+/** Longest table or index name suffix the migrations create (Postgres truncates names at 63 bytes). */
+const LONGEST_SUFFIX = 'refresh_tokens_access_token_idx'.length;
+const ID_TYPES: readonly ClientIdType[] = ['uuid', 'bigint', 'text'];
+
+/**
+ * Validates schema options once, at construction time.
+ *
+ * @throws PassportOptionsError with a message that says how to fix the value.
+ */
+export function resolveSchema(options: SchemaOptions = {}): ResolvedSchema {
+  const schema = options.schema ?? 'public';
+  const tablePrefix = options.tablePrefix ?? 'oauth_';
+  const idType = options.idType ?? 'uuid';
+  if (!IDENTIFIER.test(schema) || schema.length > 63) {
+    throw new PassportOptionsError(
+      `Invalid schema ${JSON.stringify(schema)}: use letters, digits and underscores (not starting with a digit), at most 63 characters, e.g. { schema: 'passport' }.`,
+    );
+  }
+  if (!PREFIX.test(tablePrefix) || tablePrefix.length + LONGEST_SUFFIX > 63) {
+    throw new PassportOptionsError(
+      `Invalid tablePrefix ${JSON.stringify(tablePrefix)}: use letters, digits and underscores, at most ${63 - LONGEST_SUFFIX} characters, e.g. { tablePrefix: 'oauth_' }.`,
+    );
+  }
+  if (!ID_TYPES.includes(idType)) {
+    throw new PassportOptionsError(
+      `Invalid idType ${JSON.stringify(idType)}: use 'uuid' (default), 'bigint' or 'text'.`,
+    );
+  }
+  const table = (name: string) => `"${schema}"."${tablePrefix}${name}"`;
+  return {
+    schema,
+    tablePrefix,
+    idType,
+    tables: {
+      clients: table('clients'),
+      accessTokens: table('access_tokens'),
+      refreshTokens: table('refresh_tokens'),
+      authCodes: table('auth_codes'),
+      deviceCodes: table('device_codes'),
+      nonces: table('nonces'),
+      migrations: table('migrations'),
+    },
+  };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const BIGINT = /^-?\d{1,19}$/;
+
+/**
+ * Whether `id` can be stored in a client id column of this type. Lookups with an id that cannot
+ * exist answer "not found" without a round trip instead of failing on a cast.
+ */
+export function isValidClientId(idType: ClientIdType, id: string): boolean {
+  if (idType === 'uuid') return UUID.test(id);
+  if (idType === 'bigint')
+    return BIGINT.test(id) && BigInt(id) <= 9223372036854775807n && BigInt(id) >= -9223372036854775808n;
+  return true;
+}

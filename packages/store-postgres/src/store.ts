@@ -1,0 +1,441 @@
+import {
+  type AccessTokenRecord,
+  type AuthCodeRecord,
+  type ClientRecord,
+  type ClientUpdate,
+  type DeviceCodeRecord,
+  type IssuedTokens,
+  PassportError,
+  PassportOptionsError,
+  type PassportStore,
+  type PurgeOptions,
+  type PurgeResult,
+  type RefreshTokenRecord,
+  StoreConflictError,
+} from '@passport/core';
+import type { SqlDriver } from './driver.js';
+import {
+  type AccessTokenRow,
+  type AuthCodeRow,
+  type ClientRow,
+  type DeviceCodeRow,
+  type RefreshTokenRow,
+  toAccessToken,
+  toAuthCode,
+  toClient,
+  toDeviceCode,
+  toRefreshToken,
+} from './internal/rows.js';
+import {
+  buildStatements,
+  CLIENT_COLUMNS,
+  type PurgeTable,
+  purgeBatchSql,
+  type Statements,
+} from './internal/statements.js';
+import { type MigrateResult, migrate } from './migrate.js';
+import { isValidClientId, type ResolvedSchema, resolveSchema, type SchemaOptions } from './schema.js';
+
+/** Options of {@link PostgresStore}. */
+export interface PostgresStoreOptions extends SchemaOptions {
+  /**
+   * Most rows one purge statement deletes. Purge loops over batches of this size, each its own
+   * short statement, so a table of millions of rows is cleaned without long locks.
+   * @default 5000
+   */
+  purgeBatchSize?: number;
+}
+
+/** Client update fields and their columns. */
+const CLIENT_UPDATE_COLUMNS = {
+  name: 'name',
+  secretHash: 'secret_hash',
+  provider: 'provider',
+  redirectUris: 'redirect_uris',
+  grantTypes: 'grant_types',
+  scopes: 'scopes',
+  firstParty: 'first_party',
+  revoked: 'revoked',
+} as const satisfies Record<Exclude<keyof ClientUpdate, 'updatedAt'>, string>;
+
+/**
+ * The PostgreSQL implementation of core's {@link PassportStore}, written once against
+ * {@link SqlDriver}. Create it with {@link createPostgresStore} (node-postgres) or
+ * {@link createPGliteStore} (embedded PGlite), or pass your own driver.
+ *
+ * - Single use is one `UPDATE ... WHERE consumed_at IS NULL AND NOT revoked AND expires_at > $now
+ *   RETURNING`: under concurrent calls (any number of processes) exactly one gets the row.
+ * - An access token and its refresh token are written in one transaction.
+ * - Connection failures and timeouts throw `StoreUnavailableError`; constraint violations throw
+ *   `StoreConflictError`.
+ * - Stores never read a clock: `now` comes from the caller.
+ *
+ * @example
+ * ```ts
+ * const store = new PostgresStore(nodePostgresDriver(pool), { schema: 'auth' });
+ * await store.migrate();
+ * ```
+ */
+export class PostgresStore implements PassportStore {
+  /** The driver the store runs its SQL on. */
+  readonly driver: SqlDriver;
+  /** Resolved schema, prefix and id type. */
+  readonly schema: ResolvedSchema;
+  readonly #sql: Statements;
+  readonly #purgeBatchSize: number;
+
+  constructor(driver: SqlDriver, options: PostgresStoreOptions = {}) {
+    this.driver = driver;
+    this.schema = resolveSchema(options);
+    this.#sql = buildStatements(this.schema);
+    const batch = options.purgeBatchSize ?? 5000;
+    if (!Number.isSafeInteger(batch) || batch < 1) {
+      throw new PassportOptionsError(
+        `Invalid purgeBatchSize ${String(batch)}: use a positive integer, e.g. { purgeBatchSize: 5000 }.`,
+      );
+    }
+    this.#purgeBatchSize = batch;
+  }
+
+  /**
+   * Applies missing migrations to this store's schema (see {@link migrate}).
+   *
+   * @example
+   * ```ts
+   * await store.migrate(); // at startup, or from a deploy step
+   * ```
+   */
+  migrate(): Promise<MigrateResult> {
+    return migrate(this.driver, {
+      schema: this.schema.schema,
+      tablePrefix: this.schema.tablePrefix,
+      idType: this.schema.idType,
+    });
+  }
+
+  /**
+   * A fresh client id for this store's id type: the next value of the identity sequence for
+   * `'bigint'` (as a decimal string), a random UUID otherwise.
+   */
+  async nextClientId(): Promise<string> {
+    if (this.schema.idType !== 'bigint') return globalThis.crypto.randomUUID();
+    const { rows } = await this.driver.query<{ id: string }>(this.#sql.nextClientId);
+    return String(rows[0]?.id);
+  }
+
+  /** Ends the pool or closes the PGlite instance the store was created with. */
+  async close(): Promise<void> {
+    await this.driver.close();
+  }
+
+  /** Rejects a client id the column cannot hold, before any round trip. */
+  #assertClientId(id: string): void {
+    if (!isValidClientId(this.schema.idType, id)) {
+      throw new PassportError(
+        'ERR_VALIDATION',
+        `Client id ${JSON.stringify(id)} is not a valid ${this.schema.idType} (store option idType)`,
+      );
+    }
+  }
+
+  #clientIdOk(id: string): boolean {
+    return isValidClientId(this.schema.idType, id);
+  }
+
+  // ---------------------------------------------------------------- clients
+
+  async createClient(client: ClientRecord): Promise<void> {
+    this.#assertClientId(client.id);
+    await this.driver.query(this.#sql.createClient, [
+      client.id,
+      client.ownerId,
+      client.name,
+      client.secretHash,
+      client.provider,
+      client.redirectUris,
+      client.grantTypes,
+      client.scopes,
+      client.confidential,
+      client.firstParty,
+      client.revoked,
+      client.createdAt,
+      client.updatedAt,
+    ]);
+  }
+
+  async findClient(id: string): Promise<ClientRecord | null> {
+    if (!this.#clientIdOk(id)) return null;
+    const { rows } = await this.driver.query<ClientRow>(this.#sql.findClient, [id]);
+    return rows[0] ? toClient(rows[0]) : null;
+  }
+
+  async updateClient(id: string, update: ClientUpdate): Promise<ClientRecord | null> {
+    if (!this.#clientIdOk(id)) return null;
+    const params: unknown[] = [id, update.updatedAt];
+    const sets = ['updated_at = $2'];
+    for (const [field, column] of Object.entries(CLIENT_UPDATE_COLUMNS)) {
+      const value = update[field as keyof typeof CLIENT_UPDATE_COLUMNS];
+      if (value === undefined) continue;
+      params.push(value);
+      sets.push(`${column} = $${params.length}`);
+    }
+    const { rows } = await this.driver.query<ClientRow>(
+      `UPDATE ${this.schema.tables.clients} SET ${sets.join(', ')} WHERE id = $1 RETURNING ${CLIENT_COLUMNS}`,
+      params,
+    );
+    return rows[0] ? toClient(rows[0]) : null;
+  }
+
+  async deleteClient(id: string): Promise<boolean> {
+    if (!this.#clientIdOk(id)) return false;
+    const { rowCount } = await this.driver.query(this.#sql.deleteClient, [id]);
+    return rowCount > 0;
+  }
+
+  async listClientsByOwner(ownerId: string): Promise<ClientRecord[]> {
+    const { rows } = await this.driver.query<ClientRow>(this.#sql.listClientsByOwner, [ownerId]);
+    return rows.map(toClient);
+  }
+
+  async listClients(): Promise<ClientRecord[]> {
+    const { rows } = await this.driver.query<ClientRow>(this.#sql.listClients);
+    return rows.map(toClient);
+  }
+
+  // ---------------------------------------------------------------- tokens
+
+  async saveTokens({ accessToken, refreshToken }: IssuedTokens): Promise<void> {
+    this.#assertClientId(accessToken.clientId);
+    if (refreshToken) this.#assertClientId(refreshToken.clientId);
+    const access = [
+      accessToken.id,
+      accessToken.userId,
+      accessToken.clientId,
+      accessToken.name,
+      accessToken.scopes,
+      accessToken.familyId,
+      accessToken.revoked,
+      accessToken.createdAt,
+      accessToken.expiresAt,
+    ];
+    if (!refreshToken) {
+      await this.driver.query(this.#sql.insertAccessToken, access);
+      return;
+    }
+    await this.driver.transaction(async (tx) => {
+      await tx.query(this.#sql.insertAccessToken, access);
+      await tx.query(this.#sql.insertRefreshToken, [
+        refreshToken.id,
+        refreshToken.accessTokenId,
+        refreshToken.userId,
+        refreshToken.clientId,
+        refreshToken.scopes,
+        refreshToken.familyId,
+        refreshToken.revoked,
+        refreshToken.consumedAt,
+        refreshToken.createdAt,
+        refreshToken.expiresAt,
+      ]);
+    });
+  }
+
+  async findAccessToken(id: string): Promise<AccessTokenRecord | null> {
+    const { rows } = await this.driver.query<AccessTokenRow>(this.#sql.findAccessToken, [id]);
+    return rows[0] ? toAccessToken(rows[0]) : null;
+  }
+
+  async findRefreshToken(id: string): Promise<RefreshTokenRecord | null> {
+    const { rows } = await this.driver.query<RefreshTokenRow>(this.#sql.findRefreshToken, [id]);
+    return rows[0] ? toRefreshToken(rows[0]) : null;
+  }
+
+  async consumeRefreshToken(id: string, now: Date): Promise<RefreshTokenRecord | null> {
+    const { rows } = await this.driver.query<RefreshTokenRow>(this.#sql.consumeRefreshToken, [id, now]);
+    return rows[0] ? toRefreshToken(rows[0]) : null;
+  }
+
+  async revokeAccessToken(id: string): Promise<boolean> {
+    const { rows } = await this.driver.query<{ found: number }>(this.#sql.revokeAccessToken, [id]);
+    return Number(rows[0]?.found ?? 0) > 0;
+  }
+
+  async revokeRefreshToken(id: string): Promise<boolean> {
+    const { rowCount } = await this.driver.query(this.#sql.revokeRefreshToken, [id]);
+    return rowCount > 0;
+  }
+
+  async revokeFamily(familyId: string): Promise<number> {
+    const { rows } = await this.driver.query<{ changed: number }>(this.#sql.revokeFamily, [familyId]);
+    return Number(rows[0]?.changed ?? 0);
+  }
+
+  async revokeClientTokens(clientId: string): Promise<number> {
+    if (!this.#clientIdOk(clientId)) return 0;
+    const { rows } = await this.driver.query<{ changed: number }>(this.#sql.revokeClientTokens, [clientId]);
+    return Number(rows[0]?.changed ?? 0);
+  }
+
+  async listUserTokens(
+    userId: string,
+    options: { now: Date; clientId?: string },
+  ): Promise<AccessTokenRecord[]> {
+    if (options.clientId !== undefined) {
+      if (!this.#clientIdOk(options.clientId)) return [];
+      const { rows } = await this.driver.query<AccessTokenRow>(this.#sql.listUserClientTokens, [
+        userId,
+        options.now,
+        options.clientId,
+      ]);
+      return rows.map(toAccessToken);
+    }
+    const { rows } = await this.driver.query<AccessTokenRow>(this.#sql.listUserTokens, [userId, options.now]);
+    return rows.map(toAccessToken);
+  }
+
+  /**
+   * Deletes in batches of `purgeBatchSize` rows, one short statement each, so locks stay brief on
+   * tables of millions of rows. Never deletes a live refresh token, the access token a live refresh
+   * token was issued with, or the consumed refresh tokens of a family that still holds a live one
+   * (reuse detection needs them). Expired single-use markers (nonces) are dropped too.
+   */
+  async purge(options: PurgeOptions): Promise<PurgeResult> {
+    const p = this.#sql.purge;
+    const result: PurgeResult = { accessTokens: 0, refreshTokens: 0, authCodes: 0, deviceCodes: 0 };
+    const kinds = [
+      ['refreshTokens', p.refreshTokens],
+      ['accessTokens', p.accessTokens],
+      ['authCodes', p.authCodes],
+      ['deviceCodes', p.deviceCodes],
+    ] as const;
+    for (const [kind, table] of kinds) {
+      if (options.revoked) result[kind] += await this.#purgeWhere(table, table.spent, options);
+      if (options.expiredBefore) {
+        result[kind] += await this.#purgeWhere(table, 't.expires_at < :before', options);
+      }
+    }
+    await this.#purgeWhere(p.nonces, 't.expires_at <= :now', options);
+    return result;
+  }
+
+  async #purgeWhere(table: PurgeTable, condition: string, options: PurgeOptions): Promise<number> {
+    const batch = purgeBatchSql(
+      table,
+      condition,
+      { now: options.now, before: options.expiredBefore },
+      this.#purgeBatchSize,
+    );
+    let total = 0;
+    for (;;) {
+      const { rowCount } = await this.driver.query(batch.sql, batch.params);
+      total += rowCount;
+      if (rowCount < this.#purgeBatchSize) return total;
+    }
+  }
+
+  // ---------------------------------------------------------------- authorization codes
+
+  async saveAuthCode(code: AuthCodeRecord): Promise<void> {
+    this.#assertClientId(code.clientId);
+    await this.driver.query(this.#sql.insertAuthCode, [
+      code.id,
+      code.clientId,
+      code.userId,
+      code.scopes,
+      code.redirectUri,
+      code.codeChallenge,
+      code.codeChallengeMethod,
+      code.revoked,
+      code.consumedAt,
+      code.createdAt,
+      code.expiresAt,
+    ]);
+  }
+
+  async findAuthCode(id: string): Promise<AuthCodeRecord | null> {
+    const { rows } = await this.driver.query<AuthCodeRow>(this.#sql.findAuthCode, [id]);
+    return rows[0] ? toAuthCode(rows[0]) : null;
+  }
+
+  async consumeAuthCode(id: string, now: Date): Promise<AuthCodeRecord | null> {
+    const { rows } = await this.driver.query<AuthCodeRow>(this.#sql.consumeAuthCode, [id, now]);
+    return rows[0] ? toAuthCode(rows[0]) : null;
+  }
+
+  // ---------------------------------------------------------------- device codes
+
+  /**
+   * Inserts a device code. A user code must be unique among live codes (unconsumed, unexpired at
+   * the new code's `createdAt`); expiry cannot be part of a unique index, so the check and the
+   * insert run in one transaction under an advisory lock on the user code.
+   */
+  async saveDeviceCode(code: DeviceCodeRecord): Promise<void> {
+    this.#assertClientId(code.clientId);
+    await this.driver.transaction(async (tx) => {
+      await tx.query(this.#sql.lockUserCode, [`@passport/store-postgres:user-code:${code.userCode}`]);
+      const live = await tx.query(this.#sql.liveUserCodeExists, [code.userCode, code.createdAt]);
+      if (live.rows.length > 0) {
+        throw new StoreConflictError(`A live device code already uses user code ${code.userCode}`);
+      }
+      await tx.query(this.#sql.insertDeviceCode, [
+        code.id,
+        code.userCode,
+        code.clientId,
+        code.scopes,
+        code.status,
+        code.userId,
+        code.interval,
+        code.lastPolledAt,
+        code.consumedAt,
+        code.createdAt,
+        code.expiresAt,
+      ]);
+    });
+  }
+
+  async findDeviceCode(id: string): Promise<DeviceCodeRecord | null> {
+    const { rows } = await this.driver.query<DeviceCodeRow>(this.#sql.findDeviceCode, [id]);
+    return rows[0] ? toDeviceCode(rows[0]) : null;
+  }
+
+  async findDeviceCodeByUserCode(userCode: string, now: Date): Promise<DeviceCodeRecord | null> {
+    const { rows } = await this.driver.query<DeviceCodeRow>(this.#sql.findDeviceCodeByUserCode, [
+      userCode,
+      now,
+    ]);
+    return rows[0] ? toDeviceCode(rows[0]) : null;
+  }
+
+  async decideDeviceCode(
+    id: string,
+    decision: { status: 'approved' | 'denied'; userId: string; now: Date },
+  ): Promise<DeviceCodeRecord | null> {
+    const { rows } = await this.driver.query<DeviceCodeRow>(this.#sql.decideDeviceCode, [
+      id,
+      decision.status,
+      decision.userId,
+      decision.now,
+    ]);
+    return rows[0] ? toDeviceCode(rows[0]) : null;
+  }
+
+  async touchDeviceCode(id: string, now: Date, interval?: number): Promise<DeviceCodeRecord | null> {
+    const { rows } = await this.driver.query<DeviceCodeRow>(this.#sql.touchDeviceCode, [
+      id,
+      now,
+      interval ?? null,
+    ]);
+    return rows[0] ? toDeviceCode(rows[0]) : null;
+  }
+
+  async consumeDeviceCode(id: string, now: Date): Promise<DeviceCodeRecord | null> {
+    const { rows } = await this.driver.query<DeviceCodeRow>(this.#sql.consumeDeviceCode, [id, now]);
+    return rows[0] ? toDeviceCode(rows[0]) : null;
+  }
+
+  // ---------------------------------------------------------------- nonces
+
+  async useNonce(id: string, expiresAt: Date): Promise<boolean> {
+    const { rows } = await this.driver.query(this.#sql.useNonce, [id, expiresAt]);
+    return rows.length > 0;
+  }
+}

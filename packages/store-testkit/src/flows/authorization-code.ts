@@ -1,0 +1,117 @@
+import { hashSecret } from '@passport/core';
+import { expect } from 'vitest';
+import {
+  authorizeCode,
+  codeFlowFixture,
+  createFlowClient,
+  FLOW_CHALLENGE,
+  isLive,
+  redeemCode,
+  rejectsWith,
+  uniqueUser,
+} from './code-flow-fixture.js';
+import type { FlowSuiteContext } from './index.js';
+
+/** Authorization code with PKCE end to end: authorize, approve, exchange, reuse, races (PARITY T1, A6). */
+export function registerAuthorizationCodeFlow({ describe, getStore }: FlowSuiteContext): void {
+  describe('flows', (flows) => {
+    flows.describe('authorization code with PKCE', (suite) => {
+      suite.it('authorize -> approve -> exchange gives working tokens bound to the user', async () => {
+        const f = await codeFlowFixture(getStore());
+        const { client } = await createFlowClient(f);
+        const user = uniqueUser();
+        const code = await authorizeCode(f, client, user, 'read write');
+        const tokens = await redeemCode(f, client, code);
+        expect(tokens).toMatchObject({ token_type: 'Bearer', scope: 'read write' });
+        const verified = await f.passport.verifyAccessToken(tokens.access_token);
+        expect(verified).toMatchObject({ userId: user.id, clientId: client.id, scopes: ['read', 'write'] });
+        expect(verified.record.familyId).toBe(hashSecret(code));
+        expect((await f.store.findAuthCode(hashSecret(code)))?.consumedAt).toEqual(new Date(f.now()));
+        const listed = await f.passport.listUserTokens(user.id);
+        expect(listed.map((t) => t.id)).toEqual([verified.record.id]);
+      });
+
+      suite.it(
+        'auto-approves scopes the user already granted to the client, asks again for wider ones',
+        async () => {
+          const f = await codeFlowFixture(getStore());
+          const { client } = await createFlowClient(f);
+          const user = uniqueUser();
+          const request = (scope: string) =>
+            f.passport.validateAuthorizationRequest(
+              new URLSearchParams({
+                response_type: 'code',
+                client_id: client.id,
+                scope,
+                code_challenge: FLOW_CHALLENGE,
+              }),
+            );
+          expect(await f.passport.interactionRequired(await request('read'), user)).toBe('consent');
+          await redeemCode(f, client, await authorizeCode(f, client, user, 'read'));
+          expect(await f.passport.interactionRequired(await request('read'), user)).toBe('none');
+          expect(await f.passport.interactionRequired(await request('read write'), user)).toBe('consent');
+          expect(await f.passport.interactionRequired(await request('read'), uniqueUser())).toBe('consent');
+        },
+      );
+
+      suite.it('rejects a wrong PKCE verifier with invalid_grant and issues nothing', async () => {
+        const f = await codeFlowFixture(getStore());
+        const { client } = await createFlowClient(f);
+        const user = uniqueUser();
+        const code = await authorizeCode(f, client, user);
+        await rejectsWith(
+          f.passport.handleTokenRequest({
+            params: new URLSearchParams({
+              grant_type: 'authorization_code',
+              client_id: client.id,
+              code,
+              redirect_uri: 'https://client.flows.example/callback',
+              code_verifier: 'x'.repeat(43),
+            }),
+            authorization: null,
+          }),
+          'invalid_grant',
+        );
+        expect(await f.passport.listUserTokens(user.id)).toEqual([]);
+      });
+
+      suite.it('a reused code fails with invalid_grant and revokes the tokens it issued', async () => {
+        const f = await codeFlowFixture(getStore());
+        const { client } = await createFlowClient(f);
+        const user = uniqueUser();
+        const code = await authorizeCode(f, client, user);
+        const tokens = await redeemCode(f, client, code);
+        expect(await isLive(f, tokens.access_token)).toBe(true);
+        f.advance(5);
+        await rejectsWith(redeemCode(f, client, code), 'invalid_grant');
+        expect(await isLive(f, tokens.access_token)).toBe(false);
+        expect((await f.store.findRefreshToken(hashSecret(tokens.refresh_token ?? '')))?.revoked).toBe(true);
+        expect(await f.passport.listUserTokens(user.id)).toEqual([]);
+      });
+
+      suite.it('50 concurrent redemptions of one code give exactly one success', async () => {
+        const f = await codeFlowFixture(getStore());
+        const { client } = await createFlowClient(f);
+        const user = uniqueUser();
+        const code = await authorizeCode(f, client, user);
+        const results = await Promise.allSettled(
+          Array.from({ length: 50 }, () => redeemCode(f, client, code)),
+        );
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        for (const r of results) {
+          if (r.status === 'rejected') expect(r.reason).toMatchObject({ error: 'invalid_grant' });
+        }
+        // the losers presented an already redeemed code: nothing issued from it stays live
+        expect(await f.passport.listUserTokens(user.id)).toEqual([]);
+      });
+
+      suite.it('an expired code (10 minutes) is invalid_grant', async () => {
+        const f = await codeFlowFixture(getStore());
+        const { client } = await createFlowClient(f);
+        const code = await authorizeCode(f, client, uniqueUser());
+        f.advance(601);
+        await rejectsWith(redeemCode(f, client, code), 'invalid_grant');
+      });
+    });
+  });
+}

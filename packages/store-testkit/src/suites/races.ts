@@ -1,0 +1,102 @@
+import { StoreConflictError } from '@passport/core';
+import { expect } from 'vitest';
+import { makeAuthCode, makeClient, makeDeviceCode, makeTokenPair, randomHex, uniqueId } from '../fixtures.js';
+import { at, RACERS, race, type SuiteContext } from '../internal/helpers.js';
+
+const winners = <T>(results: readonly (T | null)[]): T[] =>
+  results.filter((result): result is T => result !== null);
+
+/** Every atomic operation under 50 concurrent callers for one id: exactly one winner. */
+export function registerRaceSuite({ suite, store }: SuiteContext): void {
+  suite.describe(`races (${RACERS} concurrent callers, one id)`, (races) => {
+    races.it('consumeAuthCode: exactly one caller gets the code', async () => {
+      const code = makeAuthCode({ createdAt: at(0) });
+      await store().saveAuthCode(code);
+      const results = await race(() => store().consumeAuthCode(code.id, at(1)));
+      expect(winners(results)).toHaveLength(1);
+      expect((await store().findAuthCode(code.id))?.consumedAt).toEqual(at(1));
+    });
+
+    races.it('consumeRefreshToken: exactly one caller gets the refresh token', async () => {
+      const pair = makeTokenPair({ accessToken: { createdAt: at(0) } });
+      await store().saveTokens(pair);
+      const results = await race(() => store().consumeRefreshToken(pair.refreshToken.id, at(1)));
+      expect(winners(results)).toHaveLength(1);
+      expect((await store().findRefreshToken(pair.refreshToken.id))?.consumedAt).toEqual(at(1));
+    });
+
+    races.it('consumeDeviceCode: exactly one caller gets the approved device code', async () => {
+      const code = makeDeviceCode({ status: 'approved', userId: uniqueId('user'), createdAt: at(0) });
+      await store().saveDeviceCode(code);
+      const results = await race(() => store().consumeDeviceCode(code.id, at(1)));
+      expect(winners(results)).toHaveLength(1);
+      expect((await store().findDeviceCode(code.id))?.consumedAt).toEqual(at(1));
+    });
+
+    races.it('useNonce: exactly one caller gets true', async () => {
+      const id = randomHex(16);
+      const results = await race(() => store().useNonce(id, new Date(Date.now() + 3_600_000)));
+      expect(results.filter((result) => result)).toHaveLength(1);
+    });
+
+    races.it('decideDeviceCode: exactly one decision wins and is the one stored', async () => {
+      const code = makeDeviceCode({ createdAt: at(0) });
+      await store().saveDeviceCode(code);
+      const users = Array.from({ length: RACERS }, () => uniqueId('user'));
+      const results = await race((index) =>
+        store().decideDeviceCode(code.id, {
+          status: index % 2 === 0 ? 'approved' : 'denied',
+          userId: users[index] ?? '',
+          now: at(1),
+        }),
+      );
+      const [winner, ...others] = winners(results);
+      expect(others).toEqual([]);
+      expect(winner).toBeDefined();
+      expect(await store().findDeviceCode(code.id)).toMatchObject({
+        status: winner?.status,
+        userId: winner?.userId,
+      });
+    });
+
+    races.it(
+      'saveTokens with one access token id: one save wins, the others conflict and store nothing',
+      async () => {
+        const accessTokenId = crypto.randomUUID();
+        const pairs = Array.from({ length: RACERS }, () =>
+          makeTokenPair({ accessToken: { id: accessTokenId, createdAt: at(0) } }),
+        );
+        const settled = await Promise.allSettled(pairs.map((pair) => store().saveTokens(pair)));
+        const fulfilled = settled.flatMap((outcome, index) =>
+          outcome.status === 'fulfilled' ? [index] : [],
+        );
+        expect(fulfilled).toHaveLength(1);
+        for (const outcome of settled) {
+          if (outcome.status === 'rejected') expect(outcome.reason).toBeInstanceOf(StoreConflictError);
+        }
+        const stored = [];
+        for (const pair of pairs) {
+          if ((await store().findRefreshToken(pair.refreshToken.id)) !== null)
+            stored.push(pair.refreshToken.id);
+        }
+        expect(stored).toEqual([pairs[fulfilled[0] ?? -1]?.refreshToken.id]);
+      },
+    );
+
+    races.it('createClient with one id: one insert wins, the others conflict', async () => {
+      const id = crypto.randomUUID();
+      const settled = await race((index) =>
+        store()
+          .createClient(makeClient({ id, name: `racer ${index}` }))
+          .then(
+            () => index,
+            (error: unknown) => error,
+          ),
+      );
+      const wins = settled.filter((outcome): outcome is number => typeof outcome === 'number');
+      expect(wins).toHaveLength(1);
+      expect(settled.filter((outcome) => outcome instanceof StoreConflictError)).toHaveLength(RACERS - 1);
+      expect((await store().findClient(id))?.name).toBe(`racer ${wins[0]}`);
+    });
+  });
+}
