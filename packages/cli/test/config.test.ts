@@ -145,4 +145,39 @@ export default {
     expect(created.code).toBe(0);
     expect(await clientNames(join(dir, 'custom-db'))).toEqual(['custom']);
   });
+  it('reports a store that becomes unavailable mid-command in one line', async () => {
+    await writeFile(
+      join(dir, 'passport.config.mjs'),
+      `const cause = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+const down = Object.assign(new Error('The token store is unavailable', { cause }), { code: 'ERR_STORE_UNAVAILABLE' });
+export default { store: { listClients: async () => { throw down; }, close: async () => {} } };
+`,
+    );
+    const result = await runBin(['hash'], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('passport: the database is unavailable: connect ECONNREFUSED 127.0.0.1:5432\n');
+  });
+
+  it('reports an unexpected error in one line, with the stack only under PASSPORT_DEBUG', async () => {
+    await writeFile(
+      join(dir, 'passport.config.mjs'),
+      "export default { store: { listClients: async () => { throw new TypeError('boom'); } } };\n",
+    );
+    const result = await runBin(['hash'], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('passport: boom (set PASSPORT_DEBUG=1 for the stack trace)\n');
+    const debug = await runBin(['hash'], { cwd: dir, env: { PASSPORT_DEBUG: '1' } });
+    expect(debug.code).toBe(1);
+    expect(debug.stderr).toMatch(/^TypeError: boom\n\s+at /);
+    expect(debug.stderr).toMatch(/\npassport: boom\n$/);
+  });
+
+  it('says a custom store without migrate() cannot be migrated', async () => {
+    await writeFile(join(dir, 'passport.config.mjs'), 'export default { store: { listClients: async () => [] } };\n');
+    const result = await runBin(['migrate'], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      'passport: the config exports a custom store without migrate(); apply its schema yourself\n',
+    );
+  });
 });

@@ -14,6 +14,7 @@ import {
   StoreConflictError,
 } from '@passport/core';
 import type { SqlDriver } from './driver.js';
+import { withStoreErrors } from './internal/errors.js';
 import {
   type AccessTokenRow,
   type AuthCodeRow,
@@ -84,8 +85,12 @@ export class PostgresStore implements PassportStore {
   readonly #sql: Statements;
   readonly #purgeBatchSize: number;
 
+  /**
+   * @param driver Where the SQL runs. Errors leaving it are mapped to the store contract
+   *   (`StoreUnavailableError`, `StoreConflictError`), so a custom driver need not map them.
+   */
   constructor(driver: SqlDriver, options: PostgresStoreOptions = {}) {
-    this.driver = driver;
+    this.driver = withStoreErrors(driver);
     this.schema = resolveSchema(options);
     this.#sql = buildStatements(this.schema);
     const batch = options.purgeBatchSize ?? 5000;

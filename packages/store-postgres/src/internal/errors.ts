@@ -1,4 +1,5 @@
 import { StoreConflictError, StoreUnavailableError } from '@passport/core';
+import type { SqlDriver } from '../driver.js';
 
 /** Node socket error codes that mean "the database cannot be reached". */
 const NETWORK_CODES = new Set([
@@ -66,4 +67,28 @@ export function toStoreError(error: unknown): unknown {
     return new StoreUnavailableError(`The PostgreSQL store is unavailable${reason}`, { cause: error });
   }
   return error;
+}
+
+/**
+ * Wraps a driver so every error leaving it goes through {@link toStoreError}: a custom
+ * {@link SqlDriver} gets the store's error contract without mapping errors itself.
+ */
+export function withStoreErrors(driver: SqlDriver): SqlDriver {
+  return {
+    async query(sql, params) {
+      try {
+        return await driver.query(sql, params);
+      } catch (error) {
+        throw toStoreError(error);
+      }
+    },
+    async transaction(fn) {
+      try {
+        return await driver.transaction(fn);
+      } catch (error) {
+        throw toStoreError(error);
+      }
+    },
+    close: () => driver.close(),
+  };
 }
