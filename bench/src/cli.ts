@@ -8,6 +8,7 @@
  * @module
  */
 import { writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type BenchOptions, runBench } from './harness.js';
@@ -97,7 +98,9 @@ async function main(): Promise<void> {
     cpuProfileDir: values['cpu-prof'] ?? null,
     log: (line) => process.stderr.write(`${line}\n`),
   };
-  const command = ['pnpm bench', ...process.argv.slice(2)].join(' ');
+  const quote = (arg: string) => (/^[\w@%+=:,./*-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`);
+  const command = ['pnpm bench', ...process.argv.slice(2).map(quote)].join(' ');
+  const loadAtStart = os.loadavg();
   const startedAt = new Date();
   const records = await runBench(options);
   const finishedAt = new Date();
@@ -122,7 +125,7 @@ async function main(): Promise<void> {
         warmupSeconds: options.warmupSeconds,
         passes: options.passes,
         connections: options.connections,
-        machine: machineInfo(),
+        machine: machineInfo(loadAtStart),
         versions: packageVersions(),
         note: values.note ?? null,
       }),

@@ -138,7 +138,15 @@ export async function runBench(options: BenchOptions): Promise<RunRecord[]> {
         schema,
       };
       options.log(`pass ${pass + 1}/${options.passes}  ${index + 1}/${order.length}  ${scenario.id} ...`);
-      const record = await measureOne(scenario, config, options, pass + 1, index + 1);
+      let record = await measureOne(scenario, config, options, pass + 1, index + 1);
+      if (record.error !== null && record.responses === 0) {
+        // Failed before any load (e.g. a workspace package's dist/ was being rebuilt): retry once.
+        options.log(`  failed to start (${record.error.split('\n')[0]}), retrying in 10 s`);
+        await new Promise((resolve) => setTimeout(resolve, 10_000));
+        const retry = { ...config, schema: `${schema}_retry` };
+        if (scenario.store === 'postgres') schemas.push(retry.schema);
+        record = await measureOne(scenario, retry, options, pass + 1, index + 1);
+      }
       records.push(record);
       if (record.sample !== null && pass === 0) options.log(`  probe: ${record.sample}`);
       options.log(

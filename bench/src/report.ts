@@ -171,14 +171,14 @@ export function packageVersions(): Record<string, string> {
 }
 
 /** Machine facts for the report (from `os.cpus()` and friends). */
-export function machineInfo(): string[] {
+export function machineInfo(loadAtStart: readonly number[]): string[] {
   const cpus = os.cpus();
   const models = [...new Set(cpus.map((c) => c.model))];
   return [
     `CPU: ${models.join(', ')} x ${cpus.length} (os.cpus() speed ${cpus[0]?.speed ?? '?'} MHz)`,
     `Memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB total, ${(os.freemem() / 2 ** 30).toFixed(1)} GiB free`,
     `OS: ${os.type()} ${os.release()} ${os.arch()}`,
-    `Load average at the end (1, 5, 15 min): ${os
+    `Load average (1, 5, 15 min) at the start: ${loadAtStart.map((l) => l.toFixed(2)).join(', ')}; at the end: ${os
       .loadavg()
       .map((l) => l.toFixed(2))
       .join(', ')}`,
@@ -194,6 +194,7 @@ export function summaryRows(summaries: readonly ScenarioSummary[]): { header: st
   const peers = summaries.filter((s) => s.scenario.family === 'peer').map((s) => s.scenario.id);
   const header = [
     'scenario',
+    'passes',
     'req/s',
     'p50 ms',
     'p99 ms',
@@ -215,6 +216,7 @@ export function summaryRows(summaries: readonly ScenarioSummary[]): { header: st
         ]
       : [
           s.scenario.id,
+          String(s.passes),
           fmt(s.requestsPerSecond),
           fmt(s.latencyP50Ms, 1),
           fmt(s.latencyP99Ms, 1),
@@ -342,6 +344,8 @@ ${markdownTable(['scenario', 'issue (us/req)', 'this run (us/req)'], reference)}
 ## Summary (mean over passes)
 
 ${markdownTable(header, rows)}
+
+Caveats: for \`postgres\`, "CPU us/req" is the Node process only and "DB CPU us/req" the PostgreSQL backends serving its pool (not included in the ratios); PGlite runs inside the Node process, so its CPU is all in "CPU us/req". Pre-created authorization codes and refresh tokens, and every token issued during the run, stay in the store, so the memory and PGlite scenarios' peak RSS includes them. oidc-provider 9 prints "Unsupported runtime" on Node 20 but answers correctly (see the probes below). Latency percentiles have autocannon's 1 ms resolution.
 
 "CPU x floor" compares with \`floor-token\` for token-endpoint scenarios and with \`floor-verify\` for introspection and the bearer guard. "CPU x <peer>" is below 1 when the scenario needs less CPU per request than the peer.
 

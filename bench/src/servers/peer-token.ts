@@ -13,9 +13,10 @@ export interface PeerTokenRow {
 }
 
 /**
- * Signs the RS256 JWT access token the node-oauth2-server and jmondi peers issue (oidc-provider
- * signs its own). Same key, same header and claims as the floor, so the peers are compared on
- * their framework overhead, not on what they put in the token.
+ * Signs the RS256 JWT access token the @node-oauth/oauth2-server peer issues (oidc-provider and
+ * jmondi build their own claims; jmondi's are signed by the same kind of jose call). Same key,
+ * header and claims as the floor, so the peer is compared on its framework overhead, not on what
+ * it puts in the token.
  */
 export async function createPeerSigner(
   config: ServerConfig,

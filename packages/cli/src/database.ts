@@ -27,8 +27,12 @@ export interface OpenDatabase {
 }
 
 /** The schema SQL `passport migrate --print` shows (PARITY K6). */
-export function migrationSql(): string {
-  return getMigrationSql();
+export function migrationSql(options: SchemaOptions = {}): string {
+  try {
+    return getMigrationSql(options);
+  } catch (error) {
+    throw new CliError('ERR_CLI_USAGE', oneLine(error), { cause: error });
+  }
 }
 
 /** Text of an error from `pg` or PGlite, including the `AggregateError` of a refused connection. */
@@ -122,11 +126,12 @@ export function splitSchema(target: string): { connectionString: string; schema:
   return { connectionString: url.toString(), schema: schema === '' ? null : schema };
 }
 
-function fromDriver(driver: SqlDriver, schema: SchemaOptions, label: string): OpenDatabase {
+async function fromDriver(driver: SqlDriver, schema: SchemaOptions, label: string): Promise<OpenDatabase> {
   let store: PostgresStore;
   try {
     store = new PostgresStore(driver, schema);
   } catch (error) {
+    await driver.close().catch(() => {});
     throw new CliError('ERR_CLI_DATABASE', `${label}: ${oneLine(error)}`, { cause: error });
   }
   return {

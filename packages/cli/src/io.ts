@@ -33,7 +33,7 @@ export function processIo(): CliIo {
 }
 
 /**
- * Asks questions on a terminal, one line per answer. Created lazily, so a command that needs no
+ * Asks questions on a terminal (on stderr), one line per answer. Created lazily, so a command that needs no
  * prompt never touches stdin (and never keeps the process alive).
  */
 export class Prompter {
@@ -67,9 +67,13 @@ export class Prompter {
       this.#lines = this.#rl[Symbol.asyncIterator]();
     }
     const hint = options.fallback ? ` [${options.fallback}]` : '';
-    this.#io.out(`${question}${hint}: `);
+    // Questions go to stderr, so `--json > file` keeps stdout clean.
+    this.#io.err(`${question}${hint}: `);
     const next = await this.#lines.next();
-    if (next.done) throw new CliError('ERR_CLI_INPUT', `${options.missing} (input ended)`);
+    if (next.done) {
+      this.#io.err('\n');
+      throw new CliError('ERR_CLI_INPUT', `${options.missing} (input ended)`);
+    }
     const answer = next.value.trim();
     return answer === '' && options.fallback !== undefined ? options.fallback : answer;
   }
@@ -81,13 +85,13 @@ export class Prompter {
     options: { missing: string; fallback: T },
   ): Promise<T> {
     const menu = choices.map((choice, index) => `  ${index + 1}) ${choice.label}`).join('\n');
-    this.#io.out(`${question}\n${menu}\n`);
+    this.#io.err(`${question}\n${menu}\n`);
     for (;;) {
       const answer = await this.ask('Choice', options);
       const byNumber = choices[Number(answer) - 1];
       const picked = byNumber ?? choices.find((choice) => choice.value === answer);
       if (picked) return picked.value;
-      this.#io.out(`Please answer 1 to ${choices.length}.\n`);
+      this.#io.err(`Please answer 1 to ${choices.length}.\n`);
     }
   }
 

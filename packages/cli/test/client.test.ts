@@ -176,12 +176,12 @@ describe('passport client on a terminal', () => {
   it('asks for the kind, the name and the redirect URIs that are missing', async () => {
     const io = terminalIo(['9', '1', 'Asked App', 'https://asked.example/cb,https://asked.example/cb2'], dir);
     const code = await runCli(['client', '--json', '--database-url', db], io);
-    expect(io.errors()).toBe('');
     expect(code).toBe(0);
-    expect(io.output()).toContain('Which kind of client?');
-    expect(io.output()).toContain('Please answer 1 to 6.');
-    expect(io.output()).toContain('What should we name the client?');
-    const json = JSON.parse(io.output().slice(io.output().indexOf('{'))) as ClientJson;
+    // The questions go to stderr: stdout is only the JSON.
+    expect(io.errors()).toContain('Which kind of client?\n  1) Authorization code');
+    expect(io.errors()).toContain('Please answer 1 to 6.');
+    expect(io.errors()).toContain('What should we name the client?');
+    const json = JSON.parse(io.output()) as ClientJson;
     expect(json.name).toBe('Asked App');
     expect(json.grantTypes).toEqual(['authorization_code', 'refresh_token']);
     expect(json.redirectUris).toEqual(['https://asked.example/cb', 'https://asked.example/cb2']);
@@ -190,19 +190,19 @@ describe('passport client on a terminal', () => {
   it('offers the default name of a personal access client', async () => {
     const io = terminalIo([''], dir);
     expect(await runCli(['client', '--personal', '--json', '--database-url', db], io)).toBe(0);
-    expect(io.output()).toContain('What should we name the client? [Personal Access Client]');
+    expect(io.errors()).toContain('What should we name the client? [Personal Access Client]');
     expect(io.output()).toContain('"name": "Personal Access Client"');
   });
 
   it('asks nothing when the flags say everything', async () => {
     const io = terminalIo([], dir);
     expect(await runCli(['client', '--client', '--name', 'Quiet', '--database-url', db], io)).toBe(0);
-    expect(io.output()).not.toContain('?');
+    expect(io.errors()).toBe('');
   });
 
   it('fails with one line when the input ends before the answer', async () => {
     const io = terminalIo([], dir);
     expect(await runCli(['client', '--client', '--database-url', db], io)).toBe(1);
-    expect(io.errors()).toBe('passport: missing --name (input ended)\n');
+    expect(io.errors()).toBe('What should we name the client?: \npassport: missing --name (input ended)\n');
   });
 });

@@ -155,7 +155,9 @@ export default { store: { listClients: async () => { throw down; }, close: async
     );
     const result = await runBin(['hash'], { cwd: dir });
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe('passport: the database is unavailable: connect ECONNREFUSED 127.0.0.1:5432\n');
+    expect(result.stderr).toBe(
+      'passport: the database is unavailable: connect ECONNREFUSED 127.0.0.1:5432\n',
+    );
   });
 
   it('reports an unexpected error in one line, with the stack only under PASSPORT_DEBUG', async () => {
@@ -173,7 +175,10 @@ export default { store: { listClients: async () => { throw down; }, close: async
   });
 
   it('says a custom store without migrate() cannot be migrated', async () => {
-    await writeFile(join(dir, 'passport.config.mjs'), 'export default { store: { listClients: async () => [] } };\n');
+    await writeFile(
+      join(dir, 'passport.config.mjs'),
+      'export default { store: { listClients: async () => [] } };\n',
+    );
     const result = await runBin(['migrate'], { cwd: dir });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(

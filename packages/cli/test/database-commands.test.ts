@@ -1,4 +1,4 @@
-import { stat, writeFile } from 'node:fs/promises';
+import { cp, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hashSecret, type PassportStore } from '@passport/core';
 import pg from 'pg';
@@ -12,6 +12,17 @@ if (postgres.url === null) console.warn(`Skipping the PostgreSQL runs: ${postgre
 
 beforeAll(async () => {
   ({ dir, cleanup } = await tempDir());
+  // Creating a PGlite cluster (initdb) is the slow part of every PGlite run: do it once, then copy
+  // the cleanly closed directory for each test.
+  const { PGlite } = await import('@electric-sql/pglite');
+  const empty = await PGlite.create({ dataDir: join(dir, 'template-empty') });
+  await empty.close();
+  await cp(join(dir, 'template-empty'), join(dir, 'template-migrated'), { recursive: true });
+  const migrated = await runBin(['migrate', '--database-url', join(dir, 'template-migrated')], {
+    cwd: dir,
+    timeoutMs: 60_000,
+  });
+  expect(migrated.code).toBe(0);
 });
 afterAll(async () => {
   if (postgres.url !== null) await postgres.drop();
@@ -19,13 +30,28 @@ afterAll(async () => {
 });
 
 let counter = 0;
-/** A fresh, empty database of the given backend: a PGlite directory, or a new schema. */
-function freshTarget(backend: 'pglite' | 'postgres'): string {
+/**
+ * A fresh database of the given backend (a PGlite directory, or a new schema on the server),
+ * without tables, or with the schema applied when `migrated`.
+ */
+async function freshTarget(
+  backend: 'pglite' | 'postgres',
+  options: { migrated?: boolean } = {},
+): Promise<string> {
   counter += 1;
-  if (backend === 'pglite') return join(dir, `db${counter}`);
+  if (backend === 'pglite') {
+    const target = join(dir, `db${counter}`);
+    await cp(join(dir, options.migrated ? 'template-migrated' : 'template-empty'), target, {
+      recursive: true,
+    });
+    return target;
+  }
   const url = new URL(postgres.url ?? '');
   url.searchParams.set('schema', `cli_${counter}`);
-  return url.toString();
+  const target = url.toString();
+  if (options.migrated)
+    expect((await runBin(['migrate', '--database-url', target], { cwd: dir })).code).toBe(0);
+  return target;
 }
 
 /** Opens `target` in the test process (after the CLI exited) and hands its store to `fn`. */
@@ -110,7 +136,7 @@ describe.each(backends)('database commands on %s', (backend) => {
     runBin([...args, '--database-url', target], { cwd: extra.cwd ?? dir, timeoutMs: 60_000 });
 
   it('migrate applies the schema once, then reports it up to date', async () => {
-    const target = freshTarget(backend);
+    const target = await freshTarget(backend);
     const first = await run(['migrate'], target);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
@@ -128,8 +154,7 @@ describe.each(backends)('database commands on %s', (backend) => {
     [['--expired', '--hours', '50'], ['revoked-live', 'live'], 'expired more than 50 hours ago'],
     [['--revoked', '--expired', '--hours', '0'], ['live'], 'Purged 3 access tokens'],
   ])('purge %j leaves %j', async (flags, left, message) => {
-    const target = freshTarget(backend);
-    expect((await run(['migrate'], target)).code).toBe(0);
+    const target = await freshTarget(backend, { migrated: true });
     await seedTokens(target, Date.now());
     const result = await run(['purge', ...flags], target);
     expect(result.stderr).toBe('');
@@ -139,8 +164,7 @@ describe.each(backends)('database commands on %s', (backend) => {
   });
 
   it('purge --json prints the counts per kind', async () => {
-    const target = freshTarget(backend);
-    expect((await run(['migrate'], target)).code).toBe(0);
+    const target = await freshTarget(backend, { migrated: true });
     await seedTokens(target, Date.now());
     const result = await run(['purge', '--json'], target);
     expect(JSON.parse(result.stdout)).toEqual({
@@ -152,8 +176,7 @@ describe.each(backends)('database commands on %s', (backend) => {
   });
 
   it('hash replaces a plain-text secret by its SHA-256 and leaves hashed ones alone', async () => {
-    const target = freshTarget(backend);
-    expect((await run(['migrate'], target)).code).toBe(0);
+    const target = await freshTarget(backend, { migrated: true });
     const clean = await run(['hash'], target);
     expect(clean.stdout).toBe('All client secrets are already hashed.\n');
     const created = JSON.parse(
@@ -194,7 +217,7 @@ describe.each(backends)('database commands on %s', (backend) => {
   });
 
   it('install writes keys, migrates, creates a personal access client, and is safe to rerun', async () => {
-    const target = freshTarget(backend);
+    const target = await freshTarget(backend);
     const cwd = join(dir, `install-${backend}`);
     await import('node:fs/promises').then((fs) => fs.mkdir(cwd));
     const first = await run(['install', '--json'], target, { cwd });
@@ -234,7 +257,7 @@ describe.each(backends)('database commands on %s', (backend) => {
   });
 
   it('install creates the password client when the config enables the password grant', async () => {
-    const target = freshTarget(backend);
+    const target = await freshTarget(backend);
     const cwd = join(dir, `install-config-${backend}`);
     await import('node:fs/promises').then((fs) => fs.mkdir(cwd));
     await writeFile(
@@ -259,6 +282,23 @@ describe('migrate --print', () => {
     expect(result.stdout).toContain('CREATE TABLE "public"."oauth_clients"');
     expect(result.stdout).toContain('CREATE TABLE "public"."oauth_refresh_tokens"');
     expect(result.stdout).not.toContain('{{');
+  });
+
+  it("uses the schema named by --database-url's ?schema=, still without connecting", async () => {
+    const result = await runBin(
+      ['migrate', '--print', '--database-url', 'postgres://nobody@127.0.0.1:1/x?schema=auth'],
+      {
+        cwd: dir,
+      },
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('CREATE SCHEMA IF NOT EXISTS "auth"');
+    expect(result.stdout).toContain('CREATE TABLE "auth"."oauth_clients"');
+    const bad = await runBin(['migrate', '--print', '--database-url', 'postgres://h/x?schema=no-dash'], {
+      cwd: dir,
+    });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^passport: Invalid schema "no-dash": use letters, digits and underscores/);
   });
 
   it('fails in one line on a bad --hours or a database that cannot be opened', async () => {

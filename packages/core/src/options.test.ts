@@ -169,6 +169,7 @@ function storeEntries(): [string, unknown][] {
     'findAccessToken',
     'findRefreshToken',
     'consumeRefreshToken',
+    'rotateRefreshToken',
     'revokeAccessToken',
     'revokeRefreshToken',
     'revokeFamily',

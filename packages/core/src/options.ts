@@ -167,6 +167,7 @@ const storeMethods = [
   'findAccessToken',
   'findRefreshToken',
   'consumeRefreshToken',
+  'rotateRefreshToken',
   'revokeAccessToken',
   'revokeRefreshToken',
   'revokeFamily',

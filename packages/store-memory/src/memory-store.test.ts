@@ -42,6 +42,26 @@ describe('MemoryStore (beyond the conformance kit)', () => {
     expect(await store.findAccessToken(pair.accessToken.id)).toEqual(pair.accessToken);
   });
 
+  it('a simulated outage of rotateRefreshToken writes nothing; the rotation works after it', async () => {
+    const store = new MemoryStore();
+    const pair = makeTokenPair({ accessToken: { createdAt: now } });
+    const next = makeTokenPair({ accessToken: { familyId: pair.accessToken.familyId, createdAt: now } });
+    await store.saveTokens(pair);
+    store.simulateOutage({ methods: ['rotateRefreshToken'] });
+    await expect(store.rotateRefreshToken(pair.refreshToken.id, now, next)).rejects.toBeInstanceOf(
+      StoreUnavailableError,
+    );
+    expect(await store.findRefreshToken(pair.refreshToken.id)).toEqual(pair.refreshToken);
+    expect(await store.findAccessToken(pair.accessToken.id)).toEqual(pair.accessToken);
+    expect(await store.findAccessToken(next.accessToken.id)).toBeNull();
+    expect(await store.findRefreshToken(next.refreshToken.id)).toBeNull();
+    store.endOutage();
+    expect(await store.rotateRefreshToken(pair.refreshToken.id, now, next)).toMatchObject({
+      consumedAt: now,
+    });
+    expect(await store.findRefreshToken(next.refreshToken.id)).toEqual(next.refreshToken);
+  });
+
   it('clear deletes every record', async () => {
     const store = new MemoryStore();
     const client = makeClient({ ownerId: 'owner' });

@@ -47,13 +47,15 @@ const byCreatedAtAscending = (a: { createdAt: Date }, b: { createdAt: Date }): n
  *
  * Guarantees beyond the contract in `@passport/core`:
  *
- * - **Atomicity.** Every check-and-set (the `consume*` methods, `decideDeviceCode`,
- *   `touchDeviceCode`, `useNonce`, `saveTokens`) runs synchronously inside its `async` method, so
- *   no other call can interleave: of concurrent consumers of one id exactly one wins.
- * - **O(1) hot paths.** `findAccessToken`, `saveTokens` and `consumeRefreshToken` are single `Map`
- *   operations; revocation walks secondary indexes (refresh tokens by access token, by family and
- *   by client; tokens by user and by client; codes by client; device codes by user code), never
- *   the whole table. Only `purge` and the client listings scan.
+ * - **Atomicity.** Every check-and-set (the `consume*` methods, `rotateRefreshToken`,
+ *   `decideDeviceCode`, `touchDeviceCode`, `useNonce`, `saveTokens`) runs synchronously inside its
+ *   `async` method, so no other call can interleave: of concurrent consumers of one id exactly one
+ *   wins. `rotateRefreshToken` checks the token and the ids of the next pair before it changes
+ *   anything, so a conflict leaves the old token unconsumed and nothing new stored.
+ * - **O(1) hot paths.** `findAccessToken`, `saveTokens`, `consumeRefreshToken` and
+ *   `rotateRefreshToken` are a few `Map` operations; revocation walks secondary indexes (refresh
+ *   tokens by access token, by family and by client; tokens by user and by client; codes by
+ *   client; device codes by user code), never the whole table. Only `purge` and the client listings scan.
  * - **Copies.** Records are copied on the way in and on the way out.
  * - **Device code revocation.** `revokeClientTokens` moves every pending or approved, unconsumed
  *   device code of the client to `denied` (the record has no `revoked` flag), so it can no longer
@@ -231,14 +233,23 @@ export class MemoryStore implements PassportStore {
 
   async saveTokens(tokens: IssuedTokens): Promise<void> {
     this.#guard('saveTokens');
-    const { accessToken, refreshToken } = tokens;
     // Validate everything first, then write everything: a conflict leaves no trace.
+    this.#assertNewTokens(tokens);
+    this.#insertTokens(tokens);
+  }
+
+  /** Throws {@link StoreConflictError} when an id of `tokens` is taken; changes nothing. */
+  #assertNewTokens({ accessToken, refreshToken }: IssuedTokens): void {
     if (this.#accessTokens.has(accessToken.id)) {
       throw new StoreConflictError(`An access token with id "${accessToken.id}" already exists`);
     }
     if (refreshToken !== null && this.#refreshTokens.has(refreshToken.id)) {
       throw new StoreConflictError('A refresh token with this id already exists');
     }
+  }
+
+  /** Writes copies of `tokens` and indexes them; call `#assertNewTokens` first. */
+  #insertTokens({ accessToken, refreshToken }: IssuedTokens): void {
     const access = copyAccessToken(accessToken);
     const refresh = refreshToken === null ? null : copyRefreshToken(refreshToken);
 
@@ -272,6 +283,19 @@ export class MemoryStore implements PassportStore {
     const token = this.#refreshTokens.get(id);
     if (token === undefined || !isLiveRefreshToken(token, now.getTime())) return null;
     token.consumedAt = new Date(now.getTime());
+    return copyRefreshToken(token);
+  }
+
+  async rotateRefreshToken(id: string, now: Date, next: IssuedTokens): Promise<RefreshTokenRecord | null> {
+    this.#guard('rotateRefreshToken');
+    // One synchronous section: check, validate, then write; no await in between.
+    const token = this.#refreshTokens.get(id);
+    if (token === undefined || !isLiveRefreshToken(token, now.getTime())) return null;
+    this.#assertNewTokens(next);
+    token.consumedAt = new Date(now.getTime());
+    const access = this.#accessTokens.get(token.accessTokenId);
+    if (access !== undefined) access.revoked = true;
+    this.#insertTokens(next);
     return copyRefreshToken(token);
   }
 

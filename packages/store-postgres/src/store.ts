@@ -13,7 +13,7 @@ import {
   type RefreshTokenRecord,
   StoreConflictError,
 } from '@passport/core';
-import type { SqlDriver } from './driver.js';
+import type { SqlDriver, SqlExecutor } from './driver.js';
 import { withStoreErrors } from './internal/errors.js';
 import {
   type AccessTokenRow,
@@ -47,6 +47,41 @@ export interface PostgresStoreOptions extends SchemaOptions {
   purgeBatchSize?: number;
 }
 
+/** Namespace of the per-family advisory locks of {@link PostgresStore.rotateRefreshToken}. */
+const FAMILY_LOCK_PREFIX = '@passport/store-postgres:family:';
+
+/** Thrown inside the rotation transaction to roll it back when the token cannot be consumed. */
+const notRotated = new Error('refresh token not rotatable');
+
+function accessTokenParams(token: AccessTokenRecord): unknown[] {
+  return [
+    token.id,
+    token.userId,
+    token.clientId,
+    token.name,
+    token.scopes,
+    token.familyId,
+    token.revoked,
+    token.createdAt,
+    token.expiresAt,
+  ];
+}
+
+function refreshTokenParams(token: RefreshTokenRecord): unknown[] {
+  return [
+    token.id,
+    token.accessTokenId,
+    token.userId,
+    token.clientId,
+    token.scopes,
+    token.familyId,
+    token.revoked,
+    token.consumedAt,
+    token.createdAt,
+    token.expiresAt,
+  ];
+}
+
 /** Client update fields and their columns. */
 const CLIENT_UPDATE_COLUMNS = {
   name: 'name',
@@ -67,6 +102,8 @@ const CLIENT_UPDATE_COLUMNS = {
  * - Single use is one `UPDATE ... WHERE consumed_at IS NULL AND NOT revoked AND expires_at > $now
  *   RETURNING`: under concurrent calls (any number of processes) exactly one gets the row.
  * - An access token and its refresh token are written in one transaction.
+ * - A refresh token rotation (consume, revoke the old access token, insert the next pair) is one
+ *   transaction, ordered against `revokeFamily` by a per-family advisory lock.
  * - Connection failures and timeouts throw `StoreUnavailableError`; constraint violations throw
  *   `StoreConflictError`.
  * - Stores never read a clock: `now` comes from the caller.
@@ -209,39 +246,24 @@ export class PostgresStore implements PassportStore {
 
   // ---------------------------------------------------------------- tokens
 
-  async saveTokens({ accessToken, refreshToken }: IssuedTokens): Promise<void> {
-    this.#assertClientId(accessToken.clientId);
-    if (refreshToken) this.#assertClientId(refreshToken.clientId);
-    const access = [
-      accessToken.id,
-      accessToken.userId,
-      accessToken.clientId,
-      accessToken.name,
-      accessToken.scopes,
-      accessToken.familyId,
-      accessToken.revoked,
-      accessToken.createdAt,
-      accessToken.expiresAt,
-    ];
-    if (!refreshToken) {
-      await this.driver.query(this.#sql.insertAccessToken, access);
+  async saveTokens(tokens: IssuedTokens): Promise<void> {
+    this.#assertTokenClients(tokens);
+    if (!tokens.refreshToken) {
+      await this.driver.query(this.#sql.insertAccessToken, accessTokenParams(tokens.accessToken));
       return;
     }
-    await this.driver.transaction(async (tx) => {
-      await tx.query(this.#sql.insertAccessToken, access);
-      await tx.query(this.#sql.insertRefreshToken, [
-        refreshToken.id,
-        refreshToken.accessTokenId,
-        refreshToken.userId,
-        refreshToken.clientId,
-        refreshToken.scopes,
-        refreshToken.familyId,
-        refreshToken.revoked,
-        refreshToken.consumedAt,
-        refreshToken.createdAt,
-        refreshToken.expiresAt,
-      ]);
-    });
+    await this.driver.transaction((tx) => this.#insertTokens(tx, tokens));
+  }
+
+  #assertTokenClients({ accessToken, refreshToken }: IssuedTokens): void {
+    this.#assertClientId(accessToken.clientId);
+    if (refreshToken) this.#assertClientId(refreshToken.clientId);
+  }
+
+  /** Inserts an access token and its refresh token, if any, on `tx` (inside a transaction). */
+  async #insertTokens(tx: SqlExecutor, { accessToken, refreshToken }: IssuedTokens): Promise<void> {
+    await tx.query(this.#sql.insertAccessToken, accessTokenParams(accessToken));
+    if (refreshToken) await tx.query(this.#sql.insertRefreshToken, refreshTokenParams(refreshToken));
   }
 
   async findAccessToken(id: string): Promise<AccessTokenRecord | null> {
@@ -259,6 +281,32 @@ export class PostgresStore implements PassportStore {
     return rows[0] ? toRefreshToken(rows[0]) : null;
   }
 
+  /**
+   * One transaction: a shared advisory lock on the token's family (see {@link PostgresStore.revokeFamily}), the
+   * conditional consume (`UPDATE ... WHERE consumed_at IS NULL AND NOT revoked AND expires_at >
+   * $now RETURNING`), the revocation of the old access token only, and the inserts of `next`.
+   * When the token cannot be consumed the transaction is rolled back and `null` returned; any
+   * failure (connection lost, conflicting id) rolls everything back.
+   */
+  async rotateRefreshToken(id: string, now: Date, next: IssuedTokens): Promise<RefreshTokenRecord | null> {
+    this.#assertTokenClients(next);
+    try {
+      return await this.driver.transaction(async (tx) => {
+        const locked = await tx.query(this.#sql.lockFamilyShared, [id, FAMILY_LOCK_PREFIX]);
+        if (locked.rows.length === 0) throw notRotated;
+        const { rows } = await tx.query<RefreshTokenRow>(this.#sql.consumeRefreshToken, [id, now]);
+        const row = rows[0];
+        if (!row) throw notRotated;
+        await tx.query(this.#sql.revokeRotatedAccessToken, [row.access_token_id]);
+        await this.#insertTokens(tx, next);
+        return toRefreshToken(row);
+      });
+    } catch (error) {
+      if (error === notRotated) return null;
+      throw error;
+    }
+  }
+
   async revokeAccessToken(id: string): Promise<boolean> {
     const { rows } = await this.driver.query<{ found: number }>(this.#sql.revokeAccessToken, [id]);
     return Number(rows[0]?.found ?? 0) > 0;
@@ -269,9 +317,20 @@ export class PostgresStore implements PassportStore {
     return rowCount > 0;
   }
 
+  /**
+   * Takes the family's advisory lock exclusively, then revokes in a second statement. Under READ
+   * COMMITTED a single `UPDATE` would read the family with a snapshot taken before it waits for a
+   * rotation in flight, and miss the pair that rotation inserts. With the lock, a rotation
+   * (which holds the lock shared) either commits before the `UPDATE` takes its snapshot, so its
+   * new pair is revoked too, or starts after the revocation committed, and finds its token
+   * revoked.
+   */
   async revokeFamily(familyId: string): Promise<number> {
-    const { rows } = await this.driver.query<{ changed: number }>(this.#sql.revokeFamily, [familyId]);
-    return Number(rows[0]?.changed ?? 0);
+    return this.driver.transaction(async (tx) => {
+      await tx.query(this.#sql.lockFamily, [familyId, FAMILY_LOCK_PREFIX]);
+      const { rows } = await tx.query<{ changed: number }>(this.#sql.revokeFamily, [familyId]);
+      return Number(rows[0]?.changed ?? 0);
+    });
   }
 
   async revokeClientTokens(clientId: string): Promise<number> {

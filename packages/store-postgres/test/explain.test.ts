@@ -72,6 +72,11 @@ describe('query plans of the hot paths (no table is scanned)', () => {
       () => [sql.consumeRefreshToken, [`${'b'.repeat(64)}`, now]],
     ],
     [
+      'rotateRefreshToken: family lock (refresh_token grant)',
+      () => [sql.lockFamilyShared, [`${'b'.repeat(64)}`, '@passport/store-postgres:family:']],
+    ],
+    ['rotateRefreshToken: revoke the old access token', () => [sql.revokeRotatedAccessToken, ['at-1234']]],
+    [
       'findRefreshToken (reuse detection, introspection)',
       () => [sql.findRefreshToken, [`${'b'.repeat(64)}`]],
     ],

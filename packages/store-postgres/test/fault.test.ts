@@ -137,6 +137,41 @@ describe('fault: the connection drops in the middle of saveTokens', () => {
   });
 });
 
+describe('fault: the connection drops in the middle of rotateRefreshToken', () => {
+  it('after the consume and before the inserts: nothing is written and the token rotates after recovery', async () => {
+    const pair = makeTokenPair();
+    await store.saveTokens(pair);
+    const family = { familyId: pair.accessToken.familyId, userId: pair.accessToken.userId };
+    const next = makeTokenPair({ accessToken: { ...family, clientId: pair.accessToken.clientId } });
+    const refreshTable = `${store.schema.tablePrefix}refresh_tokens`;
+    const accessTable = `${store.schema.tablePrefix}access_tokens`;
+    let sawConsume = false;
+    proxy.cutWhen((chunk) => {
+      const text = chunk.toString('latin1');
+      if (text.includes('UPDATE') && text.includes(refreshTable) && text.includes('consumed_at')) {
+        sawConsume = true;
+      }
+      return sawConsume && text.includes('INSERT INTO') && text.includes(accessTable);
+    });
+    const now = new Date();
+    await expectUnavailable(store.rotateRefreshToken(pair.refreshToken.id, now, next), 5000);
+    expect(sawConsume).toBe(true);
+    // Rolled back: the old token is unconsumed, its access token live, nothing new stored.
+    expect(await admin.findRefreshToken(pair.refreshToken.id)).toEqual(pair.refreshToken);
+    expect(await admin.findAccessToken(pair.accessToken.id)).toEqual(pair.accessToken);
+    expect(await admin.findAccessToken(next.accessToken.id)).toBeNull();
+    expect(await admin.findRefreshToken(next.refreshToken.id)).toBeNull();
+
+    // A fresh connection: the same refresh token rotates.
+    expect(await store.rotateRefreshToken(pair.refreshToken.id, now, next)).toEqual({
+      ...pair.refreshToken,
+      consumedAt: now,
+    });
+    expect(await admin.findRefreshToken(next.refreshToken.id)).toEqual(next.refreshToken);
+    expect((await admin.findAccessToken(pair.accessToken.id))?.revoked).toBe(true);
+  });
+});
+
 describe('fault: backends terminated by the server (pg_terminate_backend)', () => {
   const applicationName = `passport_fault_${crypto.randomUUID().slice(0, 8)}`;
   let direct: PostgresStore;

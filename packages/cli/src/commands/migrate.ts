@@ -1,5 +1,6 @@
-import { type Command, databaseHelp, databaseOptions, flagOption } from '../command.js';
-import { migrationSql } from '../database.js';
+import { type Command, databaseHelp, databaseOptions, flagOption, stringOption } from '../command.js';
+import { isPostgresUrl } from '../config.js';
+import { migrationSql, splitSchema } from '../database.js';
 
 /** `passport migrate` (PARITY K6). */
 export const migrateCommand: Command = {
@@ -12,13 +13,16 @@ export const migrateCommand: Command = {
 (safe when several instances start at once). Running it again applies nothing.
 
 Options:
-  --print              print the schema SQL (default schema "public", prefix oauth_) for your own
-                       migration tool, without connecting to any database
+  --print              print the schema SQL for your own migration tool, without connecting to
+                       any database: tables prefixed oauth_ in the schema named by
+                       --database-url's ?schema= (default "public")
 ${databaseHelp}`,
   async run(context) {
     const { io, values } = context;
     if (flagOption(values, 'print')) {
-      io.out(migrationSql());
+      const url = stringOption(values, 'database-url');
+      const schema = url !== undefined && isPostgresUrl(url) ? splitSchema(url).schema : null;
+      io.out(migrationSql(schema === null ? {} : { schema }));
       return 0;
     }
     const database = await context.database();

@@ -54,12 +54,21 @@ const accessRow = async (h: Harness, t: TokenResponse) =>
   h.store.findAccessToken((await refreshRow(h, t))?.accessTokenId ?? '');
 
 describe('refresh_token grant', () => {
-  it('rotates: new tokens in the same family, the old refresh and access tokens revoked', async () => {
+  it('rotates: new tokens in the same family, the old refresh token consumed, its access token revoked', async () => {
     const h = await setup();
     const { client, code, tokens } = await start(h);
-    const revoked: string[] = [];
+    const events: string[] = [];
     h.passport.events.on('accessTokenRevoked', ({ reason }) => {
-      revoked.push(reason);
+      events.push(`access revoked: ${reason}`);
+    });
+    h.passport.events.on('refreshTokenRevoked', ({ refreshTokenId, reason }) => {
+      events.push(`refresh revoked: ${reason} ${refreshTokenId === hashSecret(tokens.refresh_token ?? '')}`);
+    });
+    h.passport.events.on('accessTokenCreated', () => {
+      events.push('access created');
+    });
+    h.passport.events.on('refreshTokenCreated', () => {
+      events.push('refresh created');
     });
     h.advance(60);
     const next = await refresh(h, client.id, tokens);
@@ -68,11 +77,43 @@ describe('refresh_token grant', () => {
 
     const old = await refreshRow(h, tokens);
     expect(old?.consumedAt).toEqual(new Date(h.now()));
-    expect(old?.revoked).toBe(true);
+    // Rotation consumes; `revoked` stays for explicit and family revocation.
+    expect(old?.revoked).toBe(false);
     expect((await accessRow(h, tokens))?.revoked).toBe(true);
     expect((await refreshRow(h, next))?.familyId).toBe(hashSecret(code));
+    expect((await refreshRow(h, next))?.revoked).toBe(false);
     expect((await accessRow(h, next))?.revoked).toBe(false);
-    expect(revoked).toEqual(['rotated']);
+    expect(events).toEqual([
+      'access created',
+      'refresh created',
+      'access revoked: rotated',
+      'refresh revoked: rotated true',
+    ]);
+  });
+
+  it('rotates with one store write: findRefreshToken then rotateRefreshToken, nothing else', async () => {
+    const h = await setup();
+    const { client, tokens } = await start(h);
+    const calls: string[] = [];
+    for (const method of [
+      'findRefreshToken',
+      'consumeRefreshToken',
+      'rotateRefreshToken',
+      'saveTokens',
+      'revokeAccessToken',
+      'revokeRefreshToken',
+      'revokeFamily',
+    ] as const) {
+      const original = h.store[method].bind(h.store) as (...args: unknown[]) => Promise<unknown>;
+      Object.assign(h.store, {
+        [method]: (...args: unknown[]) => {
+          calls.push(method);
+          return original(...args);
+        },
+      });
+    }
+    await refresh(h, client.id, tokens);
+    expect(calls).toEqual(['findRefreshToken', 'rotateRefreshToken']);
   });
 
   it('lets scope narrow but never widen', async () => {
@@ -187,13 +228,76 @@ describe('refresh_token grant', () => {
     expect(error.error).toBe('unsupported_grant_type');
   });
 
-  it('surfaces a store outage during rotation as StoreUnavailableError, leaving the family alive', async () => {
+  it('surfaces a store outage during rotation as StoreUnavailableError; the retry then succeeds', async () => {
     const h = await setup();
     const { client, tokens } = await start(h);
-    h.store.simulateOutage({ methods: ['saveTokens'] });
+    const detected: unknown[] = [];
+    h.passport.events.on('refreshTokenReuseDetected', (e) => {
+      detected.push(e);
+    });
+    h.store.simulateOutage({ methods: ['rotateRefreshToken'] });
     const error = await rejection(refresh(h, client.id, tokens));
     expect(error).toMatchObject({ name: 'StoreUnavailableError', code: 'ERR_STORE_UNAVAILABLE' });
     h.store.endOutage();
+    // Nothing was half-written: the old token is unconsumed and its access token is live.
+    expect(await refreshRow(h, tokens)).toMatchObject({ consumedAt: null, revoked: false });
     expect((await accessRow(h, tokens))?.revoked).toBe(false);
+    expect(await h.store.listUserTokens('user-1', { now: new Date(h.now()) })).toHaveLength(1);
+
+    // The client's retry with the same refresh token (grace 0) is a normal rotation, not reuse.
+    h.advance(1);
+    const next = await refresh(h, client.id, tokens);
+    expect(detected).toEqual([]);
+    expect((await h.passport.verifyAccessToken(next.access_token)).userId).toBe('user-1');
+    expect((await refreshRow(h, next))?.revoked).toBe(false);
+    expect(await refresh(h, client.id, next)).toMatchObject({ token_type: 'Bearer' });
+  });
+
+  it('within the grace window refuses a token whose family was revoked, minting nothing live', async () => {
+    const h = await setup({ refreshTokenGraceSeconds: 30 });
+    const { client, tokens } = await start(h);
+    const first = await refresh(h, client.id, tokens);
+    const family = (await refreshRow(h, first))?.familyId ?? '';
+    expect(await h.store.revokeFamily(family)).toBeGreaterThan(0);
+    h.advance(5);
+    const error = await oauthError(refresh(h, client.id, tokens));
+    expect(error.error).toBe('invalid_grant');
+    expect(await h.store.listUserTokens('user-1', { now: new Date(h.now()) })).toEqual([]);
+  });
+
+  it('within the grace window revokes the sibling when the family is revoked during the refresh', async () => {
+    const h = await setup({ refreshTokenGraceSeconds: 30 });
+    const { client, tokens } = await start(h);
+    const first = await refresh(h, client.id, tokens);
+    const family = (await refreshRow(h, first))?.familyId ?? '';
+    h.advance(5);
+    // A reuse elsewhere revokes the family after the grant read the token, before its write.
+    const saveTokens = h.store.saveTokens.bind(h.store);
+    h.store.saveTokens = async (pair) => {
+      await h.store.revokeFamily(family);
+      return saveTokens(pair);
+    };
+    const error = await oauthError(refresh(h, client.id, tokens));
+    expect(error.error).toBe('invalid_grant');
+    expect(await h.store.listUserTokens('user-1', { now: new Date(h.now()) })).toEqual([]);
+  });
+
+  it('a rotation refused because the family was revoked after the read answers as reuse, writing nothing', async () => {
+    const h = await setup();
+    const { client, tokens } = await start(h);
+    const id = hashSecret(tokens.refresh_token ?? '');
+    const family = (await refreshRow(h, tokens))?.familyId ?? '';
+    const rotate = h.store.rotateRefreshToken.bind(h.store);
+    let nextId = '';
+    h.store.rotateRefreshToken = async (tokenId, now, next) => {
+      nextId = next.refreshToken?.id ?? '';
+      await h.store.revokeFamily(family);
+      return rotate(tokenId, now, next);
+    };
+    const error = await oauthError(refresh(h, client.id, tokens));
+    expect(error.error).toBe('invalid_grant');
+    expect(await h.store.findRefreshToken(nextId)).toBeNull();
+    expect(await h.store.findRefreshToken(id)).toMatchObject({ consumedAt: null, revoked: true });
+    expect(await h.store.listUserTokens('user-1', { now: new Date(h.now()) })).toEqual([]);
   });
 });

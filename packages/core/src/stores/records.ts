@@ -84,8 +84,17 @@ export interface RefreshTokenRecord {
   scopes: string[];
   /** Rotation family (see {@link AccessTokenRecord.familyId}). */
   familyId: string;
+  /**
+   * Revoked explicitly, with its access token, or with its family. Rotation does NOT set it (it
+   * sets `consumedAt`), so a consumed token with `revoked` = `false` was rotated in a family that
+   * has not been revoked since.
+   */
   revoked: boolean;
-  /** Set once, atomically, when the token is rotated ({@link TokenStore.consumeRefreshToken}). */
+  /**
+   * Set once, atomically, when the token is rotated ({@link TokenStore.rotateRefreshToken} or
+   * {@link TokenStore.consumeRefreshToken}). A consumed token never refreshes again, except within
+   * `refreshTokenGraceSeconds` while `revoked` is `false`.
+   */
   consumedAt: Date | null;
   createdAt: Date;
   expiresAt: Date;

@@ -58,17 +58,56 @@ export interface TokenStore {
   /**
    * **Atomic single use.** Marks the refresh token consumed at `now` and returns it, only if it is
    * not revoked, not consumed and `expiresAt > now`. Under concurrent calls for the same id exactly
-   * one caller gets the record; the others get `null`.
+   * one caller gets the record; the others get `null`. It writes nothing else: core's refresh grant
+   * rotates with {@link TokenStore.rotateRefreshToken}, which consumes and writes in one step.
    */
   consumeRefreshToken(id: string, now: Date): Promise<RefreshTokenRecord | null>;
   /**
-   * Revokes the access token and every refresh token issued with it. Returns `false` if the access
-   * token does not exist.
+   * **Atomic rotation, all or nothing** (the refresh_token grant, RFC 9700 section 4.14). If the
+   * refresh token `id` is not revoked, not consumed and `expiresAt > now`, in one atomic step:
+   *
+   * 1. marks it consumed at `now` (its `revoked` flag is left `false`: a consumed token is dead
+   *    anyway, so `revoked` keeps meaning "revoked explicitly or with its family");
+   * 2. revokes the access token it was issued with (`next` is not touched), and only that access
+   *    token: not the refresh token, not other refresh tokens of that access token;
+   * 3. writes `next` (the new access token and refresh token, as {@link TokenStore.saveTokens}
+   *    would);
+   *
+   * and returns the consumed refresh token as it was consumed (`consumedAt` = `now`,
+   * `revoked` = `false`). Otherwise (unknown, revoked, consumed or expired id) it writes nothing
+   * and returns `null`.
+   *
+   * Under concurrent calls for the same id exactly one caller gets the record, and only the
+   * winner's `next` is stored. A revocation of the family (`revokeFamily`) either takes effect
+   * first, so this call returns `null`, or after it, so it also revokes the rows of `next`.
+   * When it throws ({@link StoreUnavailableError}, or {@link StoreConflictError} for an id of
+   * `next` that exists) nothing was written: the old token is still unconsumed, its access token
+   * unrevoked, and neither token of `next` is stored, so the client may retry with the same
+   * refresh token.
+   *
+   * @example
+   * ```ts
+   * const consumed = await store.rotateRefreshToken(hash, now, { accessToken, refreshToken });
+   * if (consumed === null) {
+   *   // lost a race, revoked, consumed or expired: find out which with findRefreshToken
+   * }
+   * ```
+   * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14
+   */
+  rotateRefreshToken(id: string, now: Date, next: IssuedTokens): Promise<RefreshTokenRecord | null>;
+  /**
+   * Revokes the access token and every refresh token issued with it (`revoked` = `true`, consumed
+   * or not). Returns `false` if the access token does not exist.
    */
   revokeAccessToken(id: string): Promise<boolean>;
   /** Revokes one refresh token (not its access token). Returns `false` if it does not exist. */
   revokeRefreshToken(id: string): Promise<boolean>;
-  /** Revokes every access and refresh token of a family. Returns how many rows changed. */
+  /**
+   * Revokes every access and refresh token of a family, consumed refresh tokens included (so a
+   * consumed token of a revoked family reads `revoked` = `true`). Returns how many rows changed.
+   * Atomic with respect to {@link TokenStore.rotateRefreshToken}: a rotation of a family member
+   * that commits while this call runs must have its new tokens revoked too.
+   */
   revokeFamily(familyId: string): Promise<number>;
   /**
    * Revokes every access token, refresh token, authorization code and device code of a client.

@@ -2,6 +2,7 @@ import { PassportOptionsError } from '../errors/passport-error.js';
 import type { PassportContext } from '../internal/context.js';
 import { generateSecret, hashSecret } from '../internal/secrets.js';
 import type { AccessTokenRecord, GrantType, RefreshTokenRecord } from '../stores/records.js';
+import type { IssuedTokens } from '../stores/store.js';
 import { type AccessTokenClaims, signAccessToken } from './access-token.js';
 
 /**
@@ -21,7 +22,7 @@ export type ClaimsHook = (input: {
   grantType: GrantType;
 }) => Record<string, unknown> | Promise<Record<string, unknown>>;
 
-/** What {@link issueTokens} issues. */
+/** What {@link prepareTokens} and {@link issueTokens} issue. */
 export interface IssueTokensInput {
   clientId: string;
   /** The resource owner; `null` for client credentials (then `sub` is the client id). */
@@ -39,7 +40,7 @@ export interface IssueTokensInput {
   accessTokenLifetime?: number;
 }
 
-/** The tokens {@link issueTokens} signed and stored. */
+/** The tokens {@link prepareTokens} signed (and {@link issueTokens} stored). */
 export interface IssuedTokenSet {
   /** The signed JWT. */
   accessToken: string;
@@ -65,21 +66,23 @@ const reservedClaims = new Set([
 ]);
 
 /**
- * Signs and stores an access token, and a refresh token when asked: the one place every grant
- * issues tokens. The access token is an RFC 9068 JWT whose `jti` is the record id and whose `sub`
- * is the user id, or the client id for client tokens. The refresh token is a 256-bit random
- * secret of which only the SHA-256 is stored. Both are written with ONE `store.saveTokens` call
- * (all or nothing); `accessTokenCreated` / `refreshTokenCreated` are emitted only after it
- * succeeded. Internal.
+ * Signs an access token and builds its record, and a refresh token's when asked, WITHOUT writing
+ * anything or emitting events: the one place tokens are minted. The access token is an RFC 9068
+ * JWT whose `jti` is the record id and whose `sub` is the user id, or the client id for client
+ * tokens. The refresh token is a 256-bit random secret of which only the SHA-256 goes into its
+ * record. The caller stores the records (`store.saveTokens`, or `store.rotateRefreshToken` for a
+ * rotation) and then calls {@link emitTokensCreated}. Internal.
  *
  * @example
  * ```ts
- * const issued = await issueTokens(ctx, { clientId, userId, scopes, grantType: 'authorization_code',
- *   familyId: code.id, withRefreshToken: true });
+ * const next = await prepareTokens(ctx, { clientId, userId, scopes, grantType: 'refresh_token',
+ *   familyId: old.familyId, withRefreshToken: true });
+ * await ctx.store.rotateRefreshToken(old.id, now, toIssuedTokens(next));
+ * emitTokensCreated(ctx, next);
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc9068#section-2.2
  */
-export async function issueTokens(
+export async function prepareTokens(
   ctx: PassportContext & { claims?: ClaimsHook | undefined },
   input: IssueTokensInput,
 ): Promise<IssuedTokenSet> {
@@ -149,12 +152,47 @@ export async function issueTokens(
     expiresAt: new Date(exp * 1000),
   };
 
-  await ctx.store.saveTokens({ accessToken: accessTokenRecord, refreshToken: refreshTokenRecord });
+  return { accessToken, refreshToken, accessTokenRecord, refreshTokenRecord, expiresIn };
+}
 
-  if (ctx.events.has('accessTokenCreated'))
-    ctx.events.emit('accessTokenCreated', { accessToken: accessTokenRecord });
+/** The records of a prepared set, as the store methods that write them take them. Internal. */
+export function toIssuedTokens(tokens: IssuedTokenSet): IssuedTokens {
+  return { accessToken: tokens.accessTokenRecord, refreshToken: tokens.refreshTokenRecord };
+}
+
+/**
+ * Emits `accessTokenCreated` (and `refreshTokenCreated` when there is a refresh token) for a set
+ * that has been stored. Call it only after the write succeeded. Internal.
+ */
+export function emitTokensCreated(ctx: PassportContext, tokens: IssuedTokenSet): void {
+  if (ctx.events.has('accessTokenCreated')) {
+    ctx.events.emit('accessTokenCreated', { accessToken: tokens.accessTokenRecord });
+  }
+  const refreshTokenRecord = tokens.refreshTokenRecord;
   if (refreshTokenRecord !== null && ctx.events.has('refreshTokenCreated')) {
     ctx.events.emit('refreshTokenCreated', { refreshToken: refreshTokenRecord });
   }
-  return { accessToken, refreshToken, accessTokenRecord, refreshTokenRecord, expiresIn };
+}
+
+/**
+ * Signs and stores an access token, and a refresh token when asked: {@link prepareTokens}, then
+ * ONE `store.saveTokens` call (all or nothing), then `accessTokenCreated` /
+ * `refreshTokenCreated`, emitted only after the write succeeded. Every grant but the refresh
+ * rotation issues tokens this way. Internal.
+ *
+ * @example
+ * ```ts
+ * const issued = await issueTokens(ctx, { clientId, userId, scopes, grantType: 'authorization_code',
+ *   familyId: code.id, withRefreshToken: true });
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9068#section-2.2
+ */
+export async function issueTokens(
+  ctx: PassportContext & { claims?: ClaimsHook | undefined },
+  input: IssueTokensInput,
+): Promise<IssuedTokenSet> {
+  const tokens = await prepareTokens(ctx, input);
+  await ctx.store.saveTokens(toIssuedTokens(tokens));
+  emitTokensCreated(ctx, tokens);
+  return tokens;
 }

@@ -50,6 +50,10 @@ export function buildStatements(schema: ResolvedSchema) {
     consumeRefreshToken: `UPDATE ${t.refreshTokens} SET consumed_at = $2
       WHERE id = $1 AND consumed_at IS NULL AND NOT revoked AND expires_at > $2
       RETURNING ${REFRESH_COLUMNS}`,
+    lockFamilyShared: `SELECT pg_advisory_xact_lock_shared(hashtextextended($2::text || family_id, 0))
+      FROM ${t.refreshTokens} WHERE id = $1`,
+    lockFamily: 'SELECT pg_advisory_xact_lock(hashtextextended($2::text || $1::text, 0))',
+    revokeRotatedAccessToken: `UPDATE ${t.accessTokens} SET revoked = true WHERE id = $1`,
     revokeAccessToken: `WITH access AS (
         UPDATE ${t.accessTokens} SET revoked = true WHERE id = $1 RETURNING id
       ), refresh AS (

@@ -1,7 +1,10 @@
-import { describe, it } from 'vitest';
+import { describe, it, type TestContext } from 'vitest';
 
-/** A test body: may be async; runs inside vitest. */
-export type TestBody = () => void | Promise<void>;
+/**
+ * A test body: may be async; runs inside vitest, which passes the test context (for a skip decided
+ * at run time, `context.skip(reason)`).
+ */
+export type TestBody = (context: TestContext) => void | Promise<void>;
 
 /**
  * Registers a group of tests. Its `fn` receives the API to register the group's own tests, so

@@ -25,6 +25,39 @@ export function registerRaceSuite({ suite, store }: SuiteContext): void {
       expect((await store().findRefreshToken(pair.refreshToken.id))?.consumedAt).toEqual(at(1));
     });
 
+    races.it('rotateRefreshToken: exactly one caller rotates, and only its next pair is stored', async () => {
+      const pair = makeTokenPair({ accessToken: { createdAt: at(0) } });
+      await store().saveTokens(pair);
+      const nexts = Array.from({ length: RACERS }, () =>
+        makeTokenPair({
+          accessToken: {
+            userId: pair.accessToken.userId,
+            clientId: pair.accessToken.clientId,
+            familyId: pair.accessToken.familyId,
+            createdAt: at(1),
+          },
+        }),
+      );
+      const results = await race((index) =>
+        store().rotateRefreshToken(pair.refreshToken.id, at(1), nexts[index] ?? makeTokenPair()),
+      );
+      expect(winners(results)).toHaveLength(1);
+      const winner = results.findIndex((result) => result !== null);
+      const storedAccess: number[] = [];
+      const storedRefresh: number[] = [];
+      for (const [index, next] of nexts.entries()) {
+        if ((await store().findAccessToken(next.accessToken.id)) !== null) storedAccess.push(index);
+        if ((await store().findRefreshToken(next.refreshToken.id)) !== null) storedRefresh.push(index);
+      }
+      expect(storedAccess).toEqual([winner]);
+      expect(storedRefresh).toEqual([winner]);
+      expect(await store().findRefreshToken(pair.refreshToken.id)).toMatchObject({
+        consumedAt: at(1),
+        revoked: false,
+      });
+      expect((await store().findAccessToken(pair.accessToken.id))?.revoked).toBe(true);
+    });
+
     races.it('consumeDeviceCode: exactly one caller gets the approved device code', async () => {
       const code = makeDeviceCode({ status: 'approved', userId: uniqueId('user'), createdAt: at(0) });
       await store().saveDeviceCode(code);
