@@ -282,9 +282,10 @@ export class PostgresStore implements PassportStore {
   }
 
   /**
-   * One transaction: a shared advisory lock on the token's family (see {@link PostgresStore.revokeFamily}), the
-   * conditional consume (`UPDATE ... WHERE consumed_at IS NULL AND NOT revoked AND expires_at >
-   * $now RETURNING`), the revocation of the old access token only, and the inserts of `next`.
+   * One transaction: a shared advisory lock on the token's family (see
+   * {@link PostgresStore.revokeFamily}), the conditional consume (`UPDATE ... WHERE consumed_at IS
+   * NULL AND NOT revoked AND expires_at > $now RETURNING`), the revocation of the old access token
+   * only, and the inserts of `next`.
    * When the token cannot be consumed the transaction is rolled back and `null` returned; any
    * failure (connection lost, conflicting id) rolls everything back.
    */

@@ -6,7 +6,7 @@ import { KeySet } from '../keys/key-set.js';
 import { type PassportOptions, resolveOptions } from '../options.js';
 import type { IssuedTokens } from '../stores/store.js';
 import { verifyAccessToken } from './access-token.js';
-import { type ClaimsHook, issueTokens } from './issue.js';
+import { type ClaimsHook, emitTokensCreated, issueTokens, prepareTokens, toIssuedTokens } from './issue.js';
 
 const issuer = 'https://auth.example.com';
 const keys = await KeySet.generate('ES256');
@@ -226,5 +226,39 @@ describe('issueTokens', () => {
     store.endOutage();
     expect(await store.findAccessToken('id-1')).toBeNull();
     expect(events).toEqual([]);
+  });
+});
+
+describe('prepareTokens', () => {
+  it('signs and builds the records without writing or emitting; emitTokensCreated emits afterwards', async () => {
+    const { ctx, store, saved, events } = setup();
+    const prepared = await prepareTokens(ctx, {
+      clientId: 'client-1',
+      userId: 'user-1',
+      scopes: ['profile'],
+      grantType: 'refresh_token',
+      familyId: 'family-1',
+      withRefreshToken: true,
+    });
+    expect(saved).toEqual([]);
+    expect(events).toEqual([]);
+    expect(await store.findAccessToken(prepared.accessTokenRecord.id)).toBeNull();
+    expect(decodeJwt(prepared.accessToken)).toMatchObject({
+      jti: prepared.accessTokenRecord.id,
+      sub: 'user-1',
+    });
+    expect(prepared.refreshTokenRecord).toMatchObject({
+      id: hashSecret(prepared.refreshToken ?? ''),
+      accessTokenId: prepared.accessTokenRecord.id,
+      familyId: 'family-1',
+      revoked: false,
+      consumedAt: null,
+    });
+    expect(toIssuedTokens(prepared)).toEqual({
+      accessToken: prepared.accessTokenRecord,
+      refreshToken: prepared.refreshTokenRecord,
+    });
+    emitTokensCreated(ctx, prepared);
+    expect(events).toEqual([`access:${prepared.accessTokenRecord.id}`, 'refresh:family-1']);
   });
 });
