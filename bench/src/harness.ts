@@ -74,6 +74,8 @@ export interface RunRecord {
    * header's `alg`/`typ` and claim names, proof that every contender issues the token it claims to.
    */
   sample: string | null;
+  /** Why the measured window ended before `durationSeconds`, or `null` when it did not. */
+  stoppedEarly: string | null;
 }
 
 /** Generates the run's shared keys: every contender signs with these. */
@@ -93,7 +95,7 @@ export function generateSharedKeys(): SharedKeys {
  * with a message; too many only slow the seeding (and, in memory and PGlite, add to the RSS).
  */
 export const DEFAULT_SINGLE_USE_RATE: Readonly<Record<StoreKind, number>> = {
-  memory: 3000,
+  memory: 6000,
   postgres: 2000,
   pglite: 800,
 };
@@ -154,6 +156,8 @@ export async function runBench(options: BenchOptions): Promise<RunRecord[]> {
           ? `  setup ${(record.setupMs / 1000).toFixed(1)} s  ${record.requestsPerSecond.toFixed(0)} req/s  p50 ${record.latencyP50Ms} ms  p99 ${record.latencyP99Ms} ms  ${record.cpuMicrosPerRequest.toFixed(0)} us CPU/req${record.databaseCpuMicrosPerRequest === null ? '' : ` (+${record.databaseCpuMicrosPerRequest.toFixed(0)} us in PostgreSQL)`}  ${(record.peakRssBytes / 2 ** 20).toFixed(0)} MiB`
           : `  FAILED: ${record.error}`,
       );
+      if (record.stoppedEarly !== null && record.error === null)
+        options.log(`  note: ${record.stoppedEarly}`);
     }
   }
   if (schemas.length > 0) await dropSchemas(options.databaseUrl, schemas);
@@ -192,6 +196,7 @@ function emptyRecord(scenario: Scenario, pass: number, position: number, error: 
     firstFailure: null,
     setupMs: 0,
     sample: null,
+    stoppedEarly: null,
   };
 }
 
@@ -235,6 +240,22 @@ async function stopChild(child: ChildProcess): Promise<void> {
 interface LoadState {
   next: number;
   firstFailure: string | null;
+  /** Stops the running load generator (set while one runs). */
+  stop: (() => void) | null;
+  /** Set when the single-use credentials ran out and the run was stopped early. */
+  exhausted: boolean;
+}
+
+/** Runs autocannon and lets `state.stop` end it early. */
+function runLoad(options: autocannon.Options, state: LoadState): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(options, (error: unknown, result: autocannon.Result) => {
+      state.stop = null;
+      if (error) reject(error instanceof Error ? error : new Error(String(error)));
+      else resolve(result);
+    });
+    state.stop = () => instance.stop();
+  });
 }
 
 function loadOptions(
@@ -253,6 +274,11 @@ function loadOptions(
   if (unique !== undefined && template !== undefined) {
     request.setupRequest = (req) => {
       const n = state.next++;
+      if (n >= unique.count && !state.exhausted) {
+        // Out of single-use credentials: end the window here rather than measure failures.
+        state.exhausted = true;
+        state.stop?.();
+      }
       return { ...req, body: template.replace(UNIQUE_PLACEHOLDER, `${unique.prefix}${n}`) };
     };
   }
@@ -294,17 +320,21 @@ async function measureOne(
   });
   try {
     const ready = await nextMessage(child, 'ready', READY_TIMEOUT_MS);
-    const state: LoadState = { next: 0, firstFailure: null };
+    const state: LoadState = { next: 0, firstFailure: null, stop: null, exhausted: false };
     const sample = await probe(ready.port, ready.plan, state);
     if (options.warmupSeconds > 0) {
-      await autocannon(
+      await runLoad(
         loadOptions(ready.port, ready.plan, state, options.connections, options.warmupSeconds),
+        state,
       );
+      if (state.exhausted)
+        throw new Error('single-use credentials ran out during the warm-up: raise --single-use-rate');
     }
     const measured = nextMessage(child, 'measured', (options.durationSeconds + 60) * 1000);
     child.send({ type: 'start' } satisfies ParentMessage);
-    const result = await autocannon(
+    const result = await runLoad(
       loadOptions(ready.port, ready.plan, state, options.connections, options.durationSeconds),
+      state,
     );
     child.send({ type: 'stop' } satisfies ParentMessage);
     const server = await measured;
@@ -328,11 +358,14 @@ async function measureOne(
       firstFailure: state.firstFailure,
       setupMs: ready.setupMs,
       sample,
+      stoppedEarly: state.exhausted
+        ? `single-use credentials ran out after ${result.duration.toFixed(1)} s`
+        : null,
     };
     if (result['2xx'] === 0) {
       record.error = `no successful response (${state.firstFailure ?? `${result.errors} connection errors`})`;
-    } else if (unique(ready.plan) !== null && state.next > (unique(ready.plan) ?? 0)) {
-      record.error = `ran out of pre-created single-use credentials (${state.next} requests, ${unique(ready.plan)} created): raise --single-use-rate`;
+    } else if (state.exhausted && result.duration < options.durationSeconds / 2) {
+      record.error = `${record.stoppedEarly}, less than half the window: raise --single-use-rate`;
     }
     return record;
   } catch (error) {
@@ -378,8 +411,4 @@ async function probe(port: number, plan: LoadPlan, state: LoadState): Promise<st
   const header = decodeSegment(parts[0]);
   const claims = decodeSegment(parts[1]);
   return `${response.status} JWT alg=${String(header.alg)} typ=${String(header.typ)} claims=${Object.keys(claims).join(',')}`;
-}
-
-function unique(plan: LoadPlan): number | null {
-  return plan.unique?.count ?? null;
 }

@@ -26,7 +26,9 @@ export type TargetName =
   | 'passport'
   | 'oidc-provider'
   | 'node-oauth2-server'
-  | 'jmondi-oauth2-server';
+  | 'jmondi-oauth2-server'
+  | 'diag-bare-http'
+  | 'diag-fetch-adapter';
 
 /** What the request stream exercises. */
 export type Flow =

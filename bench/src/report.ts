@@ -54,7 +54,7 @@ export function summarize(records: readonly RunRecord[], scenarios: readonly Sce
     const runs = ok(records, scenario.id);
     const cpu = (r: RunRecord) => r.cpuMicrosPerRequest;
     const cpuVsPeer: Record<string, number | null> = {};
-    if (scenario.flow === 'client-credentials') {
+    if (scenario.flow === 'client-credentials' && scenario.family !== 'diagnostic') {
       for (const peer of peers) {
         if (peer.id !== scenario.id) cpuVsPeer[peer.id] = pairedRatio(records, scenario.id, peer.id, cpu);
       }
@@ -294,6 +294,12 @@ export function renderMarkdown(
       s === undefined || s.passes === 0 ? 'not measured' : fmt(s.cpuMicrosPerRequest),
     ];
   });
+  const bare = summaries.find((x) => x.scenario.id === 'diag-bare-http');
+  const adapter = summaries.find((x) => x.scenario.id === 'diag-fetch-adapter');
+  const adapterLine =
+    bare !== undefined && adapter !== undefined && bare.passes > 0 && adapter.passes > 0
+      ? `\nServing a Fetch handler through \`toNodeListener\` costs ${fmt(adapter.cpuMicrosPerRequest - bare.cpuMicrosPerRequest)} us of CPU per request more than bare \`node:http\` doing the same work (\`diag-fetch-adapter\` ${fmt(adapter.cpuMicrosPerRequest)} us against \`diag-bare-http\` ${fmt(bare.cpuMicrosPerRequest)} us): a fixed cost every Passport scenario pays and the floors do not.\n`
+      : '';
   const runRows = [...records]
     .sort((a, b) => a.pass - b.pass || a.position - b.position)
     .map((r) => [
@@ -308,7 +314,12 @@ export function renderMarkdown(
       r.error === null ? mib(r.peakRssBytes) : '',
       String(r.responses),
       String(r.failures),
-      (r.error ?? r.firstFailure ?? '').replaceAll('|', '/').replaceAll('\n', ' ').slice(0, 160),
+      [r.error, r.stoppedEarly, r.firstFailure]
+        .filter((x) => x !== null)
+        .join('; ')
+        .replaceAll('|', '/')
+        .replaceAll('\n', ' ')
+        .slice(0, 200),
     ]);
   return `# Benchmark results
 
@@ -347,11 +358,12 @@ ${markdownTable(header, rows)}
 
 Caveats: for \`postgres\`, "CPU us/req" is the Node process only and "DB CPU us/req" the PostgreSQL backends serving its pool (not included in the ratios); PGlite runs inside the Node process, so its CPU is all in "CPU us/req". Pre-created authorization codes and refresh tokens, and every token issued during the run, stay in the store, so the memory and PGlite scenarios' peak RSS includes them. oidc-provider 9 prints "Unsupported runtime" on Node 20 but answers correctly (see the probes below). Latency percentiles have autocannon's 1 ms resolution.
 
-"CPU x floor" compares with \`floor-token\` for token-endpoint scenarios and with \`floor-verify\` for introspection and the bearer guard. "CPU x <peer>" is below 1 when the scenario needs less CPU per request than the peer.
+${adapterLine}
+"CPU x floor" compares with \`floor-token\` for token-endpoint scenarios and with \`floor-verify\` for introspection and the bearer guard (\`diag-fetch-adapter\` with \`diag-bare-http\`). "CPU x <peer>" is below 1 when the scenario needs less CPU per request than the peer.
 
 ## Every run
 
-${markdownTable(['pass', '#', 'scenario', 'req/s', 'p50 ms', 'p99 ms', 'CPU us/req', 'DB CPU us/req', 'peak RSS MiB', 'responses', 'failures', 'error / first failure'], runRows)}
+${markdownTable(['pass', '#', 'scenario', 'req/s', 'p50 ms', 'p99 ms', 'CPU us/req', 'DB CPU us/req', 'peak RSS MiB', 'responses', 'failures', 'error / note / first failure'], runRows)}
 
 ## Scenarios, and what one probe request before each run returned
 

@@ -6,13 +6,14 @@ export interface Scenario {
   id: string;
   /** Human label for tables. */
   label: string;
-  family: 'floor' | 'passport' | 'peer';
+  /** `diagnostic` scenarios isolate one cost (the Fetch adapter) to explain the others. */
+  family: 'floor' | 'passport' | 'peer' | 'diagnostic';
   target: TargetName;
   flow: Flow;
   store: StoreKind | null;
   alg: 'RS256' | 'ES256';
   /** The floor scenario this one is compared with: what the same work costs without any library. */
-  floor: 'floor-token' | 'floor-verify';
+  floor: 'floor-token' | 'floor-verify' | 'diag-bare-http';
 }
 
 /** Stores Passport is measured on, in table order. */
@@ -69,7 +70,9 @@ const passportFlows: readonly {
   },
 ];
 
-/** Every scenario, in catalogue order (floors first, then Passport by store, then the peers). */
+/**
+ * Every scenario, in catalogue order: floors, Passport by store, the two diagnostics, the peers.
+ */
 export const SCENARIOS: readonly Scenario[] = [
   {
     id: 'floor-token',
@@ -105,6 +108,26 @@ export const SCENARIOS: readonly Scenario[] = [
       }),
     ),
   ),
+  {
+    id: 'diag-bare-http',
+    label: 'diagnostic: node:http + form parse + JSON answer, no crypto',
+    family: 'diagnostic',
+    target: 'diag-bare-http',
+    flow: 'client-credentials',
+    store: null,
+    alg: 'RS256',
+    floor: 'diag-bare-http',
+  },
+  {
+    id: 'diag-fetch-adapter',
+    label: "diagnostic: the same through @passport/http/node's toNodeListener and a Fetch handler",
+    family: 'diagnostic',
+    target: 'diag-fetch-adapter',
+    flow: 'client-credentials',
+    store: null,
+    alg: 'RS256',
+    floor: 'diag-bare-http',
+  },
   ...(['oidc-provider', 'node-oauth2-server', 'jmondi-oauth2-server'] as const).map(
     (target): Scenario => ({
       id: `peer-${target}`,

@@ -30,6 +30,10 @@ async function createTarget(config: ServerConfig): Promise<BenchTarget> {
       return (await import('./servers/node-oauth2-server.js')).createNodeOAuth2ServerTarget(config);
     case 'jmondi-oauth2-server':
       return (await import('./servers/jmondi-oauth2-server.js')).createJmondiTarget(config);
+    case 'diag-bare-http':
+      return (await import('./servers/diagnostic.js')).createBareHttpTarget(config);
+    case 'diag-fetch-adapter':
+      return (await import('./servers/diagnostic.js')).createFetchAdapterTarget(config);
   }
 }
 

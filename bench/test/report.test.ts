@@ -20,6 +20,7 @@ function run(scenarioId: string, pass: number, cpu: number, rps = 1000): RunReco
     firstFailure: null,
     setupMs: 1,
     sample: null,
+    stoppedEarly: null,
   };
 }
 
@@ -33,8 +34,12 @@ describe('scenario selection', () => {
     expect(() => selectScenarios(['passport-memroy-*'])).toThrow(TypeError);
   });
 
-  it('covers every flow on every store plus the floors and three peers', () => {
+  it('covers every flow on every store plus the floors, two diagnostics and three peers', () => {
     expect(SCENARIOS.filter((s) => s.family === 'passport')).toHaveLength(18);
+    expect(SCENARIOS.filter((s) => s.family === 'diagnostic').map((s) => s.id)).toEqual([
+      'diag-bare-http',
+      'diag-fetch-adapter',
+    ]);
     expect(SCENARIOS.filter((s) => s.family === 'peer').map((s) => s.id)).toEqual([
       'peer-oidc-provider',
       'peer-node-oauth2-server',

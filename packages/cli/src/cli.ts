@@ -123,8 +123,23 @@ function fail(io: CliIo, error: unknown): number {
     );
     return 1;
   }
+  if (isMissingSchema(error)) {
+    io.err(
+      `passport: the database has no Passport schema (${oneLine(error)}); run "passport migrate" or "passport install" first\n`,
+    );
+    return 1;
+  }
   if (io.env.PASSPORT_DEBUG && error instanceof Error) io.err(`${error.stack}\n`);
   const hint = io.env.PASSPORT_DEBUG ? '' : ' (set PASSPORT_DEBUG=1 for the stack trace)';
   io.err(`passport: ${oneLine(error)}${hint}\n`);
   return 1;
+}
+
+/** PostgreSQL's `undefined_table` (42P01) anywhere in the cause chain: the schema was never applied. */
+function isMissingSchema(error: unknown): boolean {
+  for (let e = error, depth = 0; typeof e === 'object' && e !== null && depth < 5; depth++) {
+    if ((e as { code?: unknown }).code === '42P01') return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
 }

@@ -135,6 +135,16 @@ describe.each(backends)('database commands on %s', (backend) => {
   const run = (args: string[], target: string, extra: { cwd?: string } = {}) =>
     runBin([...args, '--database-url', target], { cwd: extra.cwd ?? dir, timeoutMs: 60_000 });
 
+  it('a command on a database without the schema says, in one line, to run passport migrate', async () => {
+    const target = await freshTarget(backend);
+    const result = await run(['client', '--client', '--name', 'Svc'], target);
+    expect(result.code).toBe(1);
+    expect(isOneLine(result.stderr)).toBe(true);
+    expect(result.stderr).toMatch(
+      /^passport: the database has no Passport schema \(.*oauth_clients.*\); run "passport migrate"/,
+    );
+  });
+
   it('migrate applies the schema once, then reports it up to date', async () => {
     const target = await freshTarget(backend);
     const first = await run(['migrate'], target);

@@ -77,7 +77,9 @@ export interface GrantOptions {
 export interface PassportOptions<User extends PassportUser = PassportUser> {
   /** The issuer identifier: an absolute http(s) URL without query or fragment (RFC 8414). */
   issuer: string;
+  /** Where clients, tokens and codes live (`@passport/store-memory`, `@passport/store-postgres`, ...). */
   store: PassportStore;
+  /** Signing keys: the active key signs access tokens, every key verifies them (PARITY K1 to K4). */
   keys: KeySet;
   /** Scope ids with descriptions (see {@link ScopeRegistry}). @default {} */
   scopes?: Record<string, string> | ScopeDefinition[];
@@ -87,7 +89,12 @@ export interface PassportOptions<User extends PassportUser = PassportUser> {
   inheritScopes?: boolean;
   /** Token lifetimes in seconds. Laravel Passport's values: 31536000 for the three tokens. */
   lifetimes?: LifetimeOptions;
+  /**
+   * Grant switches. Password and implicit are off unless enabled (PARITY F2).
+   * @default { authorizationCode: true, refreshToken: true, clientCredentials: true, password: false, implicit: false, deviceCode: true }
+   */
   grants?: GrantOptions;
+  /** PKCE policy (RFC 7636): S256 only and required from public clients by default. */
   pkce?: {
     /** Accept `code_challenge_method=plain`. @default false */
     allowPlain?: boolean;
@@ -100,6 +107,7 @@ export interface PassportOptions<User extends PassportUser = PassportUser> {
   userProviders?: Record<string, UserProvider<User>>;
   /** Extra access token claims. */
   claims?: ClaimsHook;
+  /** Device authorization grant settings (RFC 8628). */
   device?: {
     /** @default `${issuer}/oauth/device` */
     verificationUri?: string;

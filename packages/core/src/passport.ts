@@ -53,9 +53,13 @@ import { type VerifiedAccessToken, verifyAccessToken } from './tokens/access-tok
 export interface Passport<User extends PassportUser = PassportUser> {
   /** The validated, resolved options. */
   readonly options: ResolvedOptions;
+  /** The store given in the options. */
   readonly store: PassportStore;
+  /** The key set given in the options (publish `keys.toJWKS()` at the JWKS endpoint). */
   readonly keys: KeySet;
+  /** The scope registry built from the `scopes` and `defaultScopes` options. */
   readonly scopes: ScopeRegistry;
+  /** Typed event listeners (PARITY E1): `passport.events.on('accessTokenCreated', ...)`. */
   readonly events: PassportEventEmitter;
 
   /**

@@ -3,7 +3,7 @@ import { FirstPartyCookie } from './first-party-cookie.js';
 import { defaultMaxBodyBytes, PayloadTooLargeError } from './internal/body.js';
 import type { HandlerContext, RouteHandler } from './internal/context.js';
 import { Signer } from './internal/crypto.js';
-import { json, oauthErrorResponse } from './internal/responses.js';
+import { basicChallenge, json, oauthErrorResponse } from './internal/responses.js';
 import type { PassportHandlerOptions } from './options.js';
 import {
   clientRoute,
@@ -235,7 +235,13 @@ function errorResponse(
   }
   if (error instanceof OAuthError) {
     if (error.status >= 500) report(onError, error, request);
-    return oauthErrorResponse(error);
+    // RFC 6749 section 5.2: a client that tried the Authorization header (whatever its scheme) gets
+    // a 401 with a challenge, even when core could not tell it was meant as client authentication.
+    const challenge =
+      error.status === 401 && error.error === 'invalid_client' && request.headers.has('authorization')
+        ? { 'www-authenticate': basicChallenge }
+        : {};
+    return oauthErrorResponse(error, challenge);
   }
   report(onError, error, request);
   return oauthErrorResponse(OAuthError.serverError());

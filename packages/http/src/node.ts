@@ -58,6 +58,7 @@ function tooLargeResponse(limit: number): Response {
       headers: {
         'content-type': 'application/json; charset=utf-8',
         'cache-control': 'no-store',
+        pragma: 'no-cache',
         connection: 'close',
       },
     },
@@ -182,7 +183,11 @@ export function toNodeListener(
           JSON.stringify({ error: 'invalid_request', error_description: 'Malformed request URL' }),
           {
             status: 400,
-            headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+            headers: {
+              'content-type': 'application/json; charset=utf-8',
+              'cache-control': 'no-store',
+              pragma: 'no-cache',
+            },
           },
         ),
       );
@@ -200,6 +205,7 @@ export function toNodeListener(
         res.writeHead(500, {
           'content-type': 'application/json; charset=utf-8',
           'cache-control': 'no-store',
+          pragma: 'no-cache',
         });
         res.end(
           JSON.stringify({

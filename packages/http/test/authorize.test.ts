@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cookiesFrom, form, hidden, origin, pkce, type Setup, setup } from './helpers.js';
+import { cookiesFrom, form, hidden, origin, pkce, type Setup, secret, setup } from './helpers.js';
 
 const redirectUri = 'https://app.example/callback';
 
@@ -300,6 +300,29 @@ describe('POST and DELETE /oauth/authorize', () => {
     const tokens = await s.passport.listUserTokens('alice');
     expect(tokens).toHaveLength(1);
     expect(tokens[0]?.scopes).toEqual(['orders:read']);
+  });
+
+  it('lets another instance (same secret and store, no shared session) finish the request, but not one with another secret', async () => {
+    const s = await setup();
+    const p = await pending(s);
+    const { createPassportHandler } = await import('../src/index.js');
+    const instance = (handlerSecret: string) =>
+      createPassportHandler({
+        passport: s.passport,
+        secret: handlerSecret,
+        authenticateUser: (request) =>
+          request.headers.get('x-test-user') === 'alice' ? { id: 'alice', name: 'Alice' } : null,
+        clock: () => s.clock.now,
+      });
+    const body = { auth_token: p.authToken, csrf_token: p.csrf, action: 'approve' };
+    const foreign = await instance('another-secret-of-at-least-32-characters!')(decide(body, p.cookie));
+    expect(foreign.status).toBe(400);
+    expect(await s.passport.listUserTokens('alice')).toEqual([]);
+    const other = await instance(secret)(decide(body, p.cookie));
+    expect(other.status).toBe(302);
+    const location = new URL(other.headers.get('location') as string);
+    expect(location.searchParams.get('state')).toBe('st-1');
+    expect(location.searchParams.get('code')).toBeTruthy();
   });
 
   it('accepts an auth_token only once', async () => {

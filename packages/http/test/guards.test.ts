@@ -345,6 +345,13 @@ describe('first-party cookie (G5)', () => {
     );
     expect(auth?.user?.id).toBe('bob');
     expect(auth?.via).toBe('bearer');
+    const forged = await echo(guard)(
+      new Request(`${origin}/api`, {
+        headers: { cookie: cookieHeader, 'x-xsrf-token': xsrfValue, authorization: 'Bearer not-a-token' },
+      }),
+    );
+    expect(forged.status).toBe(401); // an invalid bearer token is not rescued by a valid cookie
+    expect(forged.headers.get('www-authenticate')).toContain('error="invalid_token"');
   });
 });
 

@@ -1,5 +1,5 @@
 /// <reference types="node" />
-import { createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { toNodeListener } from '../src/node.js';
@@ -26,9 +26,10 @@ function chunked(
   url: string,
   chunks: number,
   size: number,
-): Promise<{ status: number; body: string; written: number }> {
+): Promise<{ status: number; body: string; written: number; headers: IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     let written = 0;
+    let headers: IncomingHttpHeaders = {};
     const req = httpRequest(
       url,
       {
@@ -36,14 +37,17 @@ function chunked(
         headers: { 'content-type': 'application/x-www-form-urlencoded', 'transfer-encoding': 'chunked' },
       },
       (res) => {
+        headers = res.headers;
         let body = '';
         res.on('data', (d: Buffer) => {
           body += d.toString();
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, written }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, written, headers }));
       },
     );
-    req.on('error', (error) => (written > 0 ? resolve({ status: 0, body: '', written }) : reject(error)));
+    req.on('error', (error) =>
+      written > 0 ? resolve({ status: 0, body: '', written, headers }) : reject(error),
+    );
     const write = (i: number): void => {
       if (i >= chunks || req.destroyed) {
         req.end();
@@ -96,6 +100,8 @@ describe('@passport/http/node', () => {
     }, 1024);
     const response = await fetch(base, { method: 'POST', body: 'a'.repeat(2048) });
     expect(response.status).toBe(413);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(response.headers.get('pragma')).toBe('no-cache');
     expect(((await response.json()) as { error: string }).error).toBe('invalid_request');
     expect(called).toBe(false);
   });
@@ -106,6 +112,18 @@ describe('@passport/http/node', () => {
     const result = await chunked(`${base}/oauth/token`, 64, 1024);
     expect(result.status).toBe(413);
     expect(result.written).toBeLessThan(64 * 1024);
+    expect(result.headers['cache-control']).toBe('no-store');
+    expect(result.headers.pragma).toBe('no-cache');
+    expect(JSON.parse(result.body).error).toBe('invalid_request');
+  });
+
+  it('answers 413 for a chunked body past the default 64 KiB limit through the real handler', async () => {
+    const s = await setup();
+    const base = await listen(s.handler);
+    const result = await chunked(`${base}/oauth/token`, 100, 1024);
+    expect(result.status).toBe(413);
+    expect(result.written).toBeGreaterThan(64 * 1024);
+    expect(JSON.parse(result.body).error).toBe('invalid_request');
   });
 
   it('passes a chunked body under the limit through to the handler', async () => {
@@ -141,7 +159,11 @@ describe('@passport/http/node', () => {
     await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
     const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
     expect(response.status).toBe(500);
-    expect(await response.text()).not.toContain('secret detail');
+    expect(response.headers.get('pragma')).toBe('no-cache');
+    const text = await response.text();
+    expect(JSON.parse(text).error).toBe('server_error');
+    expect(text).not.toContain('secret detail');
+    expect(text).not.toMatch(/\bat .*:\d+/);
     expect(errors).toHaveLength(1);
   });
 });

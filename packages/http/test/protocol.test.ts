@@ -247,6 +247,37 @@ describe('device authorization (RFC 8628)', () => {
     expect(jwtPayload(tokens.access_token).sub).toBe('alice');
   });
 
+  it('escapes the client name and the typed code on the device pages, which cannot be framed', async () => {
+    const s = await setup();
+    const { client, plainSecret } = await s.passport.clients.create({
+      name: '<img src=x onerror=alert(1)> TV',
+      grantTypes: ['urn:ietf:params:oauth:grant-type:device_code'],
+    });
+    const device = (await (
+      await s.handler(
+        form('/oauth/device/code', {}, { authorization: basic(client.id, plainSecret as string) }),
+      )
+    ).json()) as { user_code: string };
+    const page = await s.handler(
+      new Request(`${origin}/oauth/device?user_code=${device.user_code}`, {
+        headers: { 'x-test-user': 'alice' },
+      }),
+    );
+    expect(page.status).toBe(200);
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    const html = await page.text();
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt; TV');
+    expect(html).not.toContain('<img');
+    const typed = await s.handler(
+      new Request(`${origin}/oauth/device?user_code=${encodeURIComponent('"><script>x</script>')}`, {
+        headers: { 'x-test-user': 'alice' },
+      }),
+    );
+    expect(typed.status).toBe(400);
+    expect(await typed.text()).not.toContain('<script>x');
+  });
+
   it('denies a device request, and the device sees access_denied', async () => {
     const s = await setup();
     const c = await confidential(s, ['urn:ietf:params:oauth:grant-type:device_code']);

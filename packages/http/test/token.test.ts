@@ -49,6 +49,14 @@ describe('POST /oauth/token', () => {
     expect(response.headers.get('cache-control')).toBe('no-store');
     expect(response.headers.get('pragma')).toBe('no-cache');
     expect(((await response.json()) as { error: string }).error).toBe('invalid_client');
+    for (const authorization of ['Basic !!!', `Basic ${btoa('no-colon')}`, 'Bearer abc']) {
+      const other = await s.handler(
+        form('/oauth/token', { grant_type: 'client_credentials' }, { authorization }),
+      );
+      expect(other.status, authorization).toBe(401);
+      expect(other.headers.get('www-authenticate'), authorization).toMatch(/^Basic realm=/);
+      expect(((await other.json()) as { error: string }).error).toBe('invalid_client');
+    }
   });
 
   it('answers invalid_client without WWW-Authenticate when the secret came in the body', async () => {
@@ -116,6 +124,9 @@ describe('POST /oauth/token', () => {
       }),
     );
     expect(response.status).toBe(413);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(response.headers.get('pragma')).toBe('no-cache');
+    expect(((await response.json()) as { error: string }).error).toBe('invalid_request');
   });
 
   it('answers 413 when a streamed body without Content-Length grows past the limit', async () => {
@@ -222,6 +233,41 @@ describe('routing', () => {
     expect(response.status).toBe(500);
     expect(await response.text()).not.toContain('exploded');
     expect(broken.errors).toEqual([failure]);
+  });
+
+  it('never puts a stack trace or an internal message in a response, on any endpoint', async () => {
+    const s = await setup();
+    const { client, secret } = await clientCredentialsClient(s);
+    const failure = new Error('internal detail xyzzy');
+    for (const method of ['findClient', 'findAccessToken', 'listUserTokens', 'saveDeviceCode'] as const) {
+      (s.store as unknown as Record<string, () => Promise<never>>)[method] = async () => {
+        throw failure;
+      };
+    }
+    const user = { 'x-test-user': 'alice' };
+    const requests = [
+      form('/oauth/token', { grant_type: 'client_credentials' }, { authorization: basic(client.id, secret) }),
+      form('/oauth/token', 'grant_type=%ZZ&grant_type=x'),
+      new Request(`${origin}/oauth/token`, { method: 'POST', body: new Uint8Array([0xff, 0xfe]) }),
+      form('/oauth/introspect', { token: 'x' }, { authorization: basic(client.id, secret) }),
+      form('/oauth/revoke', { token: 'x' }, { authorization: basic(client.id, secret) }),
+      form('/oauth/device/code', {}, { authorization: basic(client.id, secret) }),
+      new Request(`${origin}/oauth/authorize?response_type=code&client_id=${client.id}`, { headers: user }),
+      new Request(`${origin}/oauth/tokens`, { headers: user }),
+      new Request(`${origin}/oauth/clients/%E0%A4%A`, { method: 'DELETE', headers: user }),
+      new Request(`${origin}/oauth/personal-access-tokens`, {
+        method: 'POST',
+        headers: { ...user, 'content-type': 'application/json', origin },
+        body: '{"name":',
+      }),
+    ];
+    for (const request of requests) {
+      const response = await s.handler(request);
+      const text = await response.text();
+      expect(response.status, request.url).toBeGreaterThanOrEqual(400);
+      expect(text, request.url).not.toMatch(/\bat .*[.:]\d+|\.ts:\d|\.js:\d|xyzzy/);
+    }
+    expect(s.errors).toContain(failure);
   });
 
   it('does not report ordinary OAuth errors to onError', async () => {

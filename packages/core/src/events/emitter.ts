@@ -15,7 +15,12 @@ export interface PassportEvents {
   accessTokenCreated: { accessToken: AccessTokenRecord };
   /** A refresh token was issued. */
   refreshTokenCreated: { refreshToken: RefreshTokenRecord };
-  /** An access token was revoked (by the user, the revocation endpoint, rotation or a family revocation). */
+  /**
+   * An access token was revoked: by the user or the revocation endpoint (`revoked`), by a refresh
+   * (`rotated`), with its family when a rotated refresh token was presented again (`reuse`) or an
+   * authorization code was redeemed twice (`code-reuse`). Deleting a client revokes all its tokens
+   * in one store call and is reported once, as `clientDeleted`, not per token.
+   */
   accessTokenRevoked: {
     accessTokenId: string;
     reason: 'revoked' | 'rotated' | 'reuse' | 'client' | 'code-reuse';

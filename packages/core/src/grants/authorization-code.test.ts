@@ -59,6 +59,9 @@ describe('authorization_code grant', () => {
     h.passport.events.on('authCodeReuseDetected', ({ authCode, revokedCount }) => {
       events.push(`${authCode.id}:${revokedCount}`);
     });
+    h.passport.events.on('accessTokenRevoked', ({ accessTokenId, reason }) => {
+      events.push(`revoked ${accessTokenId} ${reason}`);
+    });
     const { client } = await makeClient(h, { confidential: false });
     const code = await authorize(h, client);
     const first = await exchange(h, { code, client_id: client.id, code_verifier: VERIFIER });
@@ -70,7 +73,9 @@ describe('authorization_code grant', () => {
     const access = await rejection(h.passport.verifyAccessToken(first.access_token));
     expect((access as { code?: string }).code).toBe('ERR_TOKEN_REVOKED');
     expect((await h.store.findRefreshToken(hashSecret(first.refresh_token ?? '')))?.revoked).toBe(true);
-    expect(events).toEqual([`${hashSecret(code)}:2`]);
+    const accessTokenId = (await h.store.findRefreshToken(hashSecret(first.refresh_token ?? '')))
+      ?.accessTokenId;
+    expect(events).toEqual([`revoked ${accessTokenId} code-reuse`, `${hashSecret(code)}:2`]);
   });
 
   it('gives exactly one success for 50 concurrent redemptions of one code', async () => {

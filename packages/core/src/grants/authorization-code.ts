@@ -4,6 +4,7 @@ import type { AuthCodeRecord, ClientRecord } from '../stores/records.js';
 import { issueTokens } from '../tokens/issue.js';
 import { redirectUriMatches } from './authorize.js';
 import type { GrantContext } from './context.js';
+import { revokeFamilyAndNotify } from './family.js';
 import { isValidCodeVerifier, verifyCodeVerifier } from './pkce.js';
 import { type TokenResponse, toTokenResponse } from './token-response.js';
 
@@ -15,7 +16,11 @@ const reuseMarker = (codeId: string): string => `passport:code-reuse:${codeId}`;
 
 async function revokeCodeFamily(ctx: GrantContext, code: AuthCodeRecord): Promise<void> {
   await ctx.store.useNonce(reuseMarker(code.id), new Date(ctx.now() + ctx.lifetimes.refreshToken * 1000));
-  const revokedCount = await ctx.store.revokeFamily(code.id);
+  const revokedCount = await revokeFamilyAndNotify(
+    ctx,
+    { familyId: code.id, userId: code.userId, clientId: code.clientId },
+    'code-reuse',
+  );
   ctx.events.emit('authCodeReuseDetected', { authCode: code, revokedCount });
 }
 
@@ -98,6 +103,12 @@ export async function handleAuthorizationCodeGrant(
     reuseMarker(record.id),
     new Date(now + ctx.lifetimes.refreshToken * 1000),
   );
-  if (!first) await ctx.store.revokeFamily(record.id);
+  if (!first) {
+    await revokeFamilyAndNotify(
+      ctx,
+      { familyId: record.id, userId: record.userId, clientId: record.clientId },
+      'code-reuse',
+    );
+  }
   return toTokenResponse(issued, record.scopes);
 }

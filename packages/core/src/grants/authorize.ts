@@ -13,7 +13,9 @@ export type AuthorizationPrompt = 'none' | 'login' | 'consent';
 
 /** A validated authorization request (PARITY A1 to A9), ready for login, consent and approval. */
 export interface AuthorizationRequest {
+  /** The client, as read from the store (never revoked). */
   client: ClientRecord;
+  /** `code` (authorization code flow) or `token` (implicit flow, only when enabled). */
   responseType: 'code' | 'token';
   /** The redirect URI responses go to: the one sent, or the client's only registered one. */
   redirectUri: string;
@@ -21,9 +23,13 @@ export interface AuthorizationRequest {
   redirectUriProvided: boolean;
   /** Finalized scopes (defaults applied, all defined and allowed for the client). */
   scopes: string[];
+  /** The client's `state`, echoed on every redirect; `null` when not sent. */
   state: string | null;
+  /** The PKCE `code_challenge` (RFC 7636), stored with the code; `null` when not sent. */
   codeChallenge: string | null;
+  /** `S256`, or `plain` when enabled; `null` without a challenge. */
   codeChallengeMethod: CodeChallengeMethod | null;
+  /** The `prompt` parameter, read by {@link interactionRequired}; `null` when not sent. */
   prompt: AuthorizationPrompt | null;
   /** `query` for the code flow, `fragment` for the implicit flow. */
   responseMode: ResponseMode;

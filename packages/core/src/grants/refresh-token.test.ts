@@ -137,12 +137,17 @@ describe('refresh_token grant', () => {
     h.passport.events.on('refreshTokenReuseDetected', ({ revokedCount }) => {
       detected.push(revokedCount);
     });
+    const revokedForReuse: string[] = [];
+    h.passport.events.on('accessTokenRevoked', ({ accessTokenId, reason }) => {
+      if (reason === 'reuse') revokedForReuse.push(accessTokenId);
+    });
     h.advance(10);
     const next = await refresh(h, client.id, tokens);
     h.advance(10);
     const error = await oauthError(refresh(h, client.id, tokens));
     expect(error.error).toBe('invalid_grant');
     expect(detected).toHaveLength(1);
+    expect(revokedForReuse).toEqual([(await refreshRow(h, next))?.accessTokenId]);
     expect((await refreshRow(h, next))?.revoked).toBe(true);
     expect((await accessRow(h, next))?.revoked).toBe(true);
     const stillAlive = await oauthError(refresh(h, client.id, next));

@@ -4,10 +4,11 @@ import { ScopeRegistry } from '../scopes/registry.js';
 import type { ClientRecord, RefreshTokenRecord } from '../stores/records.js';
 import { emitTokensCreated, issueTokens, prepareTokens, toIssuedTokens } from '../tokens/issue.js';
 import type { GrantContext } from './context.js';
+import { revokeFamilyAndNotify } from './family.js';
 import { type TokenResponse, toTokenResponse } from './token-response.js';
 
 async function revokeFamilyForReuse(ctx: GrantContext, token: RefreshTokenRecord): Promise<never> {
-  const revokedCount = await ctx.store.revokeFamily(token.familyId);
+  const revokedCount = await revokeFamilyAndNotify(ctx, token, 'reuse');
   ctx.events.emit('refreshTokenReuseDetected', { refreshToken: token, revokedCount });
   throw OAuthError.invalidGrant('The refresh token has already been used; its token family was revoked');
 }
@@ -85,7 +86,7 @@ async function refreshWithinGrace(
   });
   const current = await ctx.store.findRefreshToken(token.id);
   if (current === null || current.revoked) {
-    await ctx.store.revokeFamily(token.familyId);
+    await revokeFamilyAndNotify(ctx, token, 'revoked');
     throw OAuthError.invalidGrant('The refresh token has been revoked');
   }
   return toTokenResponse(issued, scopes);

@@ -63,15 +63,16 @@ export function redirect(location: string, headers: HeadersInit = {}): Response 
   return new Response(null, { status: 302, headers: h });
 }
 
+/** The `WWW-Authenticate` challenge of a failed client authentication (RFC 6749 section 5.2). */
+export const basicChallenge = 'Basic realm="oauth", charset="UTF-8"';
+
 /**
  * The JSON error response of an {@link OAuthError} (RFC 6749 section 5.2), with
  * `WWW-Authenticate: Basic` when client authentication through the `Authorization` header failed.
  */
 export function oauthErrorResponse(error: OAuthError, extraHeaders: HeadersInit = {}): Response {
   const headers = new Headers(extraHeaders);
-  if (error.status === 401 && error.usedAuthorizationHeader) {
-    headers.set('www-authenticate', 'Basic realm="oauth", charset="UTF-8"');
-  }
+  if (error.status === 401 && error.usedAuthorizationHeader) headers.set('www-authenticate', basicChallenge);
   if (error.status === 503) headers.set('retry-after', '5');
   return json(error.toJSON(), error.status, headers);
 }

@@ -10,6 +10,7 @@ import {
   rejectsWith,
   uniqueUser,
 } from './code-flow-fixture.js';
+import { jtiOf } from './grant-fixture.js';
 import type { FlowSuiteContext } from './index.js';
 
 /** Authorization code with PKCE end to end: authorize, approve, exchange, reuse, races (PARITY T1, A6). */
@@ -51,6 +52,20 @@ export function registerAuthorizationCodeFlow({ describe, getStore }: FlowSuiteC
           expect(await f.passport.interactionRequired(await request('read'), user)).toBe('none');
           expect(await f.passport.interactionRequired(await request('read write'), user)).toBe('consent');
           expect(await f.passport.interactionRequired(await request('read'), uniqueUser())).toBe('consent');
+          // Only this client's live tokens count: another client's grant does not carry over...
+          const { client: other } = await createFlowClient(f);
+          await redeemCode(f, other, await authorizeCode(f, other, user, 'read write'));
+          expect(await f.passport.interactionRequired(await request('read write'), user)).toBe('consent');
+          // ...and once the user revoked this client's tokens, consent is asked again.
+          for (const token of await f.passport.listUserTokens(user.id, { clientId: client.id })) {
+            expect(await f.passport.revokeUserToken(user.id, token.id)).toBe(true);
+          }
+          expect(await f.passport.interactionRequired(await request('read'), user)).toBe('consent');
+          // An expired grant does not count either.
+          await redeemCode(f, client, await authorizeCode(f, client, user, 'read'));
+          expect(await f.passport.interactionRequired(await request('read'), user)).toBe('none');
+          f.advance(3601);
+          expect(await f.passport.interactionRequired(await request('read'), user)).toBe('consent');
         },
       );
 
@@ -82,8 +97,19 @@ export function registerAuthorizationCodeFlow({ describe, getStore }: FlowSuiteC
         const code = await authorizeCode(f, client, user);
         const tokens = await redeemCode(f, client, code);
         expect(await isLive(f, tokens.access_token)).toBe(true);
+        const events: string[] = [];
+        f.passport.events.on('accessTokenRevoked', ({ accessTokenId, reason }) => {
+          events.push(`${reason} ${accessTokenId}`);
+        });
+        f.passport.events.on('authCodeReuseDetected', ({ authCode }) => {
+          events.push(`reuse detected ${authCode.id}`);
+        });
         f.advance(5);
         await rejectsWith(redeemCode(f, client, code), 'invalid_grant');
+        expect(events).toEqual([
+          `code-reuse ${jtiOf(tokens.access_token)}`,
+          `reuse detected ${hashSecret(code)}`,
+        ]);
         expect(await isLive(f, tokens.access_token)).toBe(false);
         expect((await f.store.findRefreshToken(hashSecret(tokens.refresh_token ?? '')))?.revoked).toBe(true);
         expect(await f.passport.listUserTokens(user.id)).toEqual([]);

@@ -8,6 +8,7 @@ import { registerIntrospectionFlow } from './introspection.js';
 import { registerPasswordFlow } from './password.js';
 import { registerPersonalAccessFlow } from './personal-access.js';
 import { registerRefreshFlow } from './refresh.js';
+import { registerRequestValidationFlow } from './requests.js';
 import { registerRevocationFlow } from './revocation.js';
 
 /** What {@link registerFlowSuites} receives from `runStoreConformance`. */
@@ -42,6 +43,7 @@ const FLOW_SUITES: ReadonlyArray<(context: FlowSuiteContext) => void> = [
   registerIntrospectionFlow,
   registerPersonalAccessFlow,
   registerImplicitFlow,
+  registerRequestValidationFlow,
 ];
 
 /**

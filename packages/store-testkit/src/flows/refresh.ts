@@ -76,11 +76,20 @@ export function registerRefreshFlow({ name, describe, getStore }: FlowSuiteConte
         f.passport.events.on('refreshTokenReuseDetected', ({ revokedCount }) => {
           reuse.push(revokedCount);
         });
+        const revoked: string[] = [];
+        f.passport.events.on('accessTokenRevoked', ({ accessTokenId, reason }) => {
+          revoked.push(`${reason} ${accessTokenId}`);
+        });
         f.advance(10);
         const next = await refreshWith(f, client, tokens.refresh_token ?? '');
         f.advance(10);
         await rejectsWith(refreshWith(f, client, tokens.refresh_token ?? ''), 'invalid_grant');
         expect(reuse).toHaveLength(1);
+        // E1: the rotation revoked the first access token, the reuse the family's live one.
+        expect(revoked).toEqual([
+          `rotated ${jtiOf(tokens.access_token)}`,
+          `reuse ${jtiOf(next.access_token)}`,
+        ]);
         expect(await isLive(f, next.access_token)).toBe(false);
         expect((await refreshRow(f, next))?.revoked).toBe(true);
         await rejectsWith(refreshWith(f, client, next.refresh_token ?? ''), 'invalid_grant');
