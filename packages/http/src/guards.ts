@@ -4,11 +4,11 @@ import {
   PassportError,
   PassportOptionsError,
   type PassportUser,
-  StoreUnavailableError,
   type UserProvider,
   type VerifiedAccessToken,
 } from '@passport/core';
 import { FirstPartyCookie } from './first-party-cookie.js';
+import { isStoreUnavailable, storeUnavailableResponse } from './internal/responses.js';
 import type { FirstPartyCookieOptions } from './options.js';
 
 /** Who a request to a protected route is acting for (PARITY G1 to G6). */
@@ -268,21 +268,8 @@ export function createGuard<User extends PassportUser>(options: GuardOptions<Use
       try {
         result = await check(request);
       } catch (error) {
-        if (!(error instanceof StoreUnavailableError)) throw error;
-        return new Response(
-          JSON.stringify({
-            error: 'temporarily_unavailable',
-            error_description: 'The token store is unavailable',
-          }),
-          {
-            status: 503,
-            headers: {
-              'content-type': 'application/json; charset=utf-8',
-              'cache-control': 'no-store',
-              'retry-after': '5',
-            },
-          },
-        );
+        if (!isStoreUnavailable(error)) throw error;
+        return storeUnavailableResponse();
       }
       if (result.kind === 'missing') return bearerChallenge(realm);
       if (result.kind === 'invalid')

@@ -1,9 +1,14 @@
-import { OAuthError, PassportOptionsError, type PassportUser, StoreUnavailableError } from '@passport/core';
+import { OAuthError, PassportOptionsError, type PassportUser } from '@passport/core';
 import { FirstPartyCookie } from './first-party-cookie.js';
 import { defaultMaxBodyBytes, PayloadTooLargeError } from './internal/body.js';
 import type { HandlerContext, RouteHandler } from './internal/context.js';
 import { Signer } from './internal/crypto.js';
-import { basicChallenge, json, oauthErrorResponse } from './internal/responses.js';
+import {
+  isStoreUnavailable,
+  json,
+  oauthErrorResponse,
+  storeUnavailableResponse,
+} from './internal/responses.js';
 import type { PassportHandlerOptions } from './options.js';
 import {
   clientRoute,
@@ -201,13 +206,6 @@ function methodNotAllowed(allowed: string[]): Response {
   });
 }
 
-function isStoreUnavailable(error: unknown): boolean {
-  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    if (e instanceof StoreUnavailableError) return true;
-  }
-  return false;
-}
-
 function report(
   onError: ((error: unknown, request: Request) => void) | undefined,
   error: unknown,
@@ -231,17 +229,13 @@ function errorResponse(
   }
   if (isStoreUnavailable(error)) {
     report(onError, error, request);
-    return oauthErrorResponse(OAuthError.temporarilyUnavailable());
+    return storeUnavailableResponse();
   }
   if (error instanceof OAuthError) {
     if (error.status >= 500) report(onError, error, request);
-    // RFC 6749 section 5.2: a client that tried the Authorization header (whatever its scheme) gets
-    // a 401 with a challenge, even when core could not tell it was meant as client authentication.
-    const challenge =
-      error.status === 401 && error.error === 'invalid_client' && request.headers.has('authorization')
-        ? { 'www-authenticate': basicChallenge }
-        : {};
-    return oauthErrorResponse(error, challenge);
+    // core flags a failed client authentication that came with an Authorization header (any
+    // scheme): oauthErrorResponse adds the WWW-Authenticate challenge (RFC 6749 section 5.2).
+    return oauthErrorResponse(error);
   }
   report(onError, error, request);
   return oauthErrorResponse(OAuthError.serverError());

@@ -76,6 +76,9 @@ describe('createGuard: bearer tokens (G1, G6)', () => {
     const down = await echo(guard)(bearer(token));
     expect(down.status).toBe(503);
     expect(down.headers.get('retry-after')).toBe('5');
+    expect(down.headers.get('cache-control')).toBe('no-store');
+    expect(down.headers.get('pragma')).toBe('no-cache');
+    expect(await down.json()).toMatchObject({ error: 'temporarily_unavailable' });
     s.store.endOutage();
     expect((await echo(guard)(bearer(token))).status).toBe(200);
   });

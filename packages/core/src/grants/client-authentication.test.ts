@@ -143,6 +143,14 @@ describe('authenticateClient', () => {
       { allowPublic: true },
     );
     expect(bearer.usedAuthorizationHeader).toBe(false);
+    // a failed attempt with another scheme in the header still gets a challenge (RFC 6749 5.2)
+    const failed = await oauthError(
+      authenticateClient(h.passport.options, {
+        params: form({ client_id: 'unknown' }),
+        authorization: 'Bearer abc',
+      }),
+    );
+    expect(failed).toMatchObject({ error: 'invalid_client', status: 401, usedAuthorizationHeader: true });
   });
 
   it('rejects a body client_id that differs from the Basic one, and repeated parameters', async () => {

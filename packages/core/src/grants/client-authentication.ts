@@ -127,8 +127,11 @@ export async function authenticateClient(
   const bodyClientId = singleParam(input.params, 'client_id');
   const bodySecret = singleParam(input.params, 'client_secret');
   const usedAuthorizationHeader = basic !== null;
+  // Any Authorization header counts for the error (RFC 6749 5.2): a failed attempt answers 401 with
+  // a challenge, also when the header used another scheme than Basic.
+  const challenge = usedAuthorizationHeader || (input.authorization ?? '').trim() !== '';
   const fail = (description: string): OAuthError =>
-    OAuthError.invalidClient(description, { usedAuthorizationHeader });
+    OAuthError.invalidClient(description, { usedAuthorizationHeader: challenge });
 
   if (basic !== null && bodySecret !== null) {
     throw OAuthError.invalidRequest(

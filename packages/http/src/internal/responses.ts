@@ -1,4 +1,4 @@
-import type { OAuthError } from '@passport/core';
+import { OAuthError, StoreUnavailableError } from '@passport/core';
 
 /** Headers every token-endpoint-like response carries (RFC 6749 section 5.1). */
 export const noStoreHeaders: Readonly<Record<string, string>> = {
@@ -75,4 +75,17 @@ export function oauthErrorResponse(error: OAuthError, extraHeaders: HeadersInit 
   if (error.status === 401 && error.usedAuthorizationHeader) headers.set('www-authenticate', basicChallenge);
   if (error.status === 503) headers.set('retry-after', '5');
   return json(error.toJSON(), error.status, headers);
+}
+
+/** `true` when `error`, or an error in its `cause` chain, is a {@link StoreUnavailableError}. */
+export function isStoreUnavailable(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof StoreUnavailableError) return true;
+  }
+  return false;
+}
+
+/** `503 temporarily_unavailable` with `Retry-After`, never cached: the store is down. */
+export function storeUnavailableResponse(): Response {
+  return oauthErrorResponse(OAuthError.temporarilyUnavailable());
 }
