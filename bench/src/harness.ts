@@ -47,7 +47,7 @@ export interface RunRecord {
   position: number;
   /** Set when the run could not be measured; the numbers are then zero. */
   error: string | null;
-  /** Mean of the per-second request counts seen by the load generator. */
+  /** Successful (status below 400) responses the server finished per second of the window. */
   requestsPerSecond: number;
   latencyP50Ms: number;
   latencyP99Ms: number;
@@ -63,7 +63,7 @@ export interface RunRecord {
   databaseCpuMicrosPerRequest: number | null;
   /** Responses the server finished in the window. */
   responses: number;
-  /** Responses that were not 2xx (load generator's count) plus connection errors and timeouts. */
+  /** Responses of status 400 or more the server sent in the window, plus load generator timeouts. */
   failures: number;
   /** First non-2xx answer seen, for diagnosing a failing contender. */
   firstFailure: string | null;
@@ -244,6 +244,8 @@ interface LoadState {
   stop: (() => void) | null;
   /** Set when the single-use credentials ran out and the run was stopped early. */
   exhausted: boolean;
+  /** Called once when they run out during the measured window. */
+  onExhausted: (() => void) | null;
 }
 
 /** Runs autocannon and lets `state.stop` end it early. */
@@ -275,8 +277,10 @@ function loadOptions(
     request.setupRequest = (req) => {
       const n = state.next++;
       if (n >= unique.count && !state.exhausted) {
-        // Out of single-use credentials: end the window here rather than measure failures.
+        // Out of single-use credentials: end the server's window now (the load generator only
+        // stops at its next one-second tick) so failures are not measured.
         state.exhausted = true;
+        state.onExhausted?.();
         state.stop?.();
       }
       return { ...req, body: template.replace(UNIQUE_PLACEHOLDER, `${unique.prefix}${n}`) };
@@ -320,7 +324,7 @@ async function measureOne(
   });
   try {
     const ready = await nextMessage(child, 'ready', READY_TIMEOUT_MS);
-    const state: LoadState = { next: 0, firstFailure: null, stop: null, exhausted: false };
+    const state: LoadState = { next: 0, firstFailure: null, stop: null, exhausted: false, onExhausted: null };
     const sample = await probe(ready.port, ready.plan, state);
     if (options.warmupSeconds > 0) {
       await runLoad(
@@ -331,20 +335,28 @@ async function measureOne(
         throw new Error('single-use credentials ran out during the warm-up: raise --single-use-rate');
     }
     const measured = nextMessage(child, 'measured', (options.durationSeconds + 60) * 1000);
+    let windowOpen = true;
+    const closeWindow = () => {
+      if (!windowOpen) return;
+      windowOpen = false;
+      child.send({ type: 'stop' } satisfies ParentMessage);
+    };
+    state.onExhausted = closeWindow;
     child.send({ type: 'start' } satisfies ParentMessage);
     const result = await runLoad(
       loadOptions(ready.port, ready.plan, state, options.connections, options.durationSeconds),
       state,
     );
-    child.send({ type: 'stop' } satisfies ParentMessage);
+    closeWindow();
     const server = await measured;
-    const failures = result.non2xx + result.errors + result.timeouts;
+    const windowSeconds = server.elapsedMs / 1000;
+    const failures = server.failures + result.timeouts;
     const record: RunRecord = {
       scenarioId: scenario.id,
       pass,
       position,
       error: null,
-      requestsPerSecond: result.requests.average,
+      requestsPerSecond: windowSeconds > 0 ? (server.responses - server.failures) / windowSeconds : 0,
       latencyP50Ms: result.latency.p50,
       latencyP99Ms: result.latency.p99,
       cpuMicrosPerRequest: server.responses > 0 ? server.cpuMicros / server.responses : 0,
@@ -359,12 +371,12 @@ async function measureOne(
       setupMs: ready.setupMs,
       sample,
       stoppedEarly: state.exhausted
-        ? `single-use credentials ran out after ${result.duration.toFixed(1)} s`
+        ? `single-use credentials ran out after ${windowSeconds.toFixed(1)} s`
         : null,
     };
     if (result['2xx'] === 0) {
       record.error = `no successful response (${state.firstFailure ?? `${result.errors} connection errors`})`;
-    } else if (state.exhausted && result.duration < options.durationSeconds / 2) {
+    } else if (state.exhausted && windowSeconds < options.durationSeconds / 2) {
       record.error = `${record.stoppedEarly}, less than half the window: raise --single-use-rate`;
     }
     return record;

@@ -119,3 +119,4 @@ export {
   verifyAccessToken,
 } from './tokens/access-token.js';
 export type { ClaimsHook, IssuedTokenSet } from './tokens/issue.js';
+export { RevocationCache, type RevocationCacheOptions } from './tokens/revocation-cache.js';

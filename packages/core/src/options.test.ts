@@ -25,7 +25,12 @@ describe('resolveOptions', () => {
   it('applies the PARITY F1/F2 defaults', () => {
     const resolved = resolveOptions(base);
     expect(resolved.issuer).toBe('https://auth.example.com');
-    expect(resolved.store).toBe(store);
+    // the store, wrapped so this instance's revocations evict the 5-second revocation-state cache
+    expect(resolved.revocationCacheSeconds).toBe(5);
+    expect(resolved.revocationCache.enabled).toBe(true);
+    expect(resolved.store).not.toBe(store);
+    expect(resolveOptions({ ...base, revocationCacheSeconds: 0 }).store).toBe(store);
+    expect(resolveOptions({ ...base, revocationCacheSeconds: 0 }).revocationCache.enabled).toBe(false);
     expect(resolved.keys).toBe(keys);
     expect(resolved.lifetimes).toEqual({
       accessToken: 3600,
@@ -128,6 +133,11 @@ describe('resolveOptions', () => {
     expect(errorOf({ ...base, grants: { password: 'yes' } }).message).toMatch(
       /grants.password must be true or false/,
     );
+    for (const bad of [-1, 1.5, 301, '5']) {
+      expect(errorOf({ ...base, revocationCacheSeconds: bad as number }).message).toMatch(
+        /revocationCacheSeconds must be a whole number of seconds from 0 to 300/,
+      );
+    }
     expect(errorOf({ ...base, refreshTokenGraceSeconds: -5 }).message).toMatch(
       /refreshTokenGraceSeconds must be/,
     );

@@ -8,6 +8,7 @@ import { ScopeRegistry } from './scopes/registry.js';
 import type { ScopeDefinition } from './scopes/types.js';
 import type { PassportStore } from './stores/store.js';
 import type { ClaimsHook } from './tokens/issue.js';
+import { RevocationCache } from './tokens/revocation-cache.js';
 
 export type { ClaimsHook } from './tokens/issue.js';
 
@@ -103,6 +104,23 @@ export interface PassportOptions<User extends PassportUser = PassportUser> {
   };
   /** Seconds a rotated refresh token still answers concurrent refreshes without reuse detection. @default 0 */
   refreshTokenGraceSeconds?: number;
+  /**
+   * Seconds the bearer path (`verifyAccessToken`, the `@passport/http` guards) may reuse a **live**
+   * revocation-state lookup (the access token row, and the client row for guards) instead of
+   * asking the store again. A short-lived, bounded (10,000 entries per kind) in-process cache:
+   *
+   * - a revocation made **through this passport instance** (`revokeAccessToken`, `revokeUserToken`,
+   *   the revocation endpoint, family revocation on code or refresh-token reuse, refresh rotation,
+   *   client update, revocation or deletion) takes effect at once;
+   * - a revocation made **elsewhere** (another process or instance, or directly on the store) is
+   *   refused at most `revocationCacheSeconds` seconds after it completed;
+   * - missing or revoked rows are never cached, and no entry outlives its token's expiry.
+   *
+   * `0` turns the cache off: every verification asks the store (exact across instances).
+   * Introspection, the token endpoint and client authentication never use the cache.
+   * @default 5
+   */
+  revocationCacheSeconds?: number;
   /** User providers by name; `users` is used for clients whose `provider` is `null`. @default {} */
   userProviders?: Record<string, UserProvider<User>>;
   /** Extra access token claims. */
@@ -139,12 +157,22 @@ export interface ResolvedOptions<User extends PassportUser = PassportUser> exten
   readonly grants: ResolvedGrants;
   readonly pkce: Readonly<{ allowPlain: boolean; requireForConfidentialClients: boolean }>;
   readonly refreshTokenGraceSeconds: number;
+  /** The bound of the bearer path's revocation-state cache, in seconds (`0`: off). */
+  readonly revocationCacheSeconds: number;
+  /**
+   * The instance's revocation-state cache (disabled when `revocationCacheSeconds` is `0`). When it
+   * is enabled, `store` is the given store wrapped so this instance's revocations evict it.
+   */
+  readonly revocationCache: RevocationCache;
   readonly inheritScopes: boolean;
   readonly userProviders: Readonly<Record<string, UserProvider<User>>>;
   readonly claims?: ClaimsHook;
   readonly device: Readonly<{ verificationUri: string; interval: number }>;
   readonly personalAccessClientId: string | null;
 }
+
+/** Default bound of the bearer path's revocation-state cache, in seconds (see `revocationCacheSeconds`). */
+export const defaultRevocationCacheSeconds = 5;
 
 /** Default lifetimes in seconds (PARITY F1: the OAuth security BCP, not Passport's one year). */
 export const defaultLifetimes: Readonly<Lifetimes> = Object.freeze({
@@ -299,6 +327,12 @@ const schema = section(
       .int({ error: 'must be a whole number of seconds >= 0, e.g. 0 (off) or 10' })
       .nonnegative({ error: 'must be a whole number of seconds >= 0, e.g. 0 (off) or 10' })
       .optional(),
+    revocationCacheSeconds: z
+      .number({ error: 'must be a whole number of seconds from 0 to 300, e.g. 0 (off) or 5' })
+      .int({ error: 'must be a whole number of seconds from 0 to 300, e.g. 0 (off) or 5' })
+      .min(0, { error: 'must be a whole number of seconds from 0 to 300, e.g. 0 (off) or 5' })
+      .max(300, { error: 'must be a whole number of seconds from 0 to 300, e.g. 0 (off) or 5' })
+      .optional(),
     userProviders: z
       .record(
         z.string(),
@@ -376,14 +410,17 @@ export function resolveOptions<User extends PassportUser = PassportUser>(
     inherit: options.inheritScopes ?? false,
   });
   const base = issuer.endsWith('/') ? issuer.slice(0, -1) : issuer;
+  const now = options.clock ?? Date.now;
+  const revocationCacheSeconds = options.revocationCacheSeconds ?? defaultRevocationCacheSeconds;
+  const revocationCache = new RevocationCache({ seconds: revocationCacheSeconds, now });
   const resolved = {
     issuer,
-    store: options.store,
+    store: revocationCache.enabled ? revocationCache.wrap(options.store) : options.store,
     keys: options.keys,
     scopes,
     events: new PassportEventEmitter(options.onListenerError),
     lifetimes: Object.freeze(withDefaults(defaultLifetimes, options.lifetimes)),
-    now: options.clock ?? Date.now,
+    now,
     random: options.random ?? webCryptoRandom,
     generateId: options.generateId ?? (() => crypto.randomUUID()),
     grants: Object.freeze(withDefaults(defaultGrants, options.grants)),
@@ -392,6 +429,8 @@ export function resolveOptions<User extends PassportUser = PassportUser>(
       requireForConfidentialClients: options.pkce?.requireForConfidentialClients ?? false,
     }),
     refreshTokenGraceSeconds: options.refreshTokenGraceSeconds ?? 0,
+    revocationCacheSeconds,
+    revocationCache,
     inheritScopes: options.inheritScopes ?? false,
     userProviders: Object.freeze({ ...options.userProviders }),
     ...(options.claims === undefined ? {} : { claims: options.claims }),

@@ -53,7 +53,11 @@ import { type VerifiedAccessToken, verifyAccessToken } from './tokens/access-tok
 export interface Passport<User extends PassportUser = PassportUser> {
   /** The validated, resolved options. */
   readonly options: ResolvedOptions;
-  /** The store given in the options. */
+  /**
+   * The store given in the options, as given. Revocations made directly on it bypass this
+   * instance's revocation-state cache (they take effect within `revocationCacheSeconds`, like a
+   * revocation from another instance): revoke through the passport's methods instead.
+   */
   readonly store: PassportStore;
   /** The key set given in the options (publish `keys.toJWKS()` at the JWKS endpoint). */
   readonly keys: KeySet;
@@ -96,8 +100,26 @@ export interface Passport<User extends PassportUser = PassportUser> {
   /** Approves or denies a device request; `false` when none is pending for the code. */
   decideDeviceRequest(userCode: string, user: User, decision: 'approve' | 'deny'): Promise<boolean>;
 
-  /** Verifies a bearer access token (PARITY G1): signature, claims and the store row. */
+  /**
+   * Verifies a bearer access token (PARITY G1): signature, claims and the store row. A live row
+   * may come from the instance's revocation-state cache: a revocation made through this instance
+   * is refused at once, one made elsewhere within the `revocationCacheSeconds` option (default 5;
+   * `0` asks the store every time).
+   */
   verifyAccessToken(token: string): Promise<VerifiedAccessToken>;
+  /**
+   * The client with this id for the bearer path (the `@passport/http` guards): like
+   * `clients.find`, but a client that is not revoked may be served from the revocation-state cache
+   * for up to `revocationCacheSeconds` (updates, revocation and deletion through this instance
+   * evict it at once). Never use it to authenticate a client: the token endpoint reads the store.
+   *
+   * @example
+   * ```ts
+   * const client = await passport.findClientCached(verified.clientId);
+   * if (client === null || client.revoked) throw new Error('client revoked');
+   * ```
+   */
+  findClientCached(id: string): Promise<ClientRecord | null>;
   /** Creates a personal access token (PARITY T5). */
   createPersonalAccessToken(user: User, name: string, scopes?: string[]): Promise<PersonalAccessTokenResult>;
 
@@ -158,9 +180,20 @@ export function createPassport<User extends PassportUser = PassportUser>(
   const clients = new ClientService(ctx);
   const userProviders = resolved.userProviders as Readonly<Record<string, UserProvider<User>>>;
 
+  const revocationCache = resolved.revocationCache;
+  const verifyOptions = {
+    get keys() {
+      return ctx.keys;
+    },
+    issuer: ctx.issuer,
+    store: ctx.store,
+    now: ctx.now,
+    ...(revocationCache.enabled ? { revocationCache } : {}),
+  };
+
   return {
     options: resolved,
-    store: ctx.store,
+    store: options.store,
     // a getter: the resolved options are not frozen, so a key rotation on them shows here
     get keys() {
       return ctx.keys;
@@ -188,8 +221,17 @@ export function createPassport<User extends PassportUser = PassportUser>(
     revokeAccessToken: (tokenId) => revokeAccessToken(ctx, tokenId),
     purge: (purgeOptions) => purgeTokens(ctx, purgeOptions),
 
-    verifyAccessToken: (token) =>
-      verifyAccessToken(token, { keys: ctx.keys, issuer: ctx.issuer, store: ctx.store, now: ctx.now }),
+    verifyAccessToken: (token) => verifyAccessToken(token, verifyOptions),
+    async findClientCached(id) {
+      if (!revocationCache.enabled) return ctx.store.findClient(id);
+      const now = ctx.now();
+      const cached = revocationCache.client(id, now);
+      if (cached !== undefined) return cached;
+      const epoch = revocationCache.epoch;
+      const client = await ctx.store.findClient(id);
+      if (client !== null) revocationCache.rememberClient(client, epoch, now);
+      return client;
+    },
     userProvider: (client) => userProviders[client.provider ?? 'users'] ?? null,
   };
 }

@@ -240,7 +240,9 @@ export function createGuard<User extends PassportUser>(options: GuardOptions<Use
       }
       throw error;
     }
-    const client = await passport.clients.find(verified.clientId);
+    // Served from the passport's revocation-state cache while warm (the same bound as the token's
+    // row, `revocationCacheSeconds`): a warm request makes no store call at all.
+    const client = await passport.findClientCached(verified.clientId);
     if (client === null || client.revoked)
       return { kind: 'invalid', description: 'The token is invalid or revoked' };
     if ((client.provider ?? 'users') !== provider) {

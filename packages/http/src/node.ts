@@ -5,12 +5,15 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { defaultMaxBodyBytes } from './internal/body.js';
+import { createNodeRequest } from './internal/node-request.js';
+import { createdBodyOf, json } from './internal/responses.js';
 
 /** Options of {@link toNodeListener}. */
 export interface NodeListenerOptions {
   /**
    * Largest accepted request body in bytes: a bigger `Content-Length` is refused at once, and a
-   * body that grows past it while streaming is cut off; both answer `413`.
+   * body that grows past it while arriving is cut off; both answer `413` without calling the
+   * handler.
    * @default 65536
    */
   maxBodyBytes?: number;
@@ -24,55 +27,107 @@ export interface NodeListenerOptions {
   onError?: (error: unknown) => void;
 }
 
-class BodyTooLargeError extends Error {
-  readonly code = 'ERR_BODY_TOO_LARGE';
-  constructor(limit: number) {
-    super(`The request body exceeds ${limit} bytes`);
-    this.name = 'BodyTooLargeError';
-  }
-}
-
 function first(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function requestUrl(req: IncomingMessage, trustProxy: boolean): string {
-  const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
+/** Methods `new Request()` refuses (Fetch "forbidden methods"): answered 400, as before. */
+const forbiddenMethods = new Set(['CONNECT', 'TRACE', 'TRACK']);
+
+/**
+ * The request URL, serialized as `Request.url` would be; `null` when the Host header (or the path)
+ * makes no URL a `Request` accepts (unparsable, or with credentials).
+ */
+function requestUrl(req: IncomingMessage, trustProxy: boolean): string | null {
+  const encrypted = (req.socket as { encrypted?: boolean } | null)?.encrypted === true;
   let protocol = encrypted ? 'https' : 'http';
   let host = first(req.headers.host) ?? 'localhost';
   if (trustProxy) {
     protocol = first(req.headers['x-forwarded-proto'])?.split(',')[0]?.trim() || protocol;
     host = first(req.headers['x-forwarded-host'])?.split(',')[0]?.trim() || host;
   }
-  return `${protocol}://${host}${req.url ?? '/'}`;
+  try {
+    const url = new URL(`${protocol}://${host}${req.url ?? '/'}`);
+    return url.username === '' && url.password === '' ? url.href : null;
+  } catch {
+    return null;
+  }
 }
 
+const noStore = { 'cache-control': 'no-store', pragma: 'no-cache' } as const;
+
 function tooLargeResponse(limit: number): Response {
-  return new Response(
-    JSON.stringify({
-      error: 'invalid_request',
-      error_description: `The request body exceeds ${limit} bytes`,
-    }),
-    {
-      status: 413,
-      headers: {
-        'content-type': 'application/json; charset=utf-8',
-        'cache-control': 'no-store',
-        pragma: 'no-cache',
-        connection: 'close',
-      },
-    },
+  return json(
+    { error: 'invalid_request', error_description: `The request body exceeds ${limit} bytes` },
+    413,
+    { ...noStore, connection: 'close' },
   );
 }
 
-async function writeResponse(res: ServerResponse, response: Response): Promise<void> {
-  const headers: Record<string, string | string[]> = {};
-  response.headers.forEach((value, name) => {
-    if (name !== 'set-cookie') headers[name] = value;
+/** The body, `'too-large'` past `limit` (reading stops), `'aborted'` when the client went away. */
+function readNodeBody(req: IncomingMessage, limit: number): Promise<Uint8Array | 'too-large' | 'aborted'> {
+  return new Promise((resolve) => {
+    let single: Buffer | null = null;
+    let chunks: Buffer[] | null = null;
+    let total = 0;
+    const finish = (result: Uint8Array | 'too-large' | 'aborted'): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onAbort);
+      req.off('close', onAbort);
+      resolve(result);
+    };
+    const onData = (chunk: Buffer): void => {
+      total += chunk.byteLength;
+      if (total > limit) {
+        req.pause();
+        finish('too-large');
+        return;
+      }
+      if (single === null) single = chunk;
+      else if (chunks === null) chunks = [single, chunk];
+      else chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      finish(chunks !== null ? Buffer.concat(chunks, total) : (single ?? new Uint8Array(0)));
+    };
+    const onAbort = (): void => finish('aborted');
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onAbort);
+    req.on('close', onAbort);
   });
-  const cookies = response.headers.getSetCookie();
-  if (cookies.length > 0) headers['set-cookie'] = cookies;
-  res.writeHead(response.status, response.statusText || undefined, headers);
+}
+
+/** Flat `[name, value, ...]` list for `writeHead`, one entry per `Set-Cookie`. */
+function headerList(headers: Headers): string[] {
+  const list: string[] = [];
+  headers.forEach((value, name) => {
+    if (name !== 'set-cookie') list.push(name, value);
+  });
+  for (const cookie of headers.getSetCookie()) list.push('set-cookie', cookie);
+  return list;
+}
+
+/** Statuses that never carry a body, so never a `Content-Length` either. */
+function bodiless(status: number): boolean {
+  return status === 204 || status === 304 || status < 200;
+}
+
+async function writeResponse(res: ServerResponse, response: Response): Promise<void> {
+  const head = headerList(response.headers);
+  const created = createdBodyOf(response);
+  if (created !== undefined) {
+    // Made by our own helpers: write the string body directly, in one go, with its length.
+    if (!bodiless(response.status) && !response.headers.has('content-length')) {
+      head.push('content-length', created === null ? '0' : String(Buffer.byteLength(created)));
+    }
+    res.writeHead(response.status, response.statusText || undefined, head);
+    if (created === null) res.end();
+    else res.end(created);
+    return;
+  }
+  res.writeHead(response.status, response.statusText || undefined, head);
   if (response.body === null) {
     res.end();
     return;
@@ -83,15 +138,7 @@ async function writeResponse(res: ServerResponse, response: Response): Promise<v
       const { done, value } = await reader.read();
       if (done) break;
       if (!res.write(value)) {
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            res.off('drain', done);
-            res.off('close', done);
-            resolve();
-          };
-          res.on('drain', done);
-          res.on('close', done);
-        });
+        await drained(res);
         if (res.destroyed) break;
       }
     }
@@ -101,11 +148,30 @@ async function writeResponse(res: ServerResponse, response: Response): Promise<v
   res.end();
 }
 
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
 /**
  * Adapts a Fetch handler (such as `createPassportHandler(...)`) to a `node:http` request
- * listener. The body is streamed into the `Request` (never buffered whole by the adapter), and the
- * size limit is enforced while streaming: past `maxBodyBytes` the stream errors and the client
- * gets `413`.
+ * listener. The body is read (up to `maxBodyBytes`: a bigger `Content-Length` is refused at once,
+ * and a body that grows past it while arriving is cut off; both answer `413` without calling the
+ * handler) before the handler runs; GET and HEAD bodies are never read.
+ *
+ * The handler gets a `Request` (`instanceof Request` holds) whose `method`, `url`, `headers`,
+ * `text()`, `json()`, `arrayBuffer()` and `bytes()` are served straight from the node request;
+ * any other member (`body`, `signal`, `clone()`, `formData()`, ...) builds one real `Request`
+ * with the same contents and delegates to it, so nothing behaves differently. Responses made by
+ * Passport's own handlers are written without reading their body stream back; any other
+ * `Response` is streamed.
  *
  * @example
  * ```ts
@@ -130,71 +196,29 @@ export function toNodeListener(
       return;
     }
     const method = req.method ?? 'GET';
-    const headers = new Headers();
-    for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
-      const name = req.rawHeaders[i] as string;
-      if (name.startsWith(':')) continue; // HTTP/2 pseudo-headers
-      headers.append(name, req.rawHeaders[i + 1] as string);
-    }
-    const abort = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) abort.abort();
-    });
-
-    let tooLarge = false;
-    let body: ReadableStream<Uint8Array> | null = null;
-    if (method !== 'GET' && method !== 'HEAD') {
-      const chunks = req[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
-      let total = 0;
-      body = new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          const { done, value } = await chunks.next();
-          if (done) {
-            controller.close();
-            return;
-          }
-          total += value.byteLength;
-          if (total > limit) {
-            tooLarge = true;
-            controller.error(new BodyTooLargeError(limit));
-            req.pause();
-            return;
-          }
-          controller.enqueue(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
-        },
-        async cancel() {
-          await chunks.return?.();
-        },
-      });
-    }
-    const init: RequestInit & { duplex?: 'half' } = { method, headers, signal: abort.signal };
-    if (body !== null) {
-      init.body = body;
-      init.duplex = 'half';
-    }
-    let request: Request;
-    try {
-      request = new Request(requestUrl(req, trustProxy), init);
-    } catch {
+    const url = forbiddenMethods.has(method) ? null : requestUrl(req, trustProxy);
+    if (url === null) {
       req.resume();
       await writeResponse(
         res,
-        new Response(
-          JSON.stringify({ error: 'invalid_request', error_description: 'Malformed request URL' }),
-          {
-            status: 400,
-            headers: {
-              'content-type': 'application/json; charset=utf-8',
-              'cache-control': 'no-store',
-              pragma: 'no-cache',
-            },
-          },
-        ),
+        json({ error: 'invalid_request', error_description: 'Malformed request URL' }, 400, noStore),
       );
       return;
     }
-    let response = await handler(request);
-    if (tooLarge) response = tooLargeResponse(limit);
+    let body: Uint8Array | null = null;
+    if (method !== 'GET' && method !== 'HEAD') {
+      const read = await readNodeBody(req, limit);
+      if (read === 'aborted') {
+        res.destroy();
+        return;
+      }
+      if (read === 'too-large') {
+        await writeResponse(res, tooLargeResponse(limit));
+        return;
+      }
+      body = read;
+    }
+    const response = await handler(createNodeRequest(method, url, req.rawHeaders, body, res));
     await writeResponse(res, response);
   }
 

@@ -167,3 +167,347 @@ describe('@passport/http/node', () => {
     expect(errors).toHaveLength(1);
   });
 });
+
+/** One raw request; resolves with the status, headers and body text. */
+function raw(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string | Buffer },
+): Promise<{ status: number; body: string; headers: IncomingHttpHeaders; rawHeaders: string[] }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      { method: options.method ?? 'GET', headers: options.headers ?? {} },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (d: Buffer) => chunks.push(d));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString(),
+            headers: res.headers,
+            rawHeaders: res.rawHeaders,
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+describe('@passport/http/node: the request the handler gets', () => {
+  it('is a Request with the method, URL and headers of the node request', async () => {
+    let seen: Request | null = null;
+    const base = await listen(async (request) => {
+      seen = request;
+      const headers = request.headers;
+      return Response.json({
+        isRequest: request instanceof Request,
+        tag: Object.prototype.toString.call(request),
+        method: request.method,
+        url: request.url,
+        accept: request.headers.get('accept'),
+        custom: request.headers.get('x-custom'),
+        sameHeaders: headers === request.headers,
+      });
+    });
+    const port = new URL(base).port;
+    const result = await raw(`${base}/a/b/../c?x=1%20y`, {
+      method: 'PUT',
+      headers: { accept: 'text/plain', 'x-custom': 'v1' },
+      body: 'payload',
+    });
+    expect(result.status).toBe(200);
+    expect(JSON.parse(result.body)).toEqual({
+      isRequest: true,
+      tag: '[object Request]',
+      method: 'PUT',
+      url: `http://127.0.0.1:${port}/a/c?x=1%20y`,
+      accept: 'text/plain',
+      custom: 'v1',
+      sameHeaders: true,
+    });
+    expect(seen).toBeInstanceOf(Request);
+  });
+
+  it('reads text() once, then the body is used', async () => {
+    const base = await listen(async (request) => {
+      const before = request.bodyUsed;
+      const text = await request.text();
+      const second = await request.text().then(
+        () => 'read again',
+        (error: unknown) => (error instanceof TypeError ? 'TypeError' : 'other'),
+      );
+      return Response.json({ before, text, after: request.bodyUsed, second });
+    });
+    const result = await raw(base, { method: 'POST', body: 'héllo wörld' });
+    expect(JSON.parse(result.body)).toEqual({
+      before: false,
+      text: 'héllo wörld',
+      after: true,
+      second: 'TypeError',
+    });
+  });
+
+  it('serves json() and arrayBuffer() from the buffered body', async () => {
+    const base = await listen(async (request) => {
+      if (request.url.endsWith('/json')) return Response.json({ parsed: await request.json() });
+      const buffer = await request.arrayBuffer();
+      return Response.json({
+        isArrayBuffer: buffer instanceof ArrayBuffer,
+        bytes: [...new Uint8Array(buffer)],
+      });
+    });
+    const asJson = await raw(`${base}/json`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"a":[1,2]}',
+    });
+    expect(JSON.parse(asJson.body)).toEqual({ parsed: { a: [1, 2] } });
+    const asBuffer = await raw(`${base}/buffer`, { method: 'POST', body: Buffer.from([0, 1, 254, 255]) });
+    expect(JSON.parse(asBuffer.body)).toEqual({ isArrayBuffer: true, bytes: [0, 1, 254, 255] });
+  });
+
+  it('rejects json() of a malformed body with a SyntaxError, as Request does', async () => {
+    const base = await listen(async (request) =>
+      request.json().then(
+        () => new Response('parsed'),
+        (error: unknown) => new Response(error instanceof SyntaxError ? 'SyntaxError' : 'other'),
+      ),
+    );
+    expect((await raw(base, { method: 'POST', body: '{nope' })).body).toBe('SyntaxError');
+  });
+
+  it('gives GET no body: body null, text() empty every time, never used', async () => {
+    const base = await listen(async (request) =>
+      Response.json({
+        body: request.body,
+        first: await request.text(),
+        second: await request.text(),
+        used: request.bodyUsed,
+      }),
+    );
+    expect(JSON.parse((await raw(base, {})).body)).toEqual({
+      body: null,
+      first: '',
+      second: '',
+      used: false,
+    });
+  });
+
+  it('supports formData() for urlencoded and multipart bodies', async () => {
+    const base = await listen(async (request) => {
+      const form = await request.formData();
+      return Response.json({ a: form.getAll('a'), b: form.get('b'), used: request.bodyUsed });
+    });
+    const urlencoded = await raw(base, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'a=1&a=2&b=x%20y',
+    });
+    expect(JSON.parse(urlencoded.body)).toEqual({ a: ['1', '2'], b: 'x y', used: true });
+    const boundary = 'XyZ123';
+    const multipart = [
+      `--${boundary}`,
+      'Content-Disposition: form-data; name="a"',
+      '',
+      'one',
+      `--${boundary}`,
+      'Content-Disposition: form-data; name="b"',
+      '',
+      'two',
+      `--${boundary}--`,
+      '',
+    ].join('\r\n');
+    const result = await raw(base, {
+      method: 'POST',
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+      body: multipart,
+    });
+    expect(JSON.parse(result.body)).toEqual({ a: ['one'], b: 'two', used: true });
+  });
+
+  it('supports clone(), the body stream and new Request(request)', async () => {
+    const base = await listen(async (request) => {
+      const copy = request.clone();
+      const copied = new Request(request.clone(), { headers: { 'x-extra': '1' } });
+      const reader = (request.body as ReadableStream<Uint8Array>).getReader();
+      const parts: Uint8Array[] = [];
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        parts.push(value);
+      }
+      return Response.json({
+        cloneIsRequest: copy instanceof Request,
+        cloneUrl: copy.url === request.url,
+        cloneMethod: copy.method,
+        cloneText: await copy.text(),
+        streamed: Buffer.concat(parts).toString(),
+        used: request.bodyUsed,
+        copiedText: await copied.text(),
+        copiedHeader: copied.headers.get('x-extra'),
+        copiedUrl: copied.url === request.url,
+      });
+    });
+    const result = await raw(`${base}/x`, { method: 'PATCH', body: 'abc' });
+    expect(JSON.parse(result.body)).toEqual({
+      cloneIsRequest: true,
+      cloneUrl: true,
+      cloneMethod: 'PATCH',
+      cloneText: 'abc',
+      streamed: 'abc',
+      used: true,
+      copiedText: 'abc',
+      copiedHeader: '1',
+      copiedUrl: true,
+    });
+  });
+
+  it('keeps a body read through text() used once the real Request is built', async () => {
+    const base = await listen(async (request) => {
+      await request.text();
+      return Response.json({
+        used: request.bodyUsed,
+        cache: request.cache,
+        clone: (() => {
+          try {
+            request.clone();
+            return 'cloned';
+          } catch (error) {
+            return error instanceof TypeError ? 'TypeError' : 'other';
+          }
+        })(),
+      });
+    });
+    expect(JSON.parse((await raw(base, { method: 'POST', body: 'x' })).body)).toEqual({
+      used: true,
+      cache: 'default',
+      clone: 'TypeError',
+    });
+  });
+
+  it('gives a signal that aborts when the client goes away', async () => {
+    let aborted: Promise<boolean> = Promise.resolve(false);
+    let started: () => void = () => {};
+    const ready = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const base = await listen(async (request) => {
+      const signal = request.signal;
+      aborted = new Promise<boolean>((resolve) => {
+        signal.addEventListener('abort', () => resolve(true));
+        setTimeout(() => resolve(false), 2000);
+      });
+      const initially = signal.aborted;
+      started();
+      await aborted;
+      return new Response(String(initially));
+    });
+    const req = httpRequest(base, { method: 'POST' });
+    req.on('error', () => {});
+    req.end('body');
+    await ready;
+    req.destroy();
+    expect(await aborted).toBe(true);
+  });
+
+  it('enforces a smaller limit of readBodyText on the buffered body, and UTF-8', async () => {
+    const { readBodyText, PayloadTooLargeError } = await import('../src/internal/body.js');
+    const base = await listen(async (request) =>
+      readBodyText(request, 8).then(
+        (text) => new Response(`ok:${text}`),
+        (error: unknown) =>
+          new Response(
+            error instanceof PayloadTooLargeError
+              ? 'too large'
+              : String((error as { toJSON(): { error: string } }).toJSON().error),
+          ),
+      ),
+    );
+    expect((await raw(base, { method: 'POST', body: 'a=1' })).body).toBe('ok:a=1');
+    expect((await raw(base, { method: 'POST', body: 'a'.repeat(9) })).body).toBe('too large');
+    expect((await raw(base, { method: 'POST', body: Buffer.from([0x61, 0xff]) })).body).toBe(
+      'invalid_request',
+    );
+    expect((await raw(base, {})).body).toBe('ok:');
+  });
+
+  it('answers 400 for TRACE and for a Host with credentials, without calling the handler', async () => {
+    let called = false;
+    const base = await listen(async () => {
+      called = true;
+      return new Response('ok');
+    });
+    expect((await raw(base, { method: 'TRACE' })).status).toBe(400);
+    expect((await raw(base, { headers: { host: 'user:pw@example.com' } })).status).toBe(400);
+    expect(called).toBe(false);
+  });
+});
+
+describe('@passport/http/node: writing the response', () => {
+  it('streams a host Response body written in several chunks', async () => {
+    const base = await listen(async () => {
+      const encoder = new TextEncoder();
+      let i = 0;
+      const body = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          if (i === 3) {
+            controller.close();
+            return;
+          }
+          controller.enqueue(encoder.encode(`part${i++};`));
+        },
+      });
+      return new Response(body, { status: 201, headers: { 'content-type': 'text/plain' } });
+    });
+    const result = await raw(base, {});
+    expect(result.status).toBe(201);
+    expect(result.headers['content-type']).toBe('text/plain');
+    expect(result.body).toBe('part0;part1;part2;');
+  });
+
+  it("writes Passport's own responses with their length, status and headers", async () => {
+    const { json, redirect, noContent, html } = await import('../src/internal/responses.js');
+    const cookies = new Headers();
+    cookies.append('set-cookie', 'a=1; Path=/');
+    cookies.append('set-cookie', 'b=2; Path=/');
+    const base = await listen(async (request) => {
+      const path = new URL(request.url).pathname;
+      if (path === '/json') return json({ ok: 'é' }, 201, cookies);
+      if (path === '/redirect') return redirect('https://example.com/next');
+      if (path === '/html') return html('<p>hi</p>');
+      return noContent();
+    });
+    const j = await raw(`${base}/json`, {});
+    expect(j.status).toBe(201);
+    expect(j.body).toBe('{"ok":"é"}');
+    expect(j.headers['content-length']).toBe(String(Buffer.byteLength('{"ok":"é"}')));
+    expect(j.headers['cache-control']).toBe('no-store');
+    expect(j.headers['set-cookie']).toEqual(['a=1; Path=/', 'b=2; Path=/']);
+    const r = await raw(`${base}/redirect`, {});
+    expect(r.status).toBe(302);
+    expect(r.headers.location).toBe('https://example.com/next');
+    expect(r.body).toBe('');
+    const h = await raw(`${base}/html`, {});
+    expect(h.headers['x-frame-options']).toBe('DENY');
+    expect(h.body).toBe('<p>hi</p>');
+    const n = await raw(`${base}/none`, {});
+    expect(n.status).toBe(204);
+    expect(n.headers['content-length']).toBeUndefined();
+    expect(n.headers['transfer-encoding']).toBeUndefined();
+  });
+
+  it('writes headers a host changed on one of our responses after it was made', async () => {
+    const { json } = await import('../src/internal/responses.js');
+    const base = await listen(async () => {
+      const response = json({ ok: true });
+      response.headers.set('x-later', 'yes');
+      return response;
+    });
+    const result = await raw(base, {});
+    expect(result.headers['x-later']).toBe('yes');
+    expect(JSON.parse(result.body)).toEqual({ ok: true });
+  });
+});

@@ -36,6 +36,7 @@ export function createPostgresStore(options: CreatePostgresStoreOptions): Postgr
   const driverOptions: NodePostgresDriverOptions = {};
   if (options.connectTimeoutMs !== undefined) driverOptions.connectTimeoutMs = options.connectTimeoutMs;
   if (options.queryTimeoutMs !== undefined) driverOptions.queryTimeoutMs = options.queryTimeoutMs;
+  if (options.preparedStatements !== undefined) driverOptions.preparedStatements = options.preparedStatements;
   return new PostgresStore(nodePostgresDriver(pool, driverOptions), options);
 }
 

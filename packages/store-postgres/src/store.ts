@@ -101,7 +101,7 @@ const CLIENT_UPDATE_COLUMNS = {
  *
  * - Single use is one `UPDATE ... WHERE consumed_at IS NULL AND NOT revoked AND expires_at > $now
  *   RETURNING`: under concurrent calls (any number of processes) exactly one gets the row.
- * - An access token and its refresh token are written in one transaction.
+ * - An access token and its refresh token are written in one statement (atomic, one round trip).
  * - A refresh token rotation (consume, revoke the old access token, insert the next pair) is one
  *   transaction, ordered against `revokeFamily` by a per-family advisory lock.
  * - Connection failures and timeouts throw `StoreUnavailableError`; constraint violations throw
@@ -246,13 +246,15 @@ export class PostgresStore implements PassportStore {
 
   // ---------------------------------------------------------------- tokens
 
+  /**
+   * One statement in every case: a single `INSERT` without a refresh token, otherwise one
+   * statement whose data-modifying CTE inserts the access token and whose main `INSERT` the refresh
+   * token. A statement is atomic, so both rows are stored or neither (a taken id throws
+   * `StoreConflictError`, a lost connection `StoreUnavailableError`, and nothing is written).
+   */
   async saveTokens(tokens: IssuedTokens): Promise<void> {
     this.#assertTokenClients(tokens);
-    if (!tokens.refreshToken) {
-      await this.driver.query(this.#sql.insertAccessToken, accessTokenParams(tokens.accessToken));
-      return;
-    }
-    await this.driver.transaction((tx) => this.#insertTokens(tx, tokens));
+    await this.#insertTokens(this.driver, tokens);
   }
 
   #assertTokenClients({ accessToken, refreshToken }: IssuedTokens): void {
@@ -260,10 +262,16 @@ export class PostgresStore implements PassportStore {
     if (refreshToken) this.#assertClientId(refreshToken.clientId);
   }
 
-  /** Inserts an access token and its refresh token, if any, on `tx` (inside a transaction). */
-  async #insertTokens(tx: SqlExecutor, { accessToken, refreshToken }: IssuedTokens): Promise<void> {
-    await tx.query(this.#sql.insertAccessToken, accessTokenParams(accessToken));
-    if (refreshToken) await tx.query(this.#sql.insertRefreshToken, refreshTokenParams(refreshToken));
+  /** Inserts an access token and its refresh token, if any, in one statement on `executor`. */
+  async #insertTokens(executor: SqlExecutor, { accessToken, refreshToken }: IssuedTokens): Promise<void> {
+    if (!refreshToken) {
+      await executor.query(this.#sql.insertAccessToken, accessTokenParams(accessToken));
+      return;
+    }
+    await executor.query(this.#sql.insertTokens, [
+      ...accessTokenParams(accessToken),
+      ...refreshTokenParams(refreshToken),
+    ]);
   }
 
   async findAccessToken(id: string): Promise<AccessTokenRecord | null> {

@@ -121,19 +121,11 @@ describe('query plans of the hot paths (no table is scanned)', () => {
     expect(plan).not.toMatch(/Scan on oauth/);
   });
 
-  it('saveTokens inserts without scanning (two INSERTs in one transaction)', async () => {
-    const access = await explain('saveTokens: access token', sql.insertAccessToken, [
-      'at-new',
-      'user-1',
-      client,
-      null,
-      ['read'],
-      'family-new',
-      false,
-      now,
-      now,
-    ]);
-    const refresh = await explain('saveTokens: refresh token', sql.insertRefreshToken, [
+  it('saveTokens inserts without scanning: one INSERT, or one statement inserting both rows', async () => {
+    const accessParams = ['at-new', 'user-1', client, null, ['read'], 'family-new', false, now, now];
+    const access = await explain('saveTokens: access token only', sql.insertAccessToken, accessParams);
+    const pair = await explain('saveTokens: access and refresh token (one statement)', sql.insertTokens, [
+      ...accessParams,
       'e'.repeat(64),
       'at-new',
       'user-1',
@@ -145,10 +137,13 @@ describe('query plans of the hot paths (no table is scanned)', () => {
       now,
       now,
     ]);
-    for (const plan of [access, refresh]) {
+    for (const plan of [access, pair]) {
       expect(plan).toMatch(/^Insert on/);
       expect(plan).not.toMatch(/Scan/);
     }
+    // The pair is one plan: the refresh token INSERT with the access token INSERT as its CTE.
+    expect(pair).toMatch(/^Insert on oauth_refresh_tokens/);
+    expect(pair).toMatch(/CTE access[\s\S]*Insert on oauth_access_tokens/);
   });
 
   it('a purge batch deletes by ctid (TID scan) what an index finds, at most purgeBatchSize rows', async () => {

@@ -2,6 +2,7 @@ import pg from 'pg';
 import {
   createPGliteStore,
   createPostgresStore,
+  type NodePostgresDriverOptions,
   type PostgresStore,
   type PostgresStoreOptions,
 } from '../src/index.js';
@@ -22,7 +23,7 @@ export function createPool(config: pg.PoolConfig = {}): pg.Pool {
 
 /** A migrated store in its own fresh schema on the test server. */
 export async function createServerStore(
-  options: PostgresStoreOptions & { pool?: pg.Pool } = {},
+  options: PostgresStoreOptions & NodePostgresDriverOptions & { pool?: pg.Pool } = {},
 ): Promise<PostgresStore> {
   const store = createPostgresStore({
     schema: randomSchema(),

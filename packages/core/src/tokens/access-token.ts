@@ -6,6 +6,7 @@ import type { SigningAlgorithm, SigningKey } from '../keys/types.js';
 import type { AccessTokenRecord } from '../stores/records.js';
 import type { TokenStore } from '../stores/store.js';
 import { decodeBase64url } from './base64url.js';
+import type { RevocationCache } from './revocation-cache.js';
 
 /**
  * Claims of a Passport access token: RFC 9068's JWT profile plus Passport's `scopes` array
@@ -75,6 +76,13 @@ export interface VerifyAccessTokenOptions {
   algorithms?: readonly SigningAlgorithm[];
   /** Expected `aud` (a client id); not checked when omitted. */
   audience?: string;
+  /**
+   * A short-lived cache of live store rows (a passport instance passes its own, bounded by its
+   * `revocationCacheSeconds` option). A row found live is reused for at most the cache's bound;
+   * a missing or revoked row is never cached. Without it every call asks the store.
+   * @default none: every call asks the store
+   */
+  revocationCache?: RevocationCache;
 }
 
 const textEncoder = new TextEncoder();
@@ -164,7 +172,8 @@ function keyForHeader(header: Record<string, unknown> | null, keys: KeySet): Sig
  * for a client-credentials token whatever the `sub` claim says.
  *
  * Hot path: keys are imported once (they live in the {@link KeySet}), the header of a known key is
- * recognised without decoding, and the store is called once.
+ * recognised without decoding, and the store is called once, or not at all while the row is in the
+ * optional `revocationCache` (a revocation made elsewhere is then seen within the cache's bound).
  *
  * @throws PassportError `ERR_TOKEN_INVALID` (malformed, wrong typ/alg/kid/signature/iss/aud, not
  *   yet valid), `ERR_TOKEN_EXPIRED` (`exp` passed beyond the leeway), `ERR_TOKEN_REVOKED` (row
@@ -242,7 +251,15 @@ export async function verifyAccessToken(
     throw invalid('The access token lacks scope and scopes claims');
   }
 
-  const record = await options.store.findAccessToken(jti);
+  const revocationCache = options.revocationCache;
+  let record: AccessTokenRecord | null | undefined = revocationCache?.accessToken(jti, nowMs);
+  let fromStore = false;
+  let epoch = 0;
+  if (record === undefined) {
+    epoch = revocationCache === undefined ? 0 : revocationCache.epoch;
+    record = await options.store.findAccessToken(jti);
+    fromStore = true;
+  }
   if (record === null)
     throw new PassportError('ERR_TOKEN_REVOKED', 'The access token is not known (revoked)');
   if (record.revoked) throw new PassportError('ERR_TOKEN_REVOKED', 'The access token has been revoked');
@@ -252,6 +269,7 @@ export async function verifyAccessToken(
   if (record.clientId !== clientId || (record.userId !== null && record.userId !== sub)) {
     throw invalid('The access token does not match its stored record');
   }
+  if (fromStore && revocationCache !== undefined) revocationCache.rememberAccessToken(record, epoch, nowMs);
   return {
     token,
     claims: claims as AccessTokenClaims,

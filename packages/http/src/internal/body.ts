@@ -14,6 +14,27 @@ export class PayloadTooLargeError extends Error {
 }
 
 /**
+ * Key of the method by which the node adapter's request hands over the body it already buffered
+ * and size-checked (see `node-request.ts`): `Uint8Array` bytes, `null` for no body, `undefined`
+ * when the body must be read the ordinary way.
+ */
+export const takeBufferedBodySymbol: unique symbol = Symbol('passport.takeBufferedBody');
+
+interface BufferedBodyRequest {
+  [takeBufferedBodySymbol]?: () => Uint8Array | null | undefined;
+}
+
+const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return fatalUtf8.decode(bytes);
+  } catch {
+    throw OAuthError.invalidRequest('The request body is not valid UTF-8');
+  }
+}
+
+/**
  * Reads the body as UTF-8 text, refusing more than `limit` bytes: first by `Content-Length`, then
  * by counting while reading the stream (a lying or absent `Content-Length` does not help).
  */
@@ -21,6 +42,15 @@ export async function readBodyText(request: Request, limit: number): Promise<str
   const declared = request.headers.get('content-length');
   if (declared !== null && /^\d+$/.test(declared) && Number(declared) > limit) {
     throw new PayloadTooLargeError(limit);
+  }
+  const take = (request as BufferedBodyRequest)[takeBufferedBodySymbol];
+  if (take !== undefined) {
+    const buffered = take.call(request);
+    if (buffered === null) return '';
+    if (buffered !== undefined) {
+      if (buffered.byteLength > limit) throw new PayloadTooLargeError(limit);
+      return decodeUtf8(buffered);
+    }
   }
   if (request.body === null) return '';
   const reader = request.body.getReader();
@@ -49,11 +79,7 @@ export async function readBodyText(request: Request, limit: number): Promise<str
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw OAuthError.invalidRequest('The request body is not valid UTF-8');
-  }
+  return decodeUtf8(bytes);
 }
 
 /** Errors raised by a body stream that the node adapter cut off for size. */

@@ -6,17 +6,39 @@ export const noStoreHeaders: Readonly<Record<string, string>> = {
   pragma: 'no-cache',
 };
 
+/**
+ * The string body (or `null`) of every `Response` these helpers created, so the node adapter can
+ * write it directly instead of reading the body stream back. Module-level, never a global patch;
+ * the entries go away with their responses.
+ */
+const createdBodies = new WeakMap<Response, string | null>();
+
+function created(body: string | null, init: ResponseInit): Response {
+  const response = new Response(body, init);
+  createdBodies.set(response, body);
+  return response;
+}
+
+/**
+ * The body a helper here gave `response`, as long as nobody has read it; `undefined` for any other
+ * `Response` (read its `body` stream then).
+ */
+export function createdBodyOf(response: Response): string | null | undefined {
+  const body = createdBodies.get(response);
+  return body === undefined || response.bodyUsed ? undefined : body;
+}
+
 /** A JSON response that is never cached. */
 export function json(body: unknown, status = 200, headers: HeadersInit = {}): Response {
   const h = new Headers(headers);
   h.set('content-type', 'application/json; charset=utf-8');
   for (const [name, value] of Object.entries(noStoreHeaders)) if (!h.has(name)) h.set(name, value);
-  return new Response(status === 204 ? null : JSON.stringify(body), { status, headers: h });
+  return created(status === 204 ? null : JSON.stringify(body), { status, headers: h });
 }
 
 /** A JSON response that shared caches may keep for `maxAge` seconds (metadata, JWKS). */
 export function publicJson(body: unknown, maxAge: number): Response {
-  return new Response(JSON.stringify(body), {
+  return created(JSON.stringify(body), {
     status: 200,
     headers: {
       'content-type': 'application/json; charset=utf-8',
@@ -29,7 +51,7 @@ export function publicJson(body: unknown, maxAge: number): Response {
 export function noContent(headers: HeadersInit = {}): Response {
   const h = new Headers(headers);
   for (const [name, value] of Object.entries(noStoreHeaders)) h.set(name, value);
-  return new Response(null, { status: 204, headers: h });
+  return created(null, { status: 204, headers: h });
 }
 
 /** Headers that stop the page being framed (clickjacking, PARITY A8). */
@@ -52,7 +74,7 @@ export function withPageSecurityHeaders(headers: Headers): Headers {
 export function html(body: string, status = 200, headers: HeadersInit = {}): Response {
   const h = withPageSecurityHeaders(new Headers(headers));
   h.set('content-type', 'text/html; charset=utf-8');
-  return new Response(body, { status, headers: h });
+  return created(body, { status, headers: h });
 }
 
 /** A `302 Found` redirect. */
@@ -60,7 +82,7 @@ export function redirect(location: string, headers: HeadersInit = {}): Response 
   const h = new Headers(headers);
   h.set('location', location);
   h.set('cache-control', 'no-store');
-  return new Response(null, { status: 302, headers: h });
+  return created(null, { status: 302, headers: h });
 }
 
 /** The `WWW-Authenticate` challenge of a failed client authentication (RFC 6749 section 5.2). */

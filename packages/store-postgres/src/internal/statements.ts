@@ -45,6 +45,18 @@ export function buildStatements(schema: ResolvedSchema) {
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
     insertRefreshToken: `INSERT INTO ${t.refreshTokens} (id, access_token_id, user_id, client_id, scopes, family_id, revoked, consumed_at, created_at, expires_at)
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    /**
+     * An access token and its refresh token in ONE statement (a data-modifying CTE): a single
+     * statement is atomic, so both rows are stored or neither, in one round trip instead of
+     * `BEGIN`, two `INSERT`s and `COMMIT`. Parameters: the access token's 9, then the refresh
+     * token's 10.
+     */
+    insertTokens: `WITH access AS (
+        INSERT INTO ${t.accessTokens} (id, user_id, client_id, name, scopes, family_id, revoked, created_at, expires_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+      )
+      INSERT INTO ${t.refreshTokens} (id, access_token_id, user_id, client_id, scopes, family_id, revoked, consumed_at, created_at, expires_at)
+      VALUES ($10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
     findAccessToken: `SELECT ${ACCESS_COLUMNS} FROM ${t.accessTokens} WHERE id = $1`,
     findRefreshToken: `SELECT ${REFRESH_COLUMNS} FROM ${t.refreshTokens} WHERE id = $1`,
     consumeRefreshToken: `UPDATE ${t.refreshTokens} SET consumed_at = $2

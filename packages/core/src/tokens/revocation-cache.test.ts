@@ -1,0 +1,292 @@
+import { describe, expect, it } from 'vitest';
+import {
+  authorize,
+  basic,
+  type Harness,
+  makeClient,
+  rejection,
+  setup,
+  VERIFIER,
+} from '../../test/grants-harness.js';
+import { PassportError } from '../errors/passport-error.js';
+import type { AccessTokenRecord, ClientRecord } from '../stores/records.js';
+import { RevocationCache } from './revocation-cache.js';
+
+// The bearer path's revocation-state cache (option revocationCacheSeconds, default 5): a revocation
+// through this passport instance is refused at once; one made elsewhere (here: directly on the
+// store, as another instance would) is refused once the bound has passed, and never later.
+
+async function clientCredentialsToken(
+  h: Harness,
+): Promise<{ token: string; jti: string; client: ClientRecord }> {
+  const { client, secret } = await makeClient(h, { grantTypes: ['client_credentials'] });
+  const response = await h.passport.handleTokenRequest({
+    params: new URLSearchParams({ grant_type: 'client_credentials', scope: 'read' }),
+    authorization: basic(client.id, secret as string),
+  });
+  const verified = await h.passport.verifyAccessToken(response.access_token);
+  return { token: response.access_token, jti: verified.claims.jti, client };
+}
+
+async function refusal(h: Harness, token: string): Promise<string> {
+  const error = await rejection(h.passport.verifyAccessToken(token));
+  expect(error).toBeInstanceOf(PassportError);
+  return (error as PassportError).code;
+}
+
+describe('revocation-state cache: revocations made elsewhere (directly on the store)', () => {
+  it('default 5 s: a token revoked in the store is accepted only within the bound, refused from then on', async () => {
+    const h = await setup();
+    expect(h.passport.options.revocationCacheSeconds).toBe(5);
+    const { token, jti } = await clientCredentialsToken(h); // cached live at START
+    expect(await h.store.revokeAccessToken(jti)).toBe(true); // another instance revokes
+    h.advance(4.999);
+    expect((await h.passport.verifyAccessToken(token)).claims.jti).toBe(jti); // within the bound
+    h.advance(0.001); // exactly 5 s after the row was cached
+    expect(await refusal(h, token)).toBe('ERR_TOKEN_REVOKED');
+    h.advance(-4); // even when the clock steps back, the refusal was not cached as live
+    expect(await refusal(h, token)).toBe('ERR_TOKEN_REVOKED');
+  });
+
+  it('the bound follows the option: revocationCacheSeconds 2 refuses after 2 s', async () => {
+    const h = await setup({ revocationCacheSeconds: 2 });
+    const { token, jti } = await clientCredentialsToken(h);
+    await h.store.revokeAccessToken(jti);
+    h.advance(1.5);
+    await h.passport.verifyAccessToken(token);
+    h.advance(0.5);
+    expect(await refusal(h, token)).toBe('ERR_TOKEN_REVOKED');
+  });
+
+  it('revocationCacheSeconds 0: exact, every verification asks the store', async () => {
+    const h = await setup({ revocationCacheSeconds: 0 });
+    const { token, jti } = await clientCredentialsToken(h);
+    let lookups = 0;
+    const find = h.store.findAccessToken.bind(h.store);
+    h.store.findAccessToken = (id) => {
+      lookups++;
+      return find(id);
+    };
+    await h.passport.verifyAccessToken(token);
+    await h.passport.verifyAccessToken(token);
+    expect(lookups).toBe(2);
+    await h.store.revokeAccessToken(jti);
+    expect(await refusal(h, token)).toBe('ERR_TOKEN_REVOKED');
+  });
+
+  it('a warm cache answers without the store; a cold one asks it once', async () => {
+    const h = await setup();
+    const { token } = await clientCredentialsToken(h);
+    let lookups = 0;
+    const find = h.store.findAccessToken.bind(h.store);
+    h.store.findAccessToken = (id) => {
+      lookups++;
+      return find(id);
+    };
+    for (let i = 0; i < 3; i++) await h.passport.verifyAccessToken(token);
+    expect(lookups).toBe(0);
+    h.advance(5);
+    await h.passport.verifyAccessToken(token);
+    await h.passport.verifyAccessToken(token);
+    expect(lookups).toBe(1);
+  });
+
+  it('never caches a missing or revoked row: each refusal asks the store again', async () => {
+    const h = await setup();
+    const { token, jti } = await clientCredentialsToken(h);
+    h.advance(5); // the live entry has lapsed
+    let lookups = 0;
+    let missing = true;
+    const find = h.store.findAccessToken.bind(h.store);
+    h.store.findAccessToken = (id) => {
+      lookups++;
+      return missing ? Promise.resolve(null) : find(id);
+    };
+    expect(await refusal(h, token)).toBe('ERR_TOKEN_REVOKED');
+    expect(await refusal(h, token)).toBe('ERR_TOKEN_REVOKED');
+    expect(lookups).toBe(2);
+    missing = false; // the row is there again: accepted at once, nothing negative was remembered
+    await h.passport.verifyAccessToken(token);
+    expect(lookups).toBe(3);
+    h.advance(5);
+    await h.store.revokeAccessToken(jti);
+    expect(await refusal(h, token)).toBe('ERR_TOKEN_REVOKED');
+    expect(await refusal(h, token)).toBe('ERR_TOKEN_REVOKED');
+    expect(lookups).toBe(5);
+  });
+
+  it('a cached entry never outlives the token: it is refused at its expiry', async () => {
+    const h = await setup({ lifetimes: { accessToken: 3 } });
+    const { token } = await clientCredentialsToken(h);
+    h.advance(3 + 5); // past exp plus the 5 s leeway
+    expect(await refusal(h, token)).toBe('ERR_TOKEN_EXPIRED');
+  });
+});
+
+describe('revocation-state cache: revocations through this passport instance take effect at once', () => {
+  it('revokeAccessToken', async () => {
+    const h = await setup();
+    const { token, jti } = await clientCredentialsToken(h);
+    expect(await h.passport.revokeAccessToken(jti)).toBe(true);
+    expect(await refusal(h, token)).toBe('ERR_TOKEN_REVOKED');
+  });
+
+  it('revokeUserToken (a personal access token)', async () => {
+    const h = await setup();
+    const { accessToken, token } = await h.passport.createPersonalAccessToken({ id: 'user-1' }, 'cli', [
+      'read',
+    ]);
+    await h.passport.verifyAccessToken(accessToken);
+    expect(await h.passport.revokeUserToken('user-1', token.id)).toBe(true);
+    expect(await refusal(h, accessToken)).toBe('ERR_TOKEN_REVOKED');
+  });
+
+  it('the revocation endpoint (RFC 7009)', async () => {
+    const h = await setup();
+    const { client, secret } = await makeClient(h, { grantTypes: ['client_credentials'] });
+    const { access_token } = await h.passport.handleTokenRequest({
+      params: new URLSearchParams({ grant_type: 'client_credentials' }),
+      authorization: basic(client.id, secret as string),
+    });
+    await h.passport.verifyAccessToken(access_token);
+    await h.passport.revoke({
+      params: new URLSearchParams({ token: access_token }),
+      authorization: basic(client.id, secret as string),
+    });
+    expect(await refusal(h, access_token)).toBe('ERR_TOKEN_REVOKED');
+  });
+
+  it('refresh rotation revokes the previous access token; reuse revokes the family', async () => {
+    const h = await setup();
+    const { client, secret } = await makeClient(h);
+    const auth = basic(client.id, secret as string);
+    const code = await authorize(h, client, { scope: 'read' });
+    const first = await h.passport.handleTokenRequest({
+      params: new URLSearchParams({ grant_type: 'authorization_code', code, code_verifier: VERIFIER }),
+      authorization: auth,
+    });
+    await h.passport.verifyAccessToken(first.access_token);
+    const refresh = (token: string) =>
+      h.passport.handleTokenRequest({
+        params: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token }),
+        authorization: auth,
+      });
+    const second = await refresh(first.refresh_token as string);
+    expect(await refusal(h, first.access_token)).toBe('ERR_TOKEN_REVOKED'); // rotation
+    await h.passport.verifyAccessToken(second.access_token); // cached live
+    h.advance(1); // a later replay of the consumed refresh token, within the cache bound
+    await rejection(refresh(first.refresh_token as string)); // reuse: the family is revoked
+    expect(await refusal(h, second.access_token)).toBe('ERR_TOKEN_REVOKED');
+  });
+
+  it('deleting the client', async () => {
+    const h = await setup();
+    const { token, client } = await clientCredentialsToken(h);
+    expect(await h.passport.clients.delete(client.id)).toBe(true);
+    expect(await refusal(h, token)).toBe('ERR_TOKEN_REVOKED');
+    expect(await h.passport.findClientCached(client.id)).toBeNull();
+  });
+
+  it('a lookup that overlaps a revocation is not cached', async () => {
+    const h = await setup();
+    const { token, jti } = await clientCredentialsToken(h);
+    h.advance(5); // cold again
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const find = h.store.findAccessToken.bind(h.store);
+    h.store.findAccessToken = async (id) => {
+      const row = await find(id); // read before the revocation: live
+      await gate;
+      return row;
+    };
+    const verifying = h.passport.verifyAccessToken(token);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await h.passport.revokeAccessToken(jti);
+    release();
+    await verifying; // it read the row before the revocation
+    h.store.findAccessToken = find;
+    expect(await refusal(h, token)).toBe('ERR_TOKEN_REVOKED');
+  });
+});
+
+describe('revocation-state cache: clients (findClientCached, for the guards)', () => {
+  it('serves a live client within the bound; a client revoked elsewhere is seen after it', async () => {
+    const h = await setup();
+    const { client } = await makeClient(h);
+    expect((await h.passport.findClientCached(client.id))?.revoked).toBe(false);
+    await h.store.updateClient(client.id, { revoked: true, updatedAt: new Date(h.now()) });
+    h.advance(4.999);
+    expect((await h.passport.findClientCached(client.id))?.revoked).toBe(false);
+    h.advance(0.001);
+    expect((await h.passport.findClientCached(client.id))?.revoked).toBe(true);
+    h.advance(-3); // a revoked client was not cached
+    expect((await h.passport.findClientCached(client.id))?.revoked).toBe(true);
+  });
+
+  it('updates and secret regeneration through this instance evict at once', async () => {
+    const h = await setup();
+    const { client } = await makeClient(h);
+    await h.passport.findClientCached(client.id);
+    await h.passport.clients.update(client.id, { name: 'Renamed' });
+    expect((await h.passport.findClientCached(client.id))?.name).toBe('Renamed');
+    const regenerated = await h.passport.clients.regenerateSecret(client.id);
+    expect((await h.passport.findClientCached(client.id))?.secretHash).toBe(regenerated?.client.secretHash);
+  });
+
+  it('revocationCacheSeconds 0: every call asks the store', async () => {
+    const h = await setup({ revocationCacheSeconds: 0 });
+    const { client } = await makeClient(h);
+    await h.passport.findClientCached(client.id);
+    await h.store.updateClient(client.id, { revoked: true, updatedAt: new Date(h.now()) });
+    expect((await h.passport.findClientCached(client.id))?.revoked).toBe(true);
+  });
+});
+
+describe('RevocationCache', () => {
+  const record = (
+    id: string,
+    expiresAt: number,
+    extra: Partial<AccessTokenRecord> = {},
+  ): AccessTokenRecord => ({
+    id,
+    userId: null,
+    clientId: 'c',
+    name: null,
+    scopes: [],
+    familyId: null,
+    revoked: false,
+    createdAt: new Date(0),
+    expiresAt: new Date(expiresAt),
+    ...extra,
+  });
+
+  it('keeps at most maxEntries per kind, dropping the oldest', () => {
+    const cache = new RevocationCache({ seconds: 5, now: () => 0, maxEntries: 2 });
+    for (const id of ['a', 'b', 'c']) cache.rememberAccessToken(record(id, 60_000), cache.epoch, 0);
+    expect(cache.size.accessTokens).toBe(2);
+    expect(cache.accessToken('a', 0)).toBeUndefined();
+    expect(cache.accessToken('c', 0)?.id).toBe('c');
+  });
+
+  it('caps an entry at the token expiry and ignores revoked rows and stale epochs', () => {
+    const cache = new RevocationCache({ seconds: 5, now: () => 0 });
+    cache.rememberAccessToken(record('short', 1000), cache.epoch, 0);
+    expect(cache.accessToken('short', 999)?.id).toBe('short');
+    expect(cache.accessToken('short', 1000)).toBeUndefined();
+    cache.rememberAccessToken(record('revoked', 60_000, { revoked: true }), cache.epoch, 0);
+    expect(cache.accessToken('revoked', 0)).toBeUndefined();
+    const epoch = cache.epoch;
+    cache.clear();
+    cache.rememberAccessToken(record('stale', 60_000), epoch, 0);
+    expect(cache.accessToken('stale', 0)).toBeUndefined();
+  });
+
+  it('is inert with seconds 0', () => {
+    const cache = new RevocationCache({ seconds: 0, now: () => 0 });
+    expect(cache.enabled).toBe(false);
+    cache.rememberAccessToken(record('a', 60_000), cache.epoch, 0);
+    expect(cache.accessToken('a', 0)).toBeUndefined();
+  });
+});

@@ -1,0 +1,225 @@
+import type { AccessTokenRecord, ClientRecord } from '../stores/records.js';
+import type { PassportStore } from '../stores/store.js';
+
+/** Options of {@link RevocationCache}. */
+export interface RevocationCacheOptions {
+  /**
+   * Longest time, in seconds, a live lookup is reused. `0` disables the cache.
+   * @default 5
+   */
+  seconds: number;
+  /** Current time in milliseconds since the epoch (the passport's clock). */
+  now: () => number;
+  /**
+   * Most entries kept per kind (access tokens, clients); the oldest entry is dropped first.
+   * @default 10000
+   */
+  maxEntries?: number;
+}
+
+interface Entry<T> {
+  record: T;
+  /** Milliseconds since the epoch after which the entry is not used. */
+  until: number;
+}
+
+/**
+ * A short-lived, bounded, in-process cache of **positive** revocation-state lookups for the bearer
+ * path: access token rows that were live (found, not revoked, unexpired) and client rows that were
+ * not revoked. Missing or revoked rows are never cached, so a refusal is always fresh.
+ *
+ * Correctness bound: an entry is reused for at most `seconds` (and never past the token's own
+ * expiry). Revocations made through the {@link RevocationCache.wrap | wrapped store} (every
+ * revocation a passport instance makes: `revokeAccessToken`, `revokeUserToken`, the revocation
+ * endpoint, family revocation on code or refresh-token reuse, refresh rotation, client update,
+ * revocation and deletion) evict the affected entries when they complete, and a lookup that overlaps
+ * such a revocation is not cached, so one instance is exact. A revocation made elsewhere (another
+ * process, or directly on the store) is seen within `seconds`.
+ *
+ * Internal: `createPassport` builds one per instance from its `revocationCacheSeconds` option.
+ */
+export class RevocationCache {
+  readonly #ttlMs: number;
+  readonly #max: number;
+  readonly #now: () => number;
+  readonly #tokens = new Map<string, Entry<AccessTokenRecord>>();
+  readonly #clients = new Map<string, Entry<ClientRecord>>();
+  /** Incremented before and after every revoking write: a lookup that overlaps one is not cached. */
+  #epoch = 0;
+
+  constructor(options: RevocationCacheOptions) {
+    this.#ttlMs = options.seconds * 1000;
+    this.#max = options.maxEntries ?? 10_000;
+    this.#now = options.now;
+  }
+
+  /** The bound in seconds (`0` when disabled). */
+  get seconds(): number {
+    return this.#ttlMs / 1000;
+  }
+
+  /** Whether anything is cached at all. */
+  get enabled(): boolean {
+    return this.#ttlMs > 0;
+  }
+
+  /** Number of cached access token and client entries (for tests and metrics). */
+  get size(): { accessTokens: number; clients: number } {
+    return { accessTokens: this.#tokens.size, clients: this.#clients.size };
+  }
+
+  /** The current write epoch; pass it back to `remember*` after the lookup. */
+  get epoch(): number {
+    return this.#epoch;
+  }
+
+  /** The cached live access token row for `jti`, if one is still within its bound. */
+  accessToken(jti: string, nowMs: number): AccessTokenRecord | undefined {
+    return read(this.#tokens, jti, nowMs);
+  }
+
+  /**
+   * Caches a live access token row looked up while the epoch was `epoch`, for the bound but never
+   * past `expiresAtMs`. Ignored when the cache is off, the row is not live, or a revoking write
+   * overlapped the lookup.
+   */
+  rememberAccessToken(record: AccessTokenRecord, epoch: number, nowMs: number): void {
+    if (this.#ttlMs <= 0 || epoch !== this.#epoch || record.revoked) return;
+    const until = Math.min(nowMs + this.#ttlMs, record.expiresAt.getTime());
+    if (until <= nowMs) return;
+    write(this.#tokens, record.id, { record, until }, this.#max);
+  }
+
+  /** The cached client row for `id`, if one is still within its bound. */
+  client(id: string, nowMs: number): ClientRecord | undefined {
+    return read(this.#clients, id, nowMs);
+  }
+
+  /** Caches a client row that is not revoked (same rules as {@link rememberAccessToken}). */
+  rememberClient(record: ClientRecord, epoch: number, nowMs: number): void {
+    if (this.#ttlMs <= 0 || epoch !== this.#epoch || record.revoked) return;
+    write(this.#clients, record.id, { record, until: nowMs + this.#ttlMs }, this.#max);
+  }
+
+  /** Drops every entry. */
+  clear(): void {
+    this.#epoch++;
+    this.#tokens.clear();
+    this.#clients.clear();
+  }
+
+  /**
+   * A store that forwards every call to `store` and, around each write that can revoke an access
+   * token or change a client, evicts what it affects (see the class description). Reads are not
+   * cached here: only the bearer path consults the cache.
+   */
+  wrap(store: PassportStore): PassportStore {
+    /** Runs a revoking write: epoch bumped before and after, `evict` after (even on failure). */
+    const revoking = async <T>(
+      write: () => Promise<T>,
+      evict: (result: T | undefined) => void,
+    ): Promise<T> => {
+      this.#epoch++;
+      let result: T | undefined;
+      try {
+        result = await write();
+        return result;
+      } finally {
+        evict(result);
+        this.#epoch++;
+      }
+    };
+    const evictToken = (jti: string | null | undefined): void => {
+      if (jti !== null && jti !== undefined) this.#tokens.delete(jti);
+    };
+    const evictTokensWhere = (matches: (record: AccessTokenRecord) => boolean): void => {
+      for (const [jti, entry] of this.#tokens) if (matches(entry.record)) this.#tokens.delete(jti);
+    };
+    const evictClient = (id: string, withTokens: boolean): void => {
+      this.#clients.delete(id);
+      if (withTokens) evictTokensWhere((record) => record.clientId === id);
+    };
+
+    const wrapped: PassportStore = {
+      createClient: (client) => store.createClient(client),
+      findClient: (id) => store.findClient(id),
+      updateClient: (id, update) =>
+        revoking(
+          () => store.updateClient(id, update),
+          () => evictClient(id, false),
+        ),
+      deleteClient: (id) =>
+        revoking(
+          () => store.deleteClient(id),
+          () => evictClient(id, true),
+        ),
+      listClientsByOwner: (ownerId) => store.listClientsByOwner(ownerId),
+      listClients: () => store.listClients(),
+      saveTokens: (tokens) => store.saveTokens(tokens),
+      findAccessToken: (id) => store.findAccessToken(id),
+      findRefreshToken: (id) => store.findRefreshToken(id),
+      consumeRefreshToken: (id, now) => store.consumeRefreshToken(id, now),
+      rotateRefreshToken: (id, now, next) =>
+        revoking(
+          () => store.rotateRefreshToken(id, now, next),
+          (consumed) => evictToken(consumed?.accessTokenId),
+        ),
+      revokeAccessToken: (id) =>
+        revoking(
+          () => store.revokeAccessToken(id),
+          () => evictToken(id),
+        ),
+      revokeRefreshToken: (id) => store.revokeRefreshToken(id),
+      revokeFamily: (familyId) =>
+        revoking(
+          () => store.revokeFamily(familyId),
+          () => evictTokensWhere((record) => record.familyId === familyId),
+        ),
+      revokeClientTokens: (clientId) =>
+        revoking(
+          () => store.revokeClientTokens(clientId),
+          () => evictClient(clientId, true),
+        ),
+      listUserTokens: (userId, options) => store.listUserTokens(userId, options),
+      purge: (options) => store.purge(options),
+      saveAuthCode: (code) => store.saveAuthCode(code),
+      findAuthCode: (id) => store.findAuthCode(id),
+      consumeAuthCode: (id, now) => store.consumeAuthCode(id, now),
+      saveDeviceCode: (code) => store.saveDeviceCode(code),
+      findDeviceCode: (id) => store.findDeviceCode(id),
+      findDeviceCodeByUserCode: (userCode, now) => store.findDeviceCodeByUserCode(userCode, now),
+      decideDeviceCode: (id, decision) => store.decideDeviceCode(id, decision),
+      touchDeviceCode: (id, now, interval) =>
+        interval === undefined ? store.touchDeviceCode(id, now) : store.touchDeviceCode(id, now, interval),
+      consumeDeviceCode: (id, now) => store.consumeDeviceCode(id, now),
+      useNonce: (id, expiresAt) => store.useNonce(id, expiresAt),
+    };
+    if (store.close !== undefined) wrapped.close = () => store.close?.() ?? Promise.resolve();
+    return wrapped;
+  }
+
+  /** The clock the cache was built with (milliseconds since the epoch). */
+  now(): number {
+    return this.#now();
+  }
+}
+
+function read<T>(map: Map<string, Entry<T>>, key: string, nowMs: number): T | undefined {
+  const entry = map.get(key);
+  if (entry === undefined) return undefined;
+  if (entry.until <= nowMs) {
+    map.delete(key);
+    return undefined;
+  }
+  return entry.record;
+}
+
+function write<T>(map: Map<string, Entry<T>>, key: string, entry: Entry<T>, max: number): void {
+  map.delete(key);
+  if (map.size >= max) {
+    // Maps iterate in insertion order: the first key is the oldest entry.
+    const oldest = map.keys().next();
+    if (oldest.done !== true) map.delete(oldest.value);
+  }
+  map.set(key, entry);
+}
