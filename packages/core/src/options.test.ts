@@ -2,8 +2,7 @@ import { MemoryStore } from '@passport/store-memory';
 import { describe, expect, it } from 'vitest';
 import { PassportOptionsError } from './errors/passport-error.js';
 import { KeySet } from './keys/key-set.js';
-import { type PassportOptions, resolveOptions } from './options.js';
-import type { PassportStore } from './stores/store.js';
+import { type PassportOptions, resolveOptions, storeMethods } from './options.js';
 
 const keys = await KeySet.generate('EdDSA');
 const store = new MemoryStore();
@@ -168,34 +167,5 @@ describe('resolveOptions', () => {
 });
 
 function storeEntries(): [string, unknown][] {
-  const methods: (keyof PassportStore)[] = [
-    'createClient',
-    'findClient',
-    'updateClient',
-    'deleteClient',
-    'listClientsByOwner',
-    'listClients',
-    'saveTokens',
-    'findAccessToken',
-    'findRefreshToken',
-    'consumeRefreshToken',
-    'rotateRefreshToken',
-    'revokeAccessToken',
-    'revokeRefreshToken',
-    'revokeFamily',
-    'revokeClientTokens',
-    'listUserTokens',
-    'purge',
-    'saveAuthCode',
-    'findAuthCode',
-    'consumeAuthCode',
-    'saveDeviceCode',
-    'findDeviceCode',
-    'findDeviceCodeByUserCode',
-    'decideDeviceCode',
-    'touchDeviceCode',
-    'consumeDeviceCode',
-    'useNonce',
-  ];
-  return methods.map((name) => [name, async () => null]);
+  return storeMethods.map((name) => [name, async () => null]);
 }

@@ -192,7 +192,8 @@ const defaultGrants: ResolvedGrants = Object.freeze({
   deviceCode: true,
 });
 
-const storeMethods = [
+/** Every method of {@link PassportStore}: checked once when options are validated. */
+export const storeMethods = [
   'createClient',
   'findClient',
   'updateClient',
