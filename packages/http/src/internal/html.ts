@@ -53,6 +53,18 @@ function scopeList(scopes: readonly ScopeView[]): string {
   return `<p>This application will be able to:</p>\n<ul>\n${items}\n</ul>`;
 }
 
+/** The Approve/Deny form shared by the authorization and device approval pages. */
+function decisionForm(action: string, tokenField: string, token: string, csrfToken: string): string {
+  return `<form method="post" action="${escapeHtml(action)}" aria-labelledby="title">
+<input type="hidden" name="${tokenField}" value="${escapeHtml(token)}">
+<input type="hidden" name="csrf_token" value="${escapeHtml(csrfToken)}">
+<div class="actions">
+<button type="submit" name="action" value="deny">Deny</button>
+<button type="submit" name="action" value="approve" class="primary">Approve</button>
+</div>
+</form>`;
+}
+
 /** The default approval page (PARITY A1, A9). */
 export function approvalPage(input: {
   clientName: string;
@@ -66,14 +78,7 @@ export function approvalPage(input: {
     `<h1 id="title">Authorization request</h1>
 <p><strong>${escapeHtml(input.clientName)}</strong> is requesting permission to access your account.</p>
 ${scopeList(input.scopes)}
-<form method="post" action="${escapeHtml(input.action)}" aria-labelledby="title">
-<input type="hidden" name="auth_token" value="${escapeHtml(input.authToken)}">
-<input type="hidden" name="csrf_token" value="${escapeHtml(input.csrfToken)}">
-<div class="actions">
-<button type="submit" name="action" value="deny">Deny</button>
-<button type="submit" name="action" value="approve" class="primary">Approve</button>
-</div>
-</form>`,
+${decisionForm(input.action, 'auth_token', input.authToken, input.csrfToken)}`,
   );
 }
 
@@ -117,14 +122,7 @@ export function deviceApprovalPage(input: {
     `<h1 id="title">Connect ${escapeHtml(input.clientName)}</h1>
 <p><strong>${escapeHtml(input.clientName)}</strong> is requesting access to your account from a device showing the code <strong>${escapeHtml(input.userCode)}</strong>.</p>
 ${scopeList(input.scopes)}
-<form method="post" action="${escapeHtml(input.action)}" aria-labelledby="title">
-<input type="hidden" name="device_token" value="${escapeHtml(input.deviceToken)}">
-<input type="hidden" name="csrf_token" value="${escapeHtml(input.csrfToken)}">
-<div class="actions">
-<button type="submit" name="action" value="deny">Deny</button>
-<button type="submit" name="action" value="approve" class="primary">Approve</button>
-</div>
-</form>`,
+${decisionForm(input.action, 'device_token', input.deviceToken, input.csrfToken)}`,
   );
 }
 
