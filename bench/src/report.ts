@@ -271,6 +271,32 @@ export interface ReportContext {
   note: string | null;
 }
 
+/**
+ * The ES256 diagnostic: the same client_credentials request with a signature about ten times
+ * cheaper, so each contender's own cost shows instead of RSA's (and its noise). Empty when the
+ * scenarios did not run.
+ */
+export function frameworkCostLine(records: readonly RunRecord[]): string {
+  const cpu = (r: RunRecord) => r.cpuMicrosPerRequest;
+  const passport = 'passport-memory-cc-es256';
+  const others = [
+    ['diag-floor-token-es256', 'the floor'],
+    ['diag-peer-oidc-provider-es256', 'oidc-provider'],
+    ['diag-peer-node-oauth2-server-es256', '@node-oauth/oauth2-server'],
+    ['diag-peer-jmondi-oauth2-server-es256', '@jmondi/oauth2-server'],
+  ] as const;
+  const parts = others.flatMap(([id, name]) => {
+    const ratio = pairedRatio(records, passport, id, cpu);
+    const runs = ok(records, id);
+    return ratio === null || runs.length === 0
+      ? []
+      : [`${name} ${fmt(mean(runs.map(cpu)))} us (Passport ${ratio.toFixed(2)} x)`];
+  });
+  const own = ok(records, passport);
+  if (parts.length === 0 || own.length === 0) return '';
+  return `\nWith ES256 (a signature about ten times cheaper than RS256, so each contender's own work shows instead of RSA's cost and noise), Passport on the memory store costs ${fmt(mean(own.map(cpu)))} us of CPU per request; ${parts.join(', ')}. Diagnostic only: the issue's targets are defined on RS256.\n`;
+}
+
 /** Renders bench/RESULTS.md. */
 export function renderMarkdown(
   records: readonly RunRecord[],
@@ -298,8 +324,9 @@ export function renderMarkdown(
   const adapter = summaries.find((x) => x.scenario.id === 'diag-fetch-adapter');
   const adapterLine =
     bare !== undefined && adapter !== undefined && bare.passes > 0 && adapter.passes > 0
-      ? `\nServing a Fetch handler through \`toNodeListener\` costs ${fmt(adapter.cpuMicrosPerRequest - bare.cpuMicrosPerRequest)} us of CPU per request more than bare \`node:http\` doing the same work (\`diag-fetch-adapter\` ${fmt(adapter.cpuMicrosPerRequest)} us against \`diag-bare-http\` ${fmt(bare.cpuMicrosPerRequest)} us): a fixed cost every Passport scenario pays and the floors do not.\n`
+      ? `\nServing a host's Fetch handler through \`toNodeListener\` costs ${fmt(adapter.cpuMicrosPerRequest - bare.cpuMicrosPerRequest)} us of CPU per request more than bare \`node:http\` doing the same work (\`diag-fetch-adapter\` ${fmt(adapter.cpuMicrosPerRequest)} us against \`diag-bare-http\` ${fmt(bare.cpuMicrosPerRequest)} us). Passport's own handler, served by \`toNodeListener\` directly, skips most of it: its replies are written without building a \`Response\`.\n`
       : '';
+  const es256Line = frameworkCostLine(records);
   const runRows = [...records]
     .sort((a, b) => a.pass - b.pass || a.position - b.position)
     .map((r) => [
@@ -360,8 +387,8 @@ ${markdownTable(header, rows)}
 
 Caveats: for \`postgres\`, "CPU us/req" is the Node process only and "DB CPU us/req" the PostgreSQL backends serving its pool (not included in the ratios); PGlite runs inside the Node process, so its CPU is all in "CPU us/req". Pre-created authorization codes and refresh tokens, and every token issued during the run, stay in the store, so the memory and PGlite scenarios' peak RSS includes them. oidc-provider 9 prints "Unsupported runtime" on Node 20 but answers correctly (see the probes below). Latency percentiles have autocannon's 1 ms resolution.
 
-${adapterLine}
-"CPU x floor" compares with \`floor-token\` for token-endpoint scenarios and with \`floor-verify\` for introspection and the bearer guard (\`diag-fetch-adapter\` with \`diag-bare-http\`). "CPU x <peer>" is below 1 when the scenario needs less CPU per request than the peer.
+${adapterLine}${es256Line}
+"CPU x floor" compares with \`floor-token\` for RS256 token-endpoint scenarios, with \`diag-floor-token-es256\` for ES256 ones, and with \`floor-verify\` for introspection and the bearer guard (\`diag-fetch-adapter\` with \`diag-bare-http\`). "CPU x <peer>" is below 1 when the scenario needs less CPU per request than the peer.
 
 ## Every run
 

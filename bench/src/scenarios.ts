@@ -13,8 +13,11 @@ export interface Scenario {
   store: StoreKind | null;
   alg: 'RS256' | 'ES256';
   /** The floor scenario this one is compared with: what the same work costs without any library. */
-  floor: 'floor-token' | 'floor-verify' | 'diag-bare-http';
+  floor: 'floor-token' | 'floor-verify' | 'diag-bare-http' | 'diag-floor-token-es256';
 }
+
+/** The peer servers, in table order. */
+const PEERS = ['oidc-provider', 'node-oauth2-server', 'jmondi-oauth2-server'] as const;
 
 /** Stores Passport is measured on, in table order. */
 export const STORES: readonly StoreKind[] = ['memory', 'postgres', 'pglite'];
@@ -38,7 +41,7 @@ const passportFlows: readonly {
     label: 'token, client_credentials, ES256',
     flow: 'client-credentials',
     alg: 'ES256',
-    floor: 'floor-token',
+    floor: 'diag-floor-token-es256',
   },
   {
     suffix: 'authcode-pkce',
@@ -71,7 +74,8 @@ const passportFlows: readonly {
 ];
 
 /**
- * Every scenario, in catalogue order: floors, Passport by store, the two diagnostics, the peers.
+ * Every scenario, in catalogue order: floors, Passport by store, the diagnostics (Fetch adapter,
+ * ES256 floor and peers), the peers.
  */
 export const SCENARIOS: readonly Scenario[] = [
   {
@@ -128,7 +132,29 @@ export const SCENARIOS: readonly Scenario[] = [
     alg: 'RS256',
     floor: 'diag-bare-http',
   },
-  ...(['oidc-provider', 'node-oauth2-server', 'jmondi-oauth2-server'] as const).map(
+  {
+    id: 'diag-floor-token-es256',
+    label: 'diagnostic: floor-token signing ES256',
+    family: 'diagnostic',
+    target: 'floor-token',
+    flow: 'client-credentials',
+    store: null,
+    alg: 'ES256',
+    floor: 'diag-floor-token-es256',
+  },
+  ...PEERS.map(
+    (target): Scenario => ({
+      id: `diag-peer-${target}-es256`,
+      label: `diagnostic: ${peerPackage(target)} signing ES256`,
+      family: 'diagnostic',
+      target,
+      flow: 'client-credentials',
+      store: null,
+      alg: 'ES256',
+      floor: 'diag-floor-token-es256',
+    }),
+  ),
+  ...PEERS.map(
     (target): Scenario => ({
       id: `peer-${target}`,
       label: `${peerPackage(target)}: token, client_credentials, RS256`,

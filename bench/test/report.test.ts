@@ -34,12 +34,20 @@ describe('scenario selection', () => {
     expect(() => selectScenarios(['passport-memroy-*'])).toThrow(TypeError);
   });
 
-  it('covers every flow on every store plus the floors, two diagnostics and three peers', () => {
+  it('covers every flow on every store plus the floors, the diagnostics and three peers', () => {
     expect(SCENARIOS.filter((s) => s.family === 'passport')).toHaveLength(18);
     expect(SCENARIOS.filter((s) => s.family === 'diagnostic').map((s) => s.id)).toEqual([
       'diag-bare-http',
       'diag-fetch-adapter',
+      'diag-floor-token-es256',
+      'diag-peer-oidc-provider-es256',
+      'diag-peer-node-oauth2-server-es256',
+      'diag-peer-jmondi-oauth2-server-es256',
     ]);
+    // the ES256 diagnostics sign ES256 and are compared with the ES256 floor, like Passport's ES256 runs
+    for (const s of SCENARIOS.filter((x) => x.id.endsWith('-es256'))) {
+      expect([s.id, s.alg, s.floor]).toEqual([s.id, 'ES256', 'diag-floor-token-es256']);
+    }
     expect(SCENARIOS.filter((s) => s.family === 'peer').map((s) => s.id)).toEqual([
       'peer-oidc-provider',
       'peer-node-oauth2-server',

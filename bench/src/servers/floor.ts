@@ -10,17 +10,18 @@ import {
   sendJson,
   sha256,
 } from './common.js';
+import { importSigningKey } from './peer-token.js';
 
 const AUDIENCE = 'urn:passport:bench';
 
 /**
  * The floor of the token endpoint: what a client_credentials request costs with no library at all.
  * Bare `node:http`, parse the form, check the client secret by SHA-256 and a constant-time
- * compare, sign one RS256 JWT with jose, answer JSON. No store, no events, no validation beyond
+ * compare, sign one RS256 JWT (ES256 in `diag-floor-token-es256`) with jose, answer JSON. No store, no events, no validation beyond
  * what the response needs.
  */
 export async function createFloorTokenTarget(config: ServerConfig): Promise<BenchTarget> {
-  const privateKey = await importPKCS8(config.keys.rsaPrivatePem, 'RS256');
+  const privateKey = await importSigningKey(config);
   const secretHash = sha256(config.client.secret);
   const listener: BenchTarget['listener'] = (request, response) => {
     void (async () => {
@@ -36,7 +37,7 @@ export async function createFloorTokenTarget(config: ServerConfig): Promise<Benc
       }
       const scope = params.get('scope') ?? '';
       const accessToken = await new SignJWT({ client_id: client.id, scope })
-        .setProtectedHeader({ alg: 'RS256', kid: config.keys.kid, typ: 'at+jwt' })
+        .setProtectedHeader({ alg: config.alg, kid: config.keys.kid, typ: 'at+jwt' })
         .setIssuer(config.issuer)
         .setSubject(client.id)
         .setAudience(AUDIENCE)

@@ -10,7 +10,7 @@ import {
   type OAuthToken,
   type OAuthTokenRepository,
 } from '@jmondi/oauth2-server';
-import { importPKCS8, SignJWT } from 'jose';
+import { SignJWT } from 'jose';
 import type { ServerConfig } from '../protocol.js';
 import {
   type BenchTarget,
@@ -21,16 +21,17 @@ import {
   sendJson,
   sha256,
 } from './common.js';
-import { PEER_AUDIENCE, type PeerTokenRow } from './peer-token.js';
+import { importSigningKey, PEER_AUDIENCE, type PeerTokenRow } from './peer-token.js';
 
 /**
  * @jmondi/oauth2-server, client_credentials: one in-memory client (secret checked by SHA-256 and
  * a constant-time compare), access tokens persisted in an in-memory map, and the library's JWT
  * access token (its own claims: cid, scope, exp, nbf, iat, jti, plus iss and aud through
- * `extraTokenFields`) signed RS256 with jose and the shared key by a custom `JwtInterface`.
+ * `extraTokenFields`) signed RS256 (ES256 in the `-es256` diagnostic) with jose and the shared key
+ * by a custom `JwtInterface`.
  */
 export async function createJmondiTarget(config: ServerConfig): Promise<BenchTarget> {
-  const privateKey = await importPKCS8(config.keys.rsaPrivatePem, 'RS256');
+  const privateKey = await importSigningKey(config);
   const secretHash = sha256(config.client.secret);
   const readScope = { name: 'read' };
   const client: OAuthClient = {
@@ -85,7 +86,7 @@ export async function createJmondiTarget(config: ServerConfig): Promise<BenchTar
   const jwt: JwtInterface = {
     sign: (payload) =>
       new SignJWT(payload as Record<string, unknown>)
-        .setProtectedHeader({ alg: 'RS256', kid: config.keys.kid, typ: 'at+jwt' })
+        .setProtectedHeader({ alg: config.alg, kid: config.keys.kid, typ: 'at+jwt' })
         .sign(privateKey),
     verify: async () => {
       throw new Error('verification is not part of this benchmark');

@@ -6,11 +6,13 @@ import { PEER_AUDIENCE } from './peer-token.js';
 
 /**
  * oidc-provider, client_credentials: one static client (its in-memory client store), the shared
- * RSA key as its only signing key, and resource indicators set to issue RS256 JWT access tokens
+ * RSA key (the P-256 key in the `-es256` diagnostic) as its only signing key, and resource
+ * indicators set to issue RS256 (ES256) JWT access tokens
  * (`accessTokenFormat: 'jwt'`) for one resource server; tokens go to its default in-memory adapter.
  */
 export async function createOidcProviderTarget(config: ServerConfig): Promise<BenchTarget> {
-  const jwk = createPrivateKey(config.keys.rsaPrivatePem).export({ format: 'jwk' });
+  const pem = config.alg === 'ES256' ? config.keys.ecPrivatePem : config.keys.rsaPrivatePem;
+  const jwk = createPrivateKey(pem).export({ format: 'jwk' });
   const provider = new Provider(config.issuer, {
     clients: [
       {
@@ -20,9 +22,11 @@ export async function createOidcProviderTarget(config: ServerConfig): Promise<Be
         redirect_uris: [],
         response_types: [],
         token_endpoint_auth_method: 'client_secret_basic',
+        // its only key signs every token, ID tokens included (which client_credentials never issues)
+        id_token_signed_response_alg: config.alg,
       },
     ],
-    jwks: { keys: [{ ...jwk, kid: config.keys.kid, alg: 'RS256', use: 'sig' }] },
+    jwks: { keys: [{ ...jwk, kid: config.keys.kid, alg: config.alg, use: 'sig' }] },
     scopes: ['read'],
     cookies: { keys: ['bench-cookie-key-not-used-by-client-credentials'] },
     features: {
@@ -37,7 +41,7 @@ export async function createOidcProviderTarget(config: ServerConfig): Promise<Be
           audience: PEER_AUDIENCE,
           accessTokenTTL: 3600,
           accessTokenFormat: 'jwt',
-          jwt: { sign: { alg: 'RS256' } },
+          jwt: { sign: { alg: config.alg } },
         }),
       },
     },

@@ -145,9 +145,12 @@ export async function createPassportTarget(config: ServerConfig): Promise<BenchT
         headers: { 'content-type': 'application/json' },
       }),
   );
-  const listener = toNodeListener((request) =>
-    new URL(request.url).pathname.startsWith('/api/') ? protectedRoute(request) : handler(request),
-  );
+  // Routed by path at the node level, as a host mounts Passport beside its own routes: Passport's
+  // handler is served by toNodeListener directly, which writes its replies without a Response.
+  const passportListener = toNodeListener(handler);
+  const apiListener = toNodeListener(protectedRoute);
+  const listener: BenchTarget['listener'] = (request, response) =>
+    (request.url?.startsWith('/api/') ? apiListener : passportListener)(request, response);
 
   const authorization = basicAuthorization(config.client);
   const form = { 'content-type': 'application/x-www-form-urlencoded', authorization };

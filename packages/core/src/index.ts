@@ -41,6 +41,7 @@ export {
 export {
   type AuthenticatedClient,
   authenticateClient,
+  type ClientAuthenticationContext,
   type ClientAuthenticationInput,
   type ClientAuthenticationMethod,
   type ClientAuthenticationOptions,

@@ -105,19 +105,26 @@ export interface PassportOptions<User extends PassportUser = PassportUser> {
   /** Seconds a rotated refresh token still answers concurrent refreshes without reuse detection. @default 0 */
   refreshTokenGraceSeconds?: number;
   /**
-   * Seconds the bearer path (`verifyAccessToken`, the `@passport/http` guards) may reuse a **live**
-   * revocation-state lookup (the access token row, and the client row for guards) instead of
-   * asking the store again. A short-lived, bounded (10,000 entries per kind) in-process cache:
+   * Seconds a **live** revocation-state lookup may be reused instead of asking the store again: the
+   * access token row on the bearer path (`verifyAccessToken`, the `@passport/http` guards) and the
+   * client row on the bearer path and in client authentication (the token, revocation, device
+   * authorization and introspection endpoints). A short-lived, bounded (10,000 entries per kind)
+   * in-process cache:
    *
-   * - a revocation made **through this passport instance** (`revokeAccessToken`, `revokeUserToken`,
-   *   the revocation endpoint, family revocation on code or refresh-token reuse, refresh rotation,
-   *   client update, revocation or deletion) takes effect at once;
-   * - a revocation made **elsewhere** (another process or instance, or directly on the store) is
-   *   refused at most `revocationCacheSeconds` seconds after it completed;
-   * - missing or revoked rows are never cached, and no entry outlives its token's expiry.
+   * - a revocation or change made **through this passport instance** (`revokeAccessToken`,
+   *   `revokeUserToken`, the revocation endpoint, family revocation on code or refresh-token reuse,
+   *   refresh rotation, client update, secret regeneration, revocation or deletion) takes effect
+   *   at once;
+   * - one made **elsewhere** (another process or instance, or directly on the store) takes effect
+   *   at most `revocationCacheSeconds` seconds after it completed: until then a token revoked there
+   *   is still accepted by the guards here, and a client revoked there (or the old secret of a
+   *   client whose secret was regenerated there) can still get tokens here;
+   * - missing or revoked rows are never cached, no entry outlives its token's expiry, and client
+   *   authentication decides every refusal on a fresh row (a new secret, or a newly allowed grant,
+   *   works at once everywhere).
    *
-   * `0` turns the cache off: every verification asks the store (exact across instances).
-   * Introspection, the token endpoint and client authentication never use the cache.
+   * `0` turns the cache off: every verification and client authentication asks the store (exact
+   * across instances). Introspection answers token state from the store, never from the cache.
    * @default 5
    */
   revocationCacheSeconds?: number;
@@ -157,7 +164,7 @@ export interface ResolvedOptions<User extends PassportUser = PassportUser> exten
   readonly grants: ResolvedGrants;
   readonly pkce: Readonly<{ allowPlain: boolean; requireForConfidentialClients: boolean }>;
   readonly refreshTokenGraceSeconds: number;
-  /** The bound of the bearer path's revocation-state cache, in seconds (`0`: off). */
+  /** The bound of the revocation-state cache (bearer path, client authentication), in seconds (`0`: off). */
   readonly revocationCacheSeconds: number;
   /**
    * The instance's revocation-state cache (disabled when `revocationCacheSeconds` is `0`). When it
@@ -171,7 +178,7 @@ export interface ResolvedOptions<User extends PassportUser = PassportUser> exten
   readonly personalAccessClientId: string | null;
 }
 
-/** Default bound of the bearer path's revocation-state cache, in seconds (see `revocationCacheSeconds`). */
+/** Default bound of the revocation-state cache, in seconds (see `revocationCacheSeconds`). */
 export const defaultRevocationCacheSeconds = 5;
 
 /** Default lifetimes in seconds (PARITY F1: the OAuth security BCP, not Passport's one year). */

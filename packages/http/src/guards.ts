@@ -8,7 +8,7 @@ import {
   type VerifiedAccessToken,
 } from '@passport/core';
 import { FirstPartyCookie } from './first-party-cookie.js';
-import { isStoreUnavailable, storeUnavailableResponse } from './internal/responses.js';
+import { isStoreUnavailable, storeUnavailableResponse, toResponse } from './internal/responses.js';
 import type { FirstPartyCookieOptions } from './options.js';
 
 /** Who a request to a protected route is acting for (PARITY G1 to G6). */
@@ -271,7 +271,7 @@ export function createGuard<User extends PassportUser>(options: GuardOptions<Use
         result = await check(request);
       } catch (error) {
         if (!isStoreUnavailable(error)) throw error;
-        return storeUnavailableResponse();
+        return toResponse(storeUnavailableResponse());
       }
       if (result.kind === 'missing') return bearerChallenge(realm);
       if (result.kind === 'invalid')

@@ -3,11 +3,15 @@ import { FirstPartyCookie } from './first-party-cookie.js';
 import { defaultMaxBodyBytes, PayloadTooLargeError } from './internal/body.js';
 import type { HandlerContext, RouteHandler } from './internal/context.js';
 import { Signer } from './internal/crypto.js';
+import { dispatchSymbol, pathnameOf } from './internal/dispatch.js';
 import {
   isStoreUnavailable,
   json,
   oauthErrorResponse,
+  type Reply,
+  type RouteResult,
   storeUnavailableResponse,
+  toResponse,
 } from './internal/responses.js';
 import type { PassportHandlerOptions } from './options.js';
 import {
@@ -65,8 +69,7 @@ function routes<User extends PassportUser>(): Route<User>[] {
   ];
 }
 
-function match(pattern: string, path: string): { id?: string } | null {
-  const want = pattern.split('/');
+function match(want: readonly string[], path: string): { id?: string } | null {
   const got = path.split('/');
   if (want.length !== got.length) return null;
   const params: { id?: string } = {};
@@ -169,12 +172,12 @@ export function createPassportHandler<User extends PassportUser>(
     endpoint: (path) => `${publicUrl}${basePath}${path}`,
     trustedOrigins: new Set(options.trustedOrigins ?? []),
   };
-  const table = routes<User>();
+  const table = routes<User>().map((route) => ({ ...route, segments: route.pattern.split('/') }));
   const issuerPath = new URL(options.passport.options.issuer).pathname.replace(/\/+$/, '');
 
-  return async (request) => {
+  const dispatch = async (request: Request): Promise<RouteResult> => {
     try {
-      const path = new URL(request.url).pathname;
+      const path = pathnameOf(request);
       if (path === metadataPath || (issuerPath !== '' && path === `${metadataPath}${issuerPath}`)) {
         if (request.method !== 'GET' && request.method !== 'HEAD') return methodNotAllowed(['GET', 'HEAD']);
         return await metadataRoute(request, context);
@@ -182,7 +185,7 @@ export function createPassportHandler<User extends PassportUser>(
       if (path !== basePath && !path.startsWith(`${basePath}/`)) return notFound();
       const relative = path.slice(basePath.length) || '/';
       for (const route of table) {
-        const params = match(route.pattern, relative);
+        const params = match(route.segments, relative);
         if (params === null) continue;
         const method = request.method === 'HEAD' && route.methods.GET ? 'GET' : request.method;
         const handle = route.methods[method];
@@ -194,13 +197,18 @@ export function createPassportHandler<User extends PassportUser>(
       return errorResponse(error, request, options.onError);
     }
   };
+  const handler: FetchHandler = async (request) => toResponse(await dispatch(request));
+  // The node adapter calls `dispatch` directly when it serves this very handler (not a wrapper),
+  // and writes our replies without building a Response (see `@passport/http/node`).
+  Object.defineProperty(handler, dispatchSymbol, { value: dispatch });
+  return handler;
 }
 
-function notFound(): Response {
+function notFound(): Reply {
   return json({ error: 'not_found', error_description: 'No such endpoint' }, 404);
 }
 
-function methodNotAllowed(allowed: string[]): Response {
+function methodNotAllowed(allowed: string[]): Reply {
   return json({ error: 'method_not_allowed', error_description: 'Method not allowed' }, 405, {
     allow: allowed.join(', '),
   });
@@ -223,7 +231,7 @@ function errorResponse(
   error: unknown,
   request: Request,
   onError: ((error: unknown, request: Request) => void) | undefined,
-): Response {
+): Reply {
   if (error instanceof PayloadTooLargeError) {
     return json({ error: 'invalid_request', error_description: error.message }, 413);
   }

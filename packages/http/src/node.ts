@@ -5,8 +5,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { defaultMaxBodyBytes } from './internal/body.js';
+import { type DispatchingHandler, dispatchSymbol } from './internal/dispatch.js';
 import { createNodeRequest } from './internal/node-request.js';
-import { createdBodyOf, json } from './internal/responses.js';
+import { createdBodyOf, json, Reply, type RouteResult } from './internal/responses.js';
 
 /** Options of {@link toNodeListener}. */
 export interface NodeListenerOptions {
@@ -35,10 +36,10 @@ function first(value: string | string[] | undefined): string | undefined {
 const forbiddenMethods = new Set(['CONNECT', 'TRACE', 'TRACK']);
 
 /**
- * The request URL, serialized as `Request.url` would be; `null` when the Host header (or the path)
- * makes no URL a `Request` accepts (unparsable, or with credentials).
+ * The request URL, serialized as `Request.url` would be, and its pathname; `null` when the Host
+ * header (or the path) makes no URL a `Request` accepts (unparsable, or with credentials).
  */
-function requestUrl(req: IncomingMessage, trustProxy: boolean): string | null {
+function requestUrl(req: IncomingMessage, trustProxy: boolean): { href: string; pathname: string } | null {
   const encrypted = (req.socket as { encrypted?: boolean } | null)?.encrypted === true;
   let protocol = encrypted ? 'https' : 'http';
   let host = first(req.headers.host) ?? 'localhost';
@@ -48,7 +49,7 @@ function requestUrl(req: IncomingMessage, trustProxy: boolean): string | null {
   }
   try {
     const url = new URL(`${protocol}://${host}${req.url ?? '/'}`);
-    return url.username === '' && url.password === '' ? url.href : null;
+    return url.username === '' && url.password === '' ? { href: url.href, pathname: url.pathname } : null;
   } catch {
     return null;
   }
@@ -56,7 +57,7 @@ function requestUrl(req: IncomingMessage, trustProxy: boolean): string | null {
 
 const noStore = { 'cache-control': 'no-store', pragma: 'no-cache' } as const;
 
-function tooLargeResponse(limit: number): Response {
+function tooLargeResponse(limit: number): Reply {
   return json(
     { error: 'invalid_request', error_description: `The request body exceeds ${limit} bytes` },
     413,
@@ -114,11 +115,31 @@ function bodiless(status: number): boolean {
   return status === 204 || status === 304 || status < 200;
 }
 
-async function writeResponse(res: ServerResponse, response: Response): Promise<void> {
+/** Writes one of our replies: one `writeHead` and one `end`, with the body's length. */
+function writeReply(res: ServerResponse, reply: Reply): void {
+  const head: string[] = [];
+  const headers = reply.headers;
+  for (const name of Object.keys(headers)) head.push(name, headers[name] as string);
+  for (const cookie of reply.cookies) head.push('set-cookie', cookie);
+  const body = reply.body;
+  if (!bodiless(reply.status) && headers['content-length'] === undefined) {
+    head.push('content-length', body === null ? '0' : String(Buffer.byteLength(body)));
+  }
+  res.writeHead(reply.status, head);
+  if (body === null) res.end();
+  else res.end(body);
+}
+
+async function writeResponse(res: ServerResponse, result: RouteResult): Promise<void> {
+  if (result instanceof Reply) {
+    writeReply(res, result);
+    return;
+  }
+  const response = result;
   const head = headerList(response.headers);
   const created = createdBodyOf(response);
   if (created !== undefined) {
-    // Made by our own helpers: write the string body directly, in one go, with its length.
+    // Made from one of our replies (behind a host wrapper): write the string body directly.
     if (!bodiless(response.status) && !response.headers.has('content-length')) {
       head.push('content-length', created === null ? '0' : String(Buffer.byteLength(created)));
     }
@@ -187,6 +208,9 @@ export function toNodeListener(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const limit = options.maxBodyBytes ?? defaultMaxBodyBytes;
   const trustProxy = options.trustProxy ?? false;
+  // Passport's own handler (not a host wrapper around it): its replies are written as they are.
+  const dispatch: (request: Request) => RouteResult | Promise<RouteResult> =
+    (handler as DispatchingHandler)[dispatchSymbol] ?? handler;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const declared = first(req.headers['content-length']);
@@ -218,8 +242,10 @@ export function toNodeListener(
       }
       body = read;
     }
-    const response = await handler(createNodeRequest(method, url, req.rawHeaders, body, res));
-    await writeResponse(res, response);
+    const result = await dispatch(
+      createNodeRequest(method, url.href, url.pathname, req.rawHeaders, body, res),
+    );
+    await writeResponse(res, result);
   }
 
   return (req, res) => {

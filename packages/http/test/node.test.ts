@@ -230,6 +230,46 @@ describe('@passport/http/node: the request the handler gets', () => {
     expect(seen).toBeInstanceOf(Request);
   });
 
+  it("answers Passport's header and path lookups as Headers.get and URL would", async () => {
+    const { headerOf, pathnameOf } = await import('../src/internal/dispatch.js');
+    const names = ['x-multi', 'x-spaced', 'content-type', 'authorization', 'x-absent'];
+    let fast: unknown[] = [];
+    let slow: unknown[] = [];
+    const base = await listen(async (request) => {
+      fast = [pathnameOf(request), ...names.map((name) => headerOf(request, name))];
+      slow = [new URL(request.url).pathname, ...names.map((name) => request.headers.get(name))];
+      return new Response('ok');
+    });
+    const result = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(`${base}/a%20b/c?d=1`, { method: 'POST' }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      for (const [name, value] of [
+        ['X-Multi', 'one'],
+        ['x-MULTI', ' two '],
+        ['X-Spaced', 'value\t'],
+        ['Content-Type', 'application/x-www-form-urlencoded'],
+        ['Authorization', 'Basic abc'],
+      ] as const) {
+        const previous = req.getHeader(name);
+        req.setHeader(name, previous === undefined ? value : [String(previous), value]);
+      }
+      req.end('a=1');
+    });
+    expect(result).toBe(200);
+    expect(fast).toEqual(slow);
+    expect(fast).toEqual([
+      '/a%20b/c',
+      'one, two',
+      'value',
+      'application/x-www-form-urlencoded',
+      'Basic abc',
+      null,
+    ]);
+  });
+
   it('reads text() once, then the body is used', async () => {
     const base = await listen(async (request) => {
       const before = request.bodyUsed;
@@ -446,6 +486,81 @@ describe('@passport/http/node: the request the handler gets', () => {
 });
 
 describe('@passport/http/node: writing the response', () => {
+  it("serves Passport's handler directly exactly as through a host wrapper (status, headers, body)", async () => {
+    const s = await setup();
+    const { client, plainSecret } = await s.passport.clients.create({
+      name: 'M',
+      grantTypes: ['client_credentials'],
+    });
+    const direct = await listen(s.handler);
+    const wrapperServer = createServer(toNodeListener((request: Request) => s.handler(request)));
+    await new Promise<void>((resolve) => wrapperServer.listen(0, '127.0.0.1', resolve));
+    const wrapped = `http://127.0.0.1:${(wrapperServer.address() as AddressInfo).port}`;
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const cases: { path: string; method?: string; headers?: Record<string, string>; body?: string }[] = [
+      {
+        path: '/oauth/token',
+        method: 'POST',
+        headers: { ...form, authorization: basic(client.id, 'wrong') },
+        body: 'grant_type=client_credentials',
+      },
+      { path: '/oauth/token', method: 'POST', headers: form, body: 'grant_type=password&grant_type=x' },
+      { path: '/oauth/token', method: 'PUT' },
+      { path: '/oauth/nope' },
+      { path: '/.well-known/oauth-authorization-server' },
+      { path: '/oauth/jwks' },
+      { path: '/oauth/authorize?client_id=x&response_type=code', headers: { accept: 'application/json' } },
+      {
+        path: '/oauth/revoke',
+        method: 'POST',
+        headers: { ...form, authorization: basic(client.id, plainSecret as string) },
+        body: 'token=unknown',
+      },
+      { path: '/oauth/clients', headers: { 'x-test-user': 'u1' } },
+    ];
+    const stable = (headers: IncomingHttpHeaders) => {
+      const { date: _date, connection: _connection, 'keep-alive': _keepAlive, ...rest } = headers;
+      return rest;
+    };
+    try {
+      for (const c of cases) {
+        const options = {
+          method: c.method ?? 'GET',
+          headers: c.headers ?? {},
+          ...(c.body ? { body: c.body } : {}),
+        };
+        const a = await raw(`${direct}${c.path}`, options);
+        const b = await raw(`${wrapped}${c.path}`, options);
+        expect(a.status, c.path).toBe(b.status);
+        expect(stable(a.headers), c.path).toEqual(stable(b.headers));
+        expect(a.body, c.path).toBe(b.body);
+      }
+      // Spot checks that the direct path wrote what the endpoints promise.
+      const failed = await raw(`${direct}/oauth/token`, {
+        method: 'POST',
+        headers: { ...form, authorization: basic(client.id, 'wrong') },
+        body: 'grant_type=client_credentials',
+      });
+      expect(failed.status).toBe(401);
+      expect(failed.headers['www-authenticate']).toBe('Basic realm="oauth", charset="UTF-8"');
+      expect(failed.headers['cache-control']).toBe('no-store');
+      expect(failed.headers['content-length']).toBe(String(Buffer.byteLength(failed.body)));
+      expect(JSON.parse(failed.body)).toMatchObject({ error: 'invalid_client' });
+      const notAllowed = await raw(`${direct}/oauth/token`, { method: 'PUT' });
+      expect([notAllowed.status, notAllowed.headers.allow]).toEqual([405, 'POST']);
+      const issued = await raw(`${direct}/oauth/token`, {
+        method: 'POST',
+        headers: { ...form, authorization: basic(client.id, plainSecret as string) },
+        body: 'grant_type=client_credentials',
+      });
+      expect(issued.status).toBe(200);
+      expect(issued.headers.pragma).toBe('no-cache');
+      expect(JSON.parse(issued.body)).toMatchObject({ token_type: 'Bearer', expires_in: expect.any(Number) });
+    } finally {
+      await new Promise<void>((resolve) => wrapperServer.close(() => resolve()));
+    }
+  });
+
   it('streams a host Response body written in several chunks', async () => {
     const base = await listen(async () => {
       const encoder = new TextEncoder();
@@ -469,16 +584,16 @@ describe('@passport/http/node: writing the response', () => {
   });
 
   it("writes Passport's own responses with their length, status and headers", async () => {
-    const { json, redirect, noContent, html } = await import('../src/internal/responses.js');
+    const { json, redirect, noContent, html, toResponse } = await import('../src/internal/responses.js');
     const cookies = new Headers();
     cookies.append('set-cookie', 'a=1; Path=/');
     cookies.append('set-cookie', 'b=2; Path=/');
     const base = await listen(async (request) => {
       const path = new URL(request.url).pathname;
-      if (path === '/json') return json({ ok: 'é' }, 201, cookies);
-      if (path === '/redirect') return redirect('https://example.com/next');
-      if (path === '/html') return html('<p>hi</p>');
-      return noContent();
+      if (path === '/json') return toResponse(json({ ok: 'é' }, 201, cookies));
+      if (path === '/redirect') return toResponse(redirect('https://example.com/next'));
+      if (path === '/html') return toResponse(html('<p>hi</p>'));
+      return toResponse(noContent());
     });
     const j = await raw(`${base}/json`, {});
     expect(j.status).toBe(201);
@@ -500,9 +615,9 @@ describe('@passport/http/node: writing the response', () => {
   });
 
   it('writes headers a host changed on one of our responses after it was made', async () => {
-    const { json } = await import('../src/internal/responses.js');
+    const { json, toResponse } = await import('../src/internal/responses.js');
     const base = await listen(async () => {
-      const response = json({ ok: true });
+      const response = toResponse(json({ ok: true }));
       response.headers.set('x-later', 'yes');
       return response;
     });

@@ -36,6 +36,24 @@ describe('authenticateClient', () => {
       (await authenticateClient(h.passport.options, { params: form(), authorization: raw })).client.id,
     ).toBe(client.id);
     expect(secret).not.toBe(newSecret);
+    // raw (not percent-encoded) UTF-8 inside the base64 is decoded as UTF-8 too
+    const utf8 = String.fromCharCode(...new TextEncoder().encode(`${client.id}:a b+c%d:e/é`));
+    const rawUtf8 = `Basic ${btoa(utf8.replace('a b+c%d', 'a+b%2Bc%25d'))}`;
+    expect(
+      (await authenticateClient(h.passport.options, { params: form(), authorization: rawUtf8 })).client.id,
+    ).toBe(client.id);
+  });
+
+  it('rejects a Basic header whose decoded bytes are not UTF-8', async () => {
+    const h = await setup();
+    const { client } = await makeClient(h);
+    const error = await oauthError(
+      authenticateClient(h.passport.options, {
+        params: form(),
+        authorization: `Basic ${btoa(`${client.id}:\xff\xfe`)}`,
+      }),
+    );
+    expect(error).toMatchObject({ error: 'invalid_client', status: 401, usedAuthorizationHeader: true });
   });
 
   it('accepts client_secret_post', async () => {

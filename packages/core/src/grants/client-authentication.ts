@@ -1,7 +1,9 @@
 import { OAuthError } from '../errors/oauth-error.js';
 import type { PassportContext } from '../internal/context.js';
+import { isAscii } from '../internal/encoding.js';
 import { hashSecret, verifySecret } from '../internal/secrets.js';
 import type { ClientRecord, GrantType } from '../stores/records.js';
+import type { RevocationCache } from '../tokens/revocation-cache.js';
 
 /** How a client proved its identity at the token, revocation or introspection endpoint. */
 export type ClientAuthenticationMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
@@ -23,7 +25,23 @@ export interface ClientAuthenticationOptions {
    * @default false
    */
   allowPublic?: boolean;
+  /**
+   * The grant the client asks for. A client row from the revocation cache that does not allow it
+   * is re-read from the store before the caller refuses the request (refusals are decided on
+   * fresh rows).
+   */
+  grantType?: GrantType;
 }
+
+/**
+ * What {@link authenticateClient} needs: the store, and optionally the instance's revocation cache
+ * (a passport's resolved options carry both). With an enabled cache, a client row read within the
+ * cache's bound is reused; a refusal is always decided on a fresh row.
+ */
+export type ClientAuthenticationContext = Pick<PassportContext, 'store'> & {
+  readonly revocationCache?: RevocationCache;
+  readonly now?: () => number;
+};
 
 /** Result of {@link authenticateClient}. */
 export interface AuthenticatedClient {
@@ -46,6 +64,7 @@ const decoyHash = hashSecret('passport-decoy-secret');
  * `application/x-www-form-urlencoded` before being joined with `:` and base64 encoded.
  */
 function formDecode(value: string): string | null {
+  if (!/[%+]/.test(value)) return value;
   try {
     return decodeURIComponent(value.replace(/\+/g, ' '));
   } catch {
@@ -53,12 +72,23 @@ function formDecode(value: string): string | null {
   }
 }
 
+const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Strict base64 (with padding) to UTF-8 text, `null` when either layer is malformed. */
 function decodeBase64(value: string): string | null {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value)) return null;
+  let binary: string;
   try {
-    const binary = atob(value);
-    const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    binary = atob(value);
+  } catch {
+    return null;
+  }
+  // Credentials are nearly always ASCII, where the binary string already is the text.
+  if (isAscii(binary)) return binary;
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  try {
+    return fatalUtf8.decode(bytes);
   } catch {
     return null;
   }
@@ -112,6 +142,13 @@ function singleParam(params: URLSearchParams, name: string): string | null {
  * error when the header was used, so the HTTP layer adds `WWW-Authenticate`. Secrets are compared
  * in constant time against the stored hash.
  *
+ * With the passport's revocation cache enabled (`revocationCacheSeconds`, default 5), a client row
+ * read within the bound is reused, so a hot client costs no store round trip. Changes made through
+ * the same instance (secret regeneration, update, revocation, deletion) evict it at once; changes
+ * made elsewhere are seen within the bound. Any refusal (wrong or missing secret, revoked client,
+ * a grant the cached row does not allow) is re-checked against a fresh row first, so a new secret
+ * or a newly allowed grant works at once on every instance.
+ *
  * @example
  * ```ts
  * const { client } = await authenticateClient(ctx, { params, authorization }, { allowPublic: true });
@@ -119,7 +156,7 @@ function singleParam(params: URLSearchParams, name: string): string | null {
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
  */
 export async function authenticateClient(
-  ctx: Pick<PassportContext, 'store'>,
+  ctx: ClientAuthenticationContext,
   input: ClientAuthenticationInput,
   options: ClientAuthenticationOptions = {},
 ): Promise<AuthenticatedClient> {
@@ -130,8 +167,6 @@ export async function authenticateClient(
   // Any Authorization header counts for the error (RFC 6749 5.2): a failed attempt answers 401 with
   // a challenge, also when the header used another scheme than Basic.
   const challenge = usedAuthorizationHeader || (input.authorization ?? '').trim() !== '';
-  const fail = (description: string): OAuthError =>
-    OAuthError.invalidClient(description, { usedAuthorizationHeader: challenge });
 
   if (basic !== null && bodySecret !== null) {
     throw OAuthError.invalidRequest(
@@ -143,30 +178,69 @@ export async function authenticateClient(
   }
 
   const clientId = basic?.clientId ?? bodyClientId;
-  if (clientId === null || clientId === '') throw fail('Client authentication failed: no client_id');
+  if (clientId === null || clientId === '') {
+    throw OAuthError.invalidClient('Client authentication failed: no client_id', {
+      usedAuthorizationHeader: challenge,
+    });
+  }
   const presented = basic !== null ? basic.clientSecret : bodySecret;
-  const secret = presented === '' ? null : presented;
+  const attempt: Attempt = {
+    secret: presented === '' ? null : presented,
+    method: basic !== null ? 'client_secret_basic' : 'client_secret_post',
+    usedAuthorizationHeader,
+    challenge,
+    allowPublic: options.allowPublic === true,
+  };
 
-  const client = await ctx.store.findClient(clientId);
+  const cache = ctx.revocationCache?.enabled === true ? ctx.revocationCache : undefined;
+  if (cache !== undefined) {
+    const now = ctx.now?.() ?? cache.now();
+    const cached = cache.client(clientId, now);
+    if (cached !== undefined) {
+      const result = check(cached, attempt);
+      const grantOk = options.grantType === undefined || cached.grantTypes.includes(options.grantType);
+      if (!(result instanceof OAuthError) && grantOk) return result;
+      // A refusal is decided on a fresh row: the cached one may predate a change on another instance.
+    }
+    const epoch = cache.epoch;
+    const fresh = await ctx.store.findClient(clientId);
+    if (fresh !== null) cache.rememberClient(fresh, epoch, now);
+    return settle(check(fresh, attempt));
+  }
+  return settle(check(await ctx.store.findClient(clientId), attempt));
+}
+
+interface Attempt {
+  secret: string | null;
+  method: 'client_secret_basic' | 'client_secret_post';
+  usedAuthorizationHeader: boolean;
+  challenge: boolean;
+  allowPublic: boolean;
+}
+
+function settle(result: AuthenticatedClient | OAuthError): AuthenticatedClient {
+  if (result instanceof OAuthError) throw result;
+  return result;
+}
+
+/** Checks the presented credentials against one client row; the error is returned, not thrown. */
+function check(client: ClientRecord | null, attempt: Attempt): AuthenticatedClient | OAuthError {
+  const { secret, usedAuthorizationHeader } = attempt;
+  const fail = (description: string): OAuthError =>
+    OAuthError.invalidClient(description, { usedAuthorizationHeader: attempt.challenge });
   if (client === null || client.revoked) {
     if (secret !== null) verifySecret(secret, decoyHash);
-    throw fail('Client authentication failed');
+    return fail('Client authentication failed');
   }
-
   if (client.confidential) {
-    if (secret === null) throw fail('Client authentication failed: the client secret is required');
+    if (secret === null) return fail('Client authentication failed: the client secret is required');
     const ok = client.secretHash !== null && verifySecret(secret, client.secretHash);
-    if (!ok) throw fail('Client authentication failed');
-    return {
-      client,
-      usedAuthorizationHeader,
-      method: basic !== null ? 'client_secret_basic' : 'client_secret_post',
-    };
+    if (!ok) return fail('Client authentication failed');
+    return { client, usedAuthorizationHeader, method: attempt.method };
   }
-
-  if (secret !== null) throw fail('Client authentication failed: a public client must not send a secret');
-  if (!options.allowPublic) {
-    throw fail('Client authentication failed: this endpoint requires a confidential client');
+  if (secret !== null) return fail('Client authentication failed: a public client must not send a secret');
+  if (!attempt.allowPublic) {
+    return fail('Client authentication failed: this endpoint requires a confidential client');
   }
   return { client, usedAuthorizationHeader, method: 'none' };
 }

@@ -60,7 +60,10 @@ export async function handleTokenRequest(
   if (handler === undefined) {
     throw OAuthError.unsupportedGrantType(`The grant type "${grantType}" is not supported`);
   }
-  const { client } = await authenticateClient(ctx, input, { allowPublic: publicClientGrants.has(grantType) });
+  const { client } = await authenticateClient(ctx, input, {
+    allowPublic: publicClientGrants.has(grantType),
+    grantType: grantType as GrantType,
+  });
   assertGrantAllowed(client, grantType as GrantType);
   return handler(ctx, input.params, client);
 }

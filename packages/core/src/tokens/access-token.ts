@@ -1,5 +1,5 @@
 import { PassportError } from '../errors/passport-error.js';
-import { base64url, utf8 } from '../internal/encoding.js';
+import { base64url, base64urlText, utf8 } from '../internal/encoding.js';
 import { signParams } from '../keys/algorithms.js';
 import type { KeySet } from '../keys/key-set.js';
 import type { SigningAlgorithm, SigningKey } from '../keys/types.js';
@@ -112,7 +112,7 @@ function headerSegment(key: SigningKey): string {
  */
 export async function signAccessToken(keys: KeySet, claims: AccessTokenClaims): Promise<string> {
   const key = keys.active;
-  const input = `${headerSegment(key)}.${base64url(utf8(JSON.stringify(claims)))}`;
+  const input = `${headerSegment(key)}.${base64urlText(JSON.stringify(claims))}`;
   const signature = await crypto.subtle.sign(
     signParams(key.alg),
     key.privateKey as CryptoKey,

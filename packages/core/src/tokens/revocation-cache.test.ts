@@ -9,6 +9,7 @@ import {
   VERIFIER,
 } from '../../test/grants-harness.js';
 import { PassportError } from '../errors/passport-error.js';
+import { hashSecret } from '../internal/secrets.js';
 import type { AccessTokenRecord, ClientRecord } from '../stores/records.js';
 import { RevocationCache } from './revocation-cache.js';
 
@@ -195,14 +196,19 @@ describe('revocation-state cache: revocations through this passport instance tak
     const gate = new Promise<void>((resolve) => {
       release = resolve;
     });
+    let readDone = (): void => undefined;
+    const read = new Promise<void>((resolve) => {
+      readDone = resolve;
+    });
     const find = h.store.findAccessToken.bind(h.store);
     h.store.findAccessToken = async (id) => {
       const row = await find(id); // read before the revocation: live
+      readDone();
       await gate;
       return row;
     };
     const verifying = h.passport.verifyAccessToken(token);
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await read; // the signature check runs first, on another thread: wait for the row to be read
     await h.passport.revokeAccessToken(jti);
     release();
     await verifying; // it read the row before the revocation
@@ -241,6 +247,98 @@ describe('revocation-state cache: clients (findClientCached, for the guards)', (
     await h.passport.findClientCached(client.id);
     await h.store.updateClient(client.id, { revoked: true, updatedAt: new Date(h.now()) });
     expect((await h.passport.findClientCached(client.id))?.revoked).toBe(true);
+  });
+});
+
+describe('revocation-state cache: client authentication (token endpoint)', () => {
+  const cc = (h: Harness, id: string, secret: string) =>
+    h.passport.handleTokenRequest({
+      params: new URLSearchParams({ grant_type: 'client_credentials', scope: 'read' }),
+      authorization: basic(id, secret),
+    });
+  const oauthError = async (promise: Promise<unknown>): Promise<string> =>
+    ((await rejection(promise)) as { error: string }).error;
+  const countLookups = (h: Harness): { count: number } => {
+    const counter = { count: 0 };
+    const find = h.store.findClient.bind(h.store);
+    h.store.findClient = (id) => {
+      counter.count++;
+      return find(id);
+    };
+    return counter;
+  };
+
+  it('a warm client needs no store lookup; a cold one needs one', async () => {
+    const h = await setup();
+    const { client, secret } = await makeClient(h, { grantTypes: ['client_credentials'] });
+    const lookups = countLookups(h);
+    await cc(h, client.id, secret as string);
+    await cc(h, client.id, secret as string);
+    expect(lookups.count).toBe(1);
+    h.advance(5); // the bound passed: asked again
+    await cc(h, client.id, secret as string);
+    expect(lookups.count).toBe(2);
+  });
+
+  it('a client revoked elsewhere gets tokens only within the bound', async () => {
+    const h = await setup();
+    const { client, secret } = await makeClient(h, { grantTypes: ['client_credentials'] });
+    await cc(h, client.id, secret as string);
+    await h.store.updateClient(client.id, { revoked: true, updatedAt: new Date(h.now()) });
+    h.advance(4.999);
+    expect((await cc(h, client.id, secret as string)).token_type).toBe('Bearer');
+    h.advance(0.001);
+    expect(await oauthError(cc(h, client.id, secret as string))).toBe('invalid_client');
+    h.advance(-3); // the refusal was decided on a fresh row, and a revoked row is never cached
+    expect(await oauthError(cc(h, client.id, secret as string))).toBe('invalid_client');
+  });
+
+  it('a secret regenerated elsewhere: the new one works at once, the old one within the bound only', async () => {
+    const h = await setup();
+    const { client, secret } = await makeClient(h, { grantTypes: ['client_credentials'] });
+    await cc(h, client.id, secret as string);
+    const newSecret = 'a-new-secret-set-by-another-instance';
+    await h.store.updateClient(client.id, {
+      secretHash: hashSecret(newSecret),
+      updatedAt: new Date(h.now()),
+    });
+    h.advance(1);
+    expect((await cc(h, client.id, secret as string)).token_type).toBe('Bearer'); // stale, within bound
+    expect((await cc(h, client.id, newSecret)).token_type).toBe('Bearer'); // refusal re-read: fresh row
+    expect(await oauthError(cc(h, client.id, secret as string))).toBe('invalid_client'); // fresh row cached
+  });
+
+  it('secret regeneration and deletion through this instance take effect at once', async () => {
+    const h = await setup();
+    const { client, secret } = await makeClient(h, { grantTypes: ['client_credentials'] });
+    await cc(h, client.id, secret as string);
+    const regenerated = await h.passport.clients.regenerateSecret(client.id);
+    expect(await oauthError(cc(h, client.id, secret as string))).toBe('invalid_client');
+    const fresh = regenerated?.plainSecret as string;
+    expect((await cc(h, client.id, fresh)).token_type).toBe('Bearer');
+    await h.passport.clients.delete(client.id);
+    expect(await oauthError(cc(h, client.id, fresh))).toBe('invalid_client');
+  });
+
+  it('a grant allowed elsewhere works at once: the cached row is re-read before refusing', async () => {
+    const h = await setup();
+    const { client, secret } = await makeClient(h, { grantTypes: ['authorization_code'] });
+    expect(await oauthError(cc(h, client.id, secret as string))).toBe('unauthorized_client');
+    await h.store.updateClient(client.id, {
+      grantTypes: ['authorization_code', 'client_credentials'],
+      updatedAt: new Date(h.now()),
+    });
+    expect((await cc(h, client.id, secret as string)).token_type).toBe('Bearer');
+  });
+
+  it('revocationCacheSeconds 0: every client authentication asks the store', async () => {
+    const h = await setup({ revocationCacheSeconds: 0 });
+    const { client, secret } = await makeClient(h, { grantTypes: ['client_credentials'] });
+    const lookups = countLookups(h);
+    await cc(h, client.id, secret as string);
+    await h.store.updateClient(client.id, { revoked: true, updatedAt: new Date(h.now()) });
+    expect(await oauthError(cc(h, client.id, secret as string))).toBe('invalid_client');
+    expect(lookups.count).toBe(2);
   });
 });
 

@@ -25,14 +25,15 @@ interface Entry<T> {
 
 /**
  * A short-lived, bounded, in-process cache of **positive** revocation-state lookups for the bearer
- * path: access token rows that were live (found, not revoked, unexpired) and client rows that were
- * not revoked. Missing or revoked rows are never cached, so a refusal is always fresh.
+ * path and client authentication: access token rows that were live (found, not revoked, unexpired)
+ * and client rows that were not revoked. Missing or revoked rows are never cached, so a refusal is
+ * always fresh.
  *
  * Correctness bound: an entry is reused for at most `seconds` (and never past the token's own
  * expiry). Revocations made through the {@link RevocationCache.wrap | wrapped store} (every
  * revocation a passport instance makes: `revokeAccessToken`, `revokeUserToken`, the revocation
  * endpoint, family revocation on code or refresh-token reuse, refresh rotation, client update,
- * revocation and deletion) evict the affected entries when they complete, and a lookup that overlaps
+ * secret regeneration, revocation and deletion) evict the affected entries when they complete, and a lookup that overlaps
  * such a revocation is not cached, so one instance is exact. A revocation made elsewhere (another
  * process, or directly on the store) is seen within `seconds`.
  *
@@ -111,7 +112,7 @@ export class RevocationCache {
   /**
    * A store that forwards every call to `store` and, around each write that can revoke an access
    * token or change a client, evicts what it affects (see the class description). Reads are not
-   * cached here: only the bearer path consults the cache.
+   * cached here: the bearer path and client authentication consult the cache themselves.
    */
   wrap(store: PassportStore): PassportStore {
     /** Runs a revoking write: epoch bumped before and after, `evict` after (even on failure). */

@@ -1,4 +1,5 @@
 import { OAuthError } from '@passport/core';
+import { headerOf } from './dispatch.js';
 
 /** Default body limit: 64 KiB. */
 export const defaultMaxBodyBytes = 64 * 1024;
@@ -39,7 +40,7 @@ function decodeUtf8(bytes: Uint8Array): string {
  * by counting while reading the stream (a lying or absent `Content-Length` does not help).
  */
 export async function readBodyText(request: Request, limit: number): Promise<string> {
-  const declared = request.headers.get('content-length');
+  const declared = headerOf(request, 'content-length');
   if (declared !== null && /^\d+$/.test(declared) && Number(declared) > limit) {
     throw new PayloadTooLargeError(limit);
   }
@@ -91,7 +92,7 @@ function isTooLargeMarker(error: unknown): boolean {
 
 /** The media type of the request, lowercase, without parameters; `null` when absent. */
 export function mediaType(request: Request): string | null {
-  const header = request.headers.get('content-type');
+  const header = headerOf(request, 'content-type');
   if (header === null) return null;
   return (header.split(';')[0] ?? '').trim().toLowerCase();
 }
@@ -105,7 +106,7 @@ export function mediaType(request: Request): string | null {
 export async function readForm(request: Request, limit: number): Promise<URLSearchParams> {
   if (mediaType(request) !== 'application/x-www-form-urlencoded') {
     // Still enforce the size limit first, so an oversized body is always 413.
-    const declared = request.headers.get('content-length');
+    const declared = headerOf(request, 'content-length');
     if (declared !== null && /^\d+$/.test(declared) && Number(declared) > limit) {
       throw new PayloadTooLargeError(limit);
     }

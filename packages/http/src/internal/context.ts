@@ -2,6 +2,7 @@ import type { Passport, PassportUser } from '@passport/core';
 import type { FirstPartyCookie } from '../first-party-cookie.js';
 import type { PassportHandlerOptions } from '../options.js';
 import type { Signer } from './crypto.js';
+import type { RouteResult } from './responses.js';
 
 /** Everything a route needs, resolved once by `createPassportHandler`. */
 export interface HandlerContext<User extends PassportUser = PassportUser> {
@@ -24,4 +25,4 @@ export type RouteHandler<User extends PassportUser = PassportUser> = (
   request: Request,
   context: HandlerContext<User>,
   params: { id?: string },
-) => Promise<Response>;
+) => Promise<RouteResult>;

@@ -9,12 +9,14 @@
  */
 import type { ServerResponse } from 'node:http';
 import { takeBufferedBodySymbol } from './body.js';
+import { headerSymbol, pathnameSymbol } from './dispatch.js';
 
 const utf8 = new TextDecoder();
 
 interface LazyState {
   readonly method: string;
   readonly url: string;
+  readonly pathname: string;
   readonly rawHeaders: readonly string[];
   /** `null` for GET and HEAD: no body at all. */
   readonly body: Uint8Array | null;
@@ -37,6 +39,33 @@ function headersOf(s: LazyState): Headers {
   }
   s.headers = headers;
   return headers;
+}
+
+/** HTTP whitespace `Headers` strips from both ends of a value (Fetch "normalize"). */
+function isHttpWhitespace(code: number): boolean {
+  return code === 32 || code === 9 || code === 10 || code === 13;
+}
+
+function normalizeValue(value: string): string {
+  let start = 0;
+  let end = value.length;
+  while (start < end && isHttpWhitespace(value.charCodeAt(start))) start++;
+  while (end > start && isHttpWhitespace(value.charCodeAt(end - 1))) end--;
+  return start === 0 && end === value.length ? value : value.slice(start, end);
+}
+
+/** `Headers.get(name)` for a lowercase `name`, read from the raw headers without building `Headers`. */
+function headerValue(s: LazyState, name: string): string | null {
+  if (s.headers !== null) return s.headers.get(name);
+  const raw = s.rawHeaders;
+  let value: string | null = null;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const key = raw[i] as string;
+    if (key.length !== name.length || key.toLowerCase() !== name) continue;
+    const v = normalizeValue(raw[i + 1] as string);
+    value = value === null ? v : `${value}, ${v}`;
+  }
+  return value;
 }
 
 /** The real `Request` behind a lazy one, built once (with the buffered body and an abort signal). */
@@ -90,6 +119,16 @@ class NodeRequest {
 
   get headers(): Headers {
     return headersOf(this[state]);
+  }
+
+  /** For `pathnameOf`: the pathname the adapter parsed. */
+  get [pathnameSymbol](): string {
+    return this[state].pathname;
+  }
+
+  /** For `headerOf`: one header, as `headers.get(name)` would give it. */
+  [headerSymbol](name: string): string | null {
+    return headerValue(this[state], name);
   }
 
   get bodyUsed(): boolean {
@@ -187,11 +226,13 @@ for (const key of Object.getOwnPropertySymbols(new Request('http://localhost/'))
 /**
  * Builds the lazy `Request` for one node request.
  *
+ * @param pathname - `new URL(url).pathname`, which the adapter parsed already.
  * @param body - The buffered, size-checked body; `null` for GET and HEAD (no body at all).
  */
 export function createNodeRequest(
   method: string,
   url: string,
+  pathname: string,
   rawHeaders: readonly string[],
   body: Uint8Array | null,
   res: ServerResponse,
@@ -199,6 +240,7 @@ export function createNodeRequest(
   return new NodeRequest({
     method,
     url,
+    pathname,
     rawHeaders,
     body,
     res,

@@ -7,51 +7,116 @@ export const noStoreHeaders: Readonly<Record<string, string>> = {
 };
 
 /**
- * The string body (or `null`) of every `Response` these helpers created, so the node adapter can
- * write it directly instead of reading the body stream back. Module-level, never a global patch;
- * the entries go away with their responses.
+ * A response made by Passport's own helpers, before it becomes a Fetch `Response`: status, headers
+ * (lowercase names) and a string body. The Fetch handler turns it into a `Response` with
+ * {@link toResponse}; the node adapter writes it as it is, which spares building undici's
+ * `Headers`, `Response` and body stream on the hot endpoints. Internal.
+ */
+export class Reply {
+  /** Header values by lowercase name, except `set-cookie`. */
+  readonly headers: Record<string, string>;
+  /** The `Set-Cookie` values, in order. */
+  readonly cookies: string[] = [];
+
+  constructor(
+    readonly status: number,
+    readonly body: string | null,
+    headers: Record<string, string>,
+  ) {
+    this.headers = headers;
+  }
+
+  /** Adds a header value (`Headers.append` semantics: a repeated name joins with `, `). */
+  append(name: string, value: string): this {
+    const key = name.toLowerCase();
+    if (key === 'set-cookie') this.cookies.push(value);
+    else {
+      const previous = this.headers[key];
+      this.headers[key] = previous === undefined ? value : `${previous}, ${value}`;
+    }
+    return this;
+  }
+
+  /** Sets a header, replacing any value (`Headers.set` semantics). */
+  set(name: string, value: string): this {
+    const key = name.toLowerCase();
+    if (key === 'set-cookie') this.cookies.splice(0, this.cookies.length, value);
+    else this.headers[key] = value;
+    return this;
+  }
+
+  /** Adds every entry of `init` (a `Headers`, a list of pairs or a record), appending repeats. */
+  appendAll(init: HeadersInit): this {
+    if (init instanceof Headers) {
+      init.forEach((value, name) => {
+        if (name !== 'set-cookie') this.append(name, value);
+      });
+      for (const cookie of init.getSetCookie()) this.cookies.push(cookie);
+    } else if (Array.isArray(init)) {
+      for (const [name, value] of init as [string, string][]) this.append(name, value);
+    } else {
+      for (const name of Object.keys(init))
+        this.append(name, (init as Record<string, string>)[name] as string);
+    }
+    return this;
+  }
+}
+
+/** What a route answers: one of our {@link Reply}s, or a `Response` the host made (render hooks). */
+export type RouteResult = Response | Reply;
+
+/**
+ * The string body (or `null`) of every `Response` made by {@link toResponse}, so the node adapter
+ * can write it directly when a host wrapped our handler. Module-level, never a global patch; the
+ * entries go away with their responses.
  */
 const createdBodies = new WeakMap<Response, string | null>();
 
-function created(body: string | null, init: ResponseInit): Response {
-  const response = new Response(body, init);
-  createdBodies.set(response, body);
+/** The Fetch `Response` of a route result. */
+export function toResponse(result: RouteResult): Response {
+  if (result instanceof Response) return result;
+  const headers = new Headers();
+  for (const name of Object.keys(result.headers)) headers.set(name, result.headers[name] as string);
+  for (const cookie of result.cookies) headers.append('set-cookie', cookie);
+  const response = new Response(result.body, { status: result.status, headers });
+  createdBodies.set(response, result.body);
   return response;
 }
 
 /**
- * The body a helper here gave `response`, as long as nobody has read it; `undefined` for any other
- * `Response` (read its `body` stream then).
+ * The body {@link toResponse} gave `response`, as long as nobody has read it; `undefined` for
+ * any other `Response` (read its `body` stream then).
  */
 export function createdBodyOf(response: Response): string | null | undefined {
   const body = createdBodies.get(response);
   return body === undefined || response.bodyUsed ? undefined : body;
 }
 
-/** A JSON response that is never cached. */
-export function json(body: unknown, status = 200, headers: HeadersInit = {}): Response {
-  const h = new Headers(headers);
-  h.set('content-type', 'application/json; charset=utf-8');
-  for (const [name, value] of Object.entries(noStoreHeaders)) if (!h.has(name)) h.set(name, value);
-  return created(status === 204 ? null : JSON.stringify(body), { status, headers: h });
+/** A JSON reply that is never cached. */
+export function json(body: unknown, status = 200, headers?: HeadersInit): Reply {
+  const reply = new Reply(status, status === 204 ? null : JSON.stringify(body), {});
+  if (headers !== undefined) reply.appendAll(headers);
+  reply.headers['content-type'] = 'application/json; charset=utf-8';
+  if (reply.headers['cache-control'] === undefined) reply.headers['cache-control'] = 'no-store';
+  if (reply.headers.pragma === undefined) reply.headers.pragma = 'no-cache';
+  return reply;
 }
 
-/** A JSON response that shared caches may keep for `maxAge` seconds (metadata, JWKS). */
-export function publicJson(body: unknown, maxAge: number): Response {
-  return created(JSON.stringify(body), {
-    status: 200,
-    headers: {
-      'content-type': 'application/json; charset=utf-8',
-      'cache-control': `public, max-age=${maxAge}`,
-    },
+/** A JSON reply that shared caches may keep for `maxAge` seconds (metadata, JWKS). */
+export function publicJson(body: unknown, maxAge: number): Reply {
+  return new Reply(200, JSON.stringify(body), {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': `public, max-age=${maxAge}`,
   });
 }
 
-/** An empty `204 No Content`, never cached. */
-export function noContent(headers: HeadersInit = {}): Response {
-  const h = new Headers(headers);
-  for (const [name, value] of Object.entries(noStoreHeaders)) h.set(name, value);
-  return created(null, { status: 204, headers: h });
+/** An empty reply with `status` (default `204 No Content`), never cached. */
+export function noContent(headers?: HeadersInit, status = 204): Reply {
+  const reply = new Reply(status, null, {});
+  if (headers !== undefined) reply.appendAll(headers);
+  reply.headers['cache-control'] = noStoreHeaders['cache-control'] as string;
+  reply.headers.pragma = noStoreHeaders.pragma as string;
+  return reply;
 }
 
 /** Headers that stop the page being framed (clickjacking, PARITY A8). */
@@ -70,33 +135,38 @@ export function withPageSecurityHeaders(headers: Headers): Headers {
   return headers;
 }
 
-/** An HTML page response with clickjacking protection. */
-export function html(body: string, status = 200, headers: HeadersInit = {}): Response {
-  const h = withPageSecurityHeaders(new Headers(headers));
-  h.set('content-type', 'text/html; charset=utf-8');
-  return created(body, { status, headers: h });
+/** An HTML page reply with clickjacking protection. */
+export function html(body: string, status = 200, headers?: HeadersInit): Reply {
+  const reply = new Reply(status, body, {});
+  if (headers !== undefined) reply.appendAll(headers);
+  for (const name of Object.keys(pageSecurityHeaders)) {
+    if (reply.headers[name] === undefined) reply.headers[name] = pageSecurityHeaders[name] as string;
+  }
+  reply.headers['content-type'] = 'text/html; charset=utf-8';
+  return reply;
 }
 
 /** A `302 Found` redirect. */
-export function redirect(location: string, headers: HeadersInit = {}): Response {
-  const h = new Headers(headers);
-  h.set('location', location);
-  h.set('cache-control', 'no-store');
-  return created(null, { status: 302, headers: h });
+export function redirect(location: string, headers?: HeadersInit): Reply {
+  const reply = new Reply(302, null, {});
+  if (headers !== undefined) reply.appendAll(headers);
+  reply.headers.location = location;
+  reply.headers['cache-control'] = 'no-store';
+  return reply;
 }
 
 /** The `WWW-Authenticate` challenge of a failed client authentication (RFC 6749 section 5.2). */
 export const basicChallenge = 'Basic realm="oauth", charset="UTF-8"';
 
 /**
- * The JSON error response of an {@link OAuthError} (RFC 6749 section 5.2), with
+ * The JSON error reply of an {@link OAuthError} (RFC 6749 section 5.2), with
  * `WWW-Authenticate: Basic` when client authentication through the `Authorization` header failed.
  */
-export function oauthErrorResponse(error: OAuthError, extraHeaders: HeadersInit = {}): Response {
-  const headers = new Headers(extraHeaders);
-  if (error.status === 401 && error.usedAuthorizationHeader) headers.set('www-authenticate', basicChallenge);
-  if (error.status === 503) headers.set('retry-after', '5');
-  return json(error.toJSON(), error.status, headers);
+export function oauthErrorResponse(error: OAuthError, extraHeaders?: HeadersInit): Reply {
+  const reply = json(error.toJSON(), error.status, extraHeaders);
+  if (error.status === 401 && error.usedAuthorizationHeader) reply.set('www-authenticate', basicChallenge);
+  if (error.status === 503) reply.set('retry-after', '5');
+  return reply;
 }
 
 /** `true` when `error`, or an error in its `cause` chain, is a {@link StoreUnavailableError}. */
@@ -108,6 +178,6 @@ export function isStoreUnavailable(error: unknown): boolean {
 }
 
 /** `503 temporarily_unavailable` with `Retry-After`, never cached: the store is down. */
-export function storeUnavailableResponse(): Response {
+export function storeUnavailableResponse(): Reply {
   return oauthErrorResponse(OAuthError.temporarilyUnavailable());
 }

@@ -2,10 +2,10 @@ import type { PassportUser } from '@passport/core';
 import type { HandlerContext } from './context.js';
 import { parseCookies } from './cookies.js';
 import { safeEqual } from './crypto.js';
-import { json, redirect } from './responses.js';
+import { json, type Reply, redirect } from './responses.js';
 
 /** A `401` for JSON endpoints that need a signed-in user. */
-export function unauthenticated(): Response {
+export function unauthenticated(): Reply {
   return json({ error: 'unauthenticated', message: 'Sign in first.' }, 401);
 }
 
@@ -18,7 +18,7 @@ export function loginRedirect<User extends PassportUser>(
   request: Request,
   returnTo: string,
   options: { forceLogin?: boolean } = {},
-): Response {
+): Reply {
   const { loginUrl, returnToParameter = 'return_to' } = context.options;
   if (loginUrl === undefined) {
     return json({ error: 'login_required', error_description: 'The user must sign in first' }, 401);
@@ -50,7 +50,7 @@ export function passesCsrfCheck<User extends PassportUser>(
 }
 
 /** A `403` for a state-changing call that failed the CSRF check. */
-export function csrfFailure(): Response {
+export function csrfFailure(): Reply {
   return json(
     {
       error: 'csrf_mismatch',

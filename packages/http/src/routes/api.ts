@@ -9,17 +9,17 @@ import { readJsonOrForm } from '../internal/body.js';
 import type { HandlerContext } from '../internal/context.js';
 import { isSecureRequest, parseCookies, serializeCookie } from '../internal/cookies.js';
 import { randomToken } from '../internal/crypto.js';
-import { json, noContent } from '../internal/responses.js';
+import { json, noContent, Reply, type RouteResult } from '../internal/responses.js';
 import { csrfFailure, passesCsrfCheck, unauthenticated } from '../internal/session.js';
 
 type Fields = Record<string, string[]>;
 
 /** `422` with per-field messages (PARITY C3). */
-function validationFailed(errors: Fields): Response {
+function validationFailed(errors: Fields): Reply {
   return json({ message: 'The given data was invalid.', errors }, 422);
 }
 
-function notFound(what: string): Response {
+function notFound(what: string): Reply {
   return json({ error: 'not_found', message: `${what} not found.` }, 404);
 }
 
@@ -124,7 +124,7 @@ function parseBoolean(value: unknown, field: string, fields: Fields): boolean | 
 async function begin<User extends PassportUser>(
   request: Request,
   context: HandlerContext<User>,
-): Promise<User | Response> {
+): Promise<User | Reply> {
   const user = await context.options.authenticateUser(request);
   if (user === null) return unauthenticated();
   if (request.method !== 'GET' && request.method !== 'HEAD' && !passesCsrfCheck(context, request)) {
@@ -135,13 +135,13 @@ async function begin<User extends PassportUser>(
 
 /** Sets the readable `XSRF-TOKEN` cookie on GET responses when the browser has none yet. */
 function withCsrfCookie<User extends PassportUser>(
-  response: Response,
+  response: Reply,
   request: Request,
   context: HandlerContext<User>,
-): Response {
+): Reply {
   const name = context.cookie.settings.csrfCookieName;
   if (parseCookies(request).has(name)) return response;
-  response.headers.append(
+  response.append(
     'set-cookie',
     serializeCookie(name, randomToken(24), {
       path: context.cookie.settings.path,
@@ -157,9 +157,9 @@ function withCsrfCookie<User extends PassportUser>(
 export async function clientsRoute<User extends PassportUser>(
   request: Request,
   context: HandlerContext<User>,
-): Promise<Response> {
+): Promise<RouteResult> {
   const user = await begin(request, context);
-  if (user instanceof Response) return user;
+  if (user instanceof Reply) return user;
   if (request.method === 'GET') {
     const clients = await context.passport.clients.listByOwner(user.id);
     return withCsrfCookie(json(clients.filter((c) => !c.revoked).map(serializeClient)), request, context);
@@ -192,9 +192,9 @@ export async function clientRoute<User extends PassportUser>(
   request: Request,
   context: HandlerContext<User>,
   params: { id?: string },
-): Promise<Response> {
+): Promise<RouteResult> {
   const user = await begin(request, context);
-  if (user instanceof Response) return user;
+  if (user instanceof Reply) return user;
   const { clients } = context.passport;
   const id = params.id ?? '';
   const client = await clients.find(id);
@@ -225,9 +225,9 @@ export async function clientRoute<User extends PassportUser>(
 export async function tokensRoute<User extends PassportUser>(
   request: Request,
   context: HandlerContext<User>,
-): Promise<Response> {
+): Promise<RouteResult> {
   const user = await begin(request, context);
-  if (user instanceof Response) return user;
+  if (user instanceof Reply) return user;
   const tokens = (await context.passport.listUserTokens(user.id)).filter((t) => t.name === null);
   const clients = new Map<string, ClientRecord | null>();
   for (const token of tokens) {
@@ -246,9 +246,9 @@ export async function tokenRoute<User extends PassportUser>(
   request: Request,
   context: HandlerContext<User>,
   params: { id?: string },
-): Promise<Response> {
+): Promise<RouteResult> {
   const user = await begin(request, context);
-  if (user instanceof Response) return user;
+  if (user instanceof Reply) return user;
   const revoked = await context.passport.revokeUserToken(user.id, params.id ?? '');
   return revoked ? noContent() : notFound('Token');
 }
@@ -257,9 +257,9 @@ export async function tokenRoute<User extends PassportUser>(
 export async function scopesRoute<User extends PassportUser>(
   request: Request,
   context: HandlerContext<User>,
-): Promise<Response> {
+): Promise<RouteResult> {
   const user = await begin(request, context);
-  if (user instanceof Response) return user;
+  if (user instanceof Reply) return user;
   return withCsrfCookie(json(context.passport.scopes.scopes()), request, context);
 }
 
@@ -267,9 +267,9 @@ export async function scopesRoute<User extends PassportUser>(
 export async function personalTokensRoute<User extends PassportUser>(
   request: Request,
   context: HandlerContext<User>,
-): Promise<Response> {
+): Promise<RouteResult> {
   const user = await begin(request, context);
-  if (user instanceof Response) return user;
+  if (user instanceof Reply) return user;
   if (request.method === 'GET') {
     const tokens = (await context.passport.listUserTokens(user.id)).filter((t) => t.name !== null);
     return withCsrfCookie(json(tokens.map((token) => serializeToken(token))), request, context);
@@ -310,9 +310,9 @@ export async function personalTokenRoute<User extends PassportUser>(
   request: Request,
   context: HandlerContext<User>,
   params: { id?: string },
-): Promise<Response> {
+): Promise<RouteResult> {
   const user = await begin(request, context);
-  if (user instanceof Response) return user;
+  if (user instanceof Reply) return user;
   const id = params.id ?? '';
   const token = await context.passport.store.findAccessToken(id);
   if (token === null || token.userId !== user.id || token.name === null || token.revoked) {

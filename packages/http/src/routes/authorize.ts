@@ -9,7 +9,14 @@ import type { HandlerContext } from '../internal/context.js';
 import { isSecureRequest, parseCookies, serializeCookie } from '../internal/cookies.js';
 import { randomToken, safeEqual } from '../internal/crypto.js';
 import { approvalPage, errorPage } from '../internal/html.js';
-import { html, json, redirect, withPageSecurityHeaders } from '../internal/responses.js';
+import {
+  html,
+  json,
+  type Reply,
+  type RouteResult,
+  redirect,
+  withPageSecurityHeaders,
+} from '../internal/responses.js';
 import { hasForeignOrigin, loginRedirect, unauthenticated } from '../internal/session.js';
 
 /** Purpose label of the approval form's signed token. */
@@ -36,7 +43,7 @@ export const authorizeCsrfCookie = 'passport_csrf';
  * Turns an {@link AuthorizationError} into a redirect to the client, or an error page when the
  * client or redirect URI cannot be trusted (PARITY A2). Other errors propagate.
  */
-export function authorizationErrorResponse(error: unknown, request: Request): Response {
+export function authorizationErrorResponse(error: unknown, request: Request): Reply {
   if (!(error instanceof AuthorizationError)) throw error;
   const target = error.toRedirectUrl();
   if (target !== null) return redirect(target);
@@ -55,7 +62,7 @@ function errorRedirect<User extends PassportUser>(
   authRequest: AuthorizationRequest,
   code: OAuthErrorCode,
   description: string,
-): Response {
+): Reply {
   const error = new AuthorizationError(code, description, {
     redirectUri: authRequest.redirectUri,
     state: authRequest.state,
@@ -88,7 +95,7 @@ function returnUrl(request: Request, keepLoginPrompt: boolean): string {
 export async function authorizeGetRoute<User extends PassportUser>(
   request: Request,
   context: HandlerContext<User>,
-): Promise<Response> {
+): Promise<RouteResult> {
   const { passport } = context;
   const url = new URL(request.url);
   let authRequest: AuthorizationRequest;
@@ -177,7 +184,7 @@ function field(body: Record<string, unknown>, name: string): string | null {
   return typeof value === 'string' ? value : null;
 }
 
-function invalidAuthToken(description: string, status = 400): Response {
+function invalidAuthToken(description: string, status = 400): Reply {
   return json({ error: 'invalid_request', error_description: description }, status);
 }
 
@@ -190,7 +197,7 @@ function invalidAuthToken(description: string, status = 400): Response {
 export async function authorizeDecisionRoute<User extends PassportUser>(
   request: Request,
   context: HandlerContext<User>,
-): Promise<Response> {
+): Promise<RouteResult> {
   const { passport } = context;
   if (hasForeignOrigin(context, request)) return invalidAuthToken('Cross-site request refused', 403);
   const body = await readJsonOrForm(request, context.maxBodyBytes);

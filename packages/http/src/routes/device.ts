@@ -4,7 +4,7 @@ import type { HandlerContext } from '../internal/context.js';
 import { isSecureRequest, parseCookies, serializeCookie } from '../internal/cookies.js';
 import { randomToken, safeEqual } from '../internal/crypto.js';
 import { deviceApprovalPage, deviceCodeEntryPage, errorPage, messagePage } from '../internal/html.js';
-import { html } from '../internal/responses.js';
+import { html, type RouteResult } from '../internal/responses.js';
 import { hasForeignOrigin, loginRedirect, unauthenticated } from '../internal/session.js';
 import { authorizeCsrfCookie } from './authorize.js';
 
@@ -30,7 +30,7 @@ interface DeviceTokenPayload {
 export async function deviceGetRoute<User extends PassportUser>(
   request: Request,
   context: HandlerContext<User>,
-): Promise<Response> {
+): Promise<RouteResult> {
   const user = await context.options.authenticateUser(request);
   if (user === null) return loginRedirect(context, request, request.url);
   const action = new URL(`${context.basePath}/device`, request.url).pathname;
@@ -81,7 +81,7 @@ export async function deviceGetRoute<User extends PassportUser>(
 export async function devicePostRoute<User extends PassportUser>(
   request: Request,
   context: HandlerContext<User>,
-): Promise<Response> {
+): Promise<RouteResult> {
   if (hasForeignOrigin(context, request)) {
     return html(errorPage('Request refused', 'Cross-site request refused.'), 403);
   }

@@ -1,7 +1,8 @@
 import type { PassportUser } from '@passport/core';
 import { readForm } from '../internal/body.js';
 import type { HandlerContext } from '../internal/context.js';
-import { json, noStoreHeaders, publicJson } from '../internal/responses.js';
+import { headerOf } from '../internal/dispatch.js';
+import { json, noContent, publicJson, type RouteResult } from '../internal/responses.js';
 import { csrfFailure, passesCsrfCheck, unauthenticated } from '../internal/session.js';
 
 /**
@@ -13,11 +14,11 @@ import { csrfFailure, passesCsrfCheck, unauthenticated } from '../internal/sessi
 export async function tokenRoute<User extends PassportUser>(
   request: Request,
   context: HandlerContext<User>,
-): Promise<Response> {
+): Promise<RouteResult> {
   const params = await readForm(request, context.maxBodyBytes);
   const response = await context.passport.handleTokenRequest({
     params,
-    authorization: request.headers.get('authorization'),
+    authorization: headerOf(request, 'authorization'),
   });
   return json(response);
 }
@@ -30,10 +31,10 @@ export async function tokenRoute<User extends PassportUser>(
 export async function revokeRoute<User extends PassportUser>(
   request: Request,
   context: HandlerContext<User>,
-): Promise<Response> {
+): Promise<RouteResult> {
   const params = await readForm(request, context.maxBodyBytes);
-  await context.passport.revoke({ params, authorization: request.headers.get('authorization') });
-  return new Response(null, { status: 200, headers: { ...noStoreHeaders } });
+  await context.passport.revoke({ params, authorization: headerOf(request, 'authorization') });
+  return noContent(undefined, 200);
 }
 
 /**
@@ -44,11 +45,11 @@ export async function revokeRoute<User extends PassportUser>(
 export async function introspectRoute<User extends PassportUser>(
   request: Request,
   context: HandlerContext<User>,
-): Promise<Response> {
+): Promise<RouteResult> {
   const params = await readForm(request, context.maxBodyBytes);
   const response = await context.passport.introspect({
     params,
-    authorization: request.headers.get('authorization'),
+    authorization: headerOf(request, 'authorization'),
   });
   return json(response);
 }
@@ -61,11 +62,11 @@ export async function introspectRoute<User extends PassportUser>(
 export async function deviceCodeRoute<User extends PassportUser>(
   request: Request,
   context: HandlerContext<User>,
-): Promise<Response> {
+): Promise<RouteResult> {
   const params = await readForm(request, context.maxBodyBytes);
   const response = await context.passport.requestDeviceCode({
     params,
-    authorization: request.headers.get('authorization'),
+    authorization: headerOf(request, 'authorization'),
   });
   return json(response);
 }
@@ -74,7 +75,7 @@ export async function deviceCodeRoute<User extends PassportUser>(
 export async function jwksRoute<User extends PassportUser>(
   _request: Request,
   context: HandlerContext<User>,
-): Promise<Response> {
+): Promise<RouteResult> {
   return publicJson(context.passport.keys.toJWKS(), 300);
 }
 
@@ -87,7 +88,7 @@ export async function jwksRoute<User extends PassportUser>(
 export async function metadataRoute<User extends PassportUser>(
   _request: Request,
   context: HandlerContext<User>,
-): Promise<Response> {
+): Promise<RouteResult> {
   const { passport } = context;
   const grants = passport.options.grants;
   const grantTypes: string[] = [];
@@ -136,11 +137,11 @@ export async function metadataRoute<User extends PassportUser>(
 export async function refreshCookieRoute<User extends PassportUser>(
   request: Request,
   context: HandlerContext<User>,
-): Promise<Response> {
+): Promise<RouteResult> {
   if (!passesCsrfCheck(context, request)) return csrfFailure();
   const user = await context.options.authenticateUser(request);
   if (user === null) return unauthenticated();
-  const headers = new Headers(noStoreHeaders);
-  for (const value of await context.cookie.issue(request, user)) headers.append('set-cookie', value);
-  return new Response(null, { status: 204, headers });
+  const reply = noContent();
+  for (const value of await context.cookie.issue(request, user)) reply.append('set-cookie', value);
+  return reply;
 }

@@ -10,9 +10,8 @@ export interface PgPoolClientLike {
     query_timeout?: number;
   }): Promise<{ rows: unknown[]; rowCount: number | null }>;
   release(error?: Error | boolean): void;
-  /** Event registration; the driver listens for `'error'` while it holds the client. */
+  /** Event registration; the driver adds one `'error'` listener to each connection it checks out. */
   on?(event: 'error', listener: (error: Error) => void): unknown;
-  removeListener?(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 /** The part of a node-postgres `Pool` (`import { Pool } from 'pg'`) the driver uses. */
@@ -21,6 +20,10 @@ export interface PgPoolLike {
   end(): Promise<void>;
   /** Event registration; the driver listens for `'error'` (see {@link nodePostgresDriver}). */
   on?(event: 'error', listener: (error: Error) => void): unknown;
+  /** Idle connections (node-postgres `Pool#idleCount`); lets a checkout skip its deadline timer. */
+  readonly idleCount?: number;
+  /** Checkouts waiting for a connection (node-postgres `Pool#waitingCount`). */
+  readonly waitingCount?: number;
 }
 
 /** Timeouts of {@link nodePostgresDriver}. */
@@ -77,6 +80,8 @@ const ignore = (): void => undefined;
  * returned to the pool at once.
  */
 async function connectWithin(pool: PgPoolLike, ms: number): Promise<PgPoolClientLike> {
+  // An idle connection nobody waits for is handed over on the next tick: no deadline needed.
+  if ((pool.idleCount ?? 0) > (pool.waitingCount ?? 0)) return pool.connect();
   let timer: ReturnType<typeof setTimeout> | undefined;
   let timedOut = false;
   const connecting = pool.connect();
@@ -101,7 +106,7 @@ async function connectWithin(pool: PgPoolLike, ms: number): Promise<PgPoolClient
  * one round trip; transactions hold one client from `BEGIN` to `COMMIT`. A client that failed
  * with a connection error or a timeout is destroyed rather than returned to the pool.
  *
- * The driver adds an `'error'` listener to the pool, and to each client while it holds it:
+ * The driver adds an `'error'` listener to the pool, and one to each connection it checks out:
  * node-postgres emits `'error'` when the server drops a connection (restart, failover,
  * `pg_terminate_backend`), and an unhandled `'error'` event would crash the process. The broken
  * connection is discarded; the next query opens a new one, or fails with `StoreUnavailableError`
@@ -118,6 +123,8 @@ export function nodePostgresDriver(pool: PgPoolLike, options: NodePostgresDriver
   const queryTimeoutMs = options.queryTimeoutMs ?? 10_000;
   const prepared = options.preparedStatements ?? true;
   const names = new Map<string, string>();
+  /** Clients that already carry the driver's `'error'` listener (kept for the client's life). */
+  const listening = new WeakSet<PgPoolClientLike>();
   pool.on?.('error', ignore);
 
   /**
@@ -142,8 +149,8 @@ export function nodePostgresDriver(pool: PgPoolLike, options: NodePostgresDriver
     const name = nameOf(sql, params);
     const result = await client.query(
       name === undefined
-        ? { text: sql, values: [...params], query_timeout: queryTimeoutMs }
-        : { name, text: sql, values: [...params], query_timeout: queryTimeoutMs },
+        ? { text: sql, values: params as unknown[], query_timeout: queryTimeoutMs }
+        : { name, text: sql, values: params as unknown[], query_timeout: queryTimeoutMs },
     );
     return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length };
   };
@@ -155,18 +162,21 @@ export function nodePostgresDriver(pool: PgPoolLike, options: NodePostgresDriver
     } catch (error) {
       throw toStoreError(error);
     }
-    client.on?.('error', ignore);
+    if (!listening.has(client)) {
+      // Once per connection: an idle connection is watched by the pool, a held one by this listener.
+      client.on?.('error', ignore);
+      listening.add(client);
+    }
     return client;
   };
 
   /** Returns the client to the pool, or destroys it when the connection itself failed. */
   const release = (client: PgPoolClientLike, error: unknown): void => {
     if (error !== undefined && isConnectionError(error)) {
-      // Keep listening: the dying connection may still report errors.
+      // The dying connection may still report errors: the listener stays with it.
       client.release(error instanceof Error ? error : true);
       return;
     }
-    client.removeListener?.('error', ignore);
     client.release();
   };
 
