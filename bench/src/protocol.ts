@@ -36,7 +36,8 @@ export type Flow =
   | 'authorization-code'
   | 'refresh-token'
   | 'introspection'
-  | 'bearer-guard';
+  | 'bearer-guard'
+  | 'bearer-guard-fetch';
 
 /** Everything a server child needs, passed as JSON in the `BENCH_SERVER_CONFIG` variable. */
 export interface ServerConfig {

@@ -133,6 +133,17 @@ export const SCENARIOS: readonly Scenario[] = [
     floor: 'diag-bare-http',
   },
   {
+    id: 'diag-passport-memory-guard-fetch',
+    label:
+      'diagnostic: Passport (memory): bearer guard as a Fetch handler (requireToken) through toNodeListener',
+    family: 'diagnostic',
+    target: 'passport',
+    flow: 'bearer-guard-fetch',
+    store: 'memory',
+    alg: 'RS256',
+    floor: 'floor-verify',
+  },
+  {
     id: 'diag-floor-token-es256',
     label: 'diagnostic: floor-token signing ES256',
     family: 'diagnostic',

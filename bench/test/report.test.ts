@@ -39,6 +39,7 @@ describe('scenario selection', () => {
     expect(SCENARIOS.filter((s) => s.family === 'diagnostic').map((s) => s.id)).toEqual([
       'diag-bare-http',
       'diag-fetch-adapter',
+      'diag-passport-memory-guard-fetch',
       'diag-floor-token-es256',
       'diag-peer-oidc-provider-es256',
       'diag-peer-node-oauth2-server-es256',

@@ -12,7 +12,7 @@ import {
   type RefreshTokenRecord,
 } from '@passport/core';
 import { createGuard, createPassportHandler } from '@passport/http';
-import { toNodeListener } from '@passport/http/node';
+import { authenticateNode, toNodeListener } from '@passport/http/node';
 import type { LoadPlan, ServerConfig } from '../protocol.js';
 import { UNIQUE_PLACEHOLDER } from '../protocol.js';
 import { type BenchTarget, basicAuthorization, CLIENT_CREDENTIALS_BODY } from './common.js';
@@ -139,18 +139,37 @@ export async function createPassportTarget(config: ServerConfig): Promise<BenchT
     secret: randomBytes(32).toString('base64url'),
   });
   const guard = createGuard({ passport });
-  const protectedRoute = guard.requireToken(
-    (_request, auth) =>
-      new Response(JSON.stringify({ client: auth.client?.id ?? null, scopes: auth.scopes }), {
-        headers: { 'content-type': 'application/json' },
-      }),
+  // The protected route as a Node host writes it: the guard decides, the host answers through res.
+  const nodeRoute: BenchTarget['listener'] = (request, response) => {
+    void authenticateNode(guard, request, response).then((auth) => {
+      if (auth === null) return;
+      const body = JSON.stringify({ client: auth.client?.id ?? null, scopes: auth.scopes });
+      response.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+        'cache-control': 'no-store',
+      });
+      response.end(body);
+    });
+  };
+  // The same route as a Fetch handler (what Bun, Deno and Workers mount), served by toNodeListener.
+  const fetchRoute = toNodeListener(
+    guard.requireToken(
+      (_request, auth) =>
+        new Response(JSON.stringify({ client: auth.client?.id ?? null, scopes: auth.scopes }), {
+          headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+        }),
+    ),
   );
   // Routed by path at the node level, as a host mounts Passport beside its own routes: Passport's
   // handler is served by toNodeListener directly, which writes its replies without a Response.
   const passportListener = toNodeListener(handler);
-  const apiListener = toNodeListener(protectedRoute);
-  const listener: BenchTarget['listener'] = (request, response) =>
-    (request.url?.startsWith('/api/') ? apiListener : passportListener)(request, response);
+  const listener: BenchTarget['listener'] = (request, response) => {
+    const url = request.url ?? '/';
+    if (url.startsWith('/api/fetch/')) fetchRoute(request, response);
+    else if (url.startsWith('/api/')) nodeRoute(request, response);
+    else passportListener(request, response);
+  };
 
   const authorization = basicAuthorization(config.client);
   const form = { 'content-type': 'application/x-www-form-urlencoded', authorization };
@@ -258,9 +277,11 @@ async function buildPlan(
         body: `token=${token}&token_type_hint=access_token`,
       };
     }
-    case 'bearer-guard': {
+    case 'bearer-guard':
+    case 'bearer-guard-fetch': {
       const token = await issueOne(tokenRequest, authorization);
-      return { method: 'GET', path: '/api/resource', headers: { authorization: `Bearer ${token}` } };
+      const path = config.flow === 'bearer-guard' ? '/api/resource' : '/api/fetch/resource';
+      return { method: 'GET', path, headers: { authorization: `Bearer ${token}` } };
     }
   }
 }

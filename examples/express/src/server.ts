@@ -6,7 +6,7 @@
  */
 import { createPassport, KeySet, type PassportUser } from '@passport/core';
 import { type Authentication, createGuard, createPassportHandler } from '@passport/http';
-import { toNodeListener } from '@passport/http/node';
+import { authenticateNode, toNodeListener } from '@passport/http/node';
 import { MemoryStore } from '@passport/store-memory';
 import express, {
   type Request as ExpressRequest,
@@ -65,16 +65,12 @@ app.get(
   ),
 );
 
-// Or as classic Express middleware that stores the authentication on res.locals.
+// Or as classic Express middleware that stores the authentication on res.locals: authenticateNode
+// answers the refusal itself (401 Bearer challenge, 403 insufficient_scope, 503 while the store is
+// down) and builds no Fetch Request or Response.
 async function requireToken(req: ExpressRequest, res: ExpressResponse, next: NextFunction): Promise<void> {
-  const headers = new Headers();
-  const authorization = req.get('authorization');
-  if (authorization !== undefined) headers.set('authorization', authorization);
-  const auth = await api.authenticate(new Request(`http://localhost${req.originalUrl}`, { headers }));
-  if (auth === null) {
-    res.status(401).set('www-authenticate', 'Bearer realm="api"').json({ error: 'unauthenticated' });
-    return;
-  }
+  const auth = await authenticateNode(api, req, res);
+  if (auth === null) return;
   res.locals.auth = auth;
   next();
 }

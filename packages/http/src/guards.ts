@@ -8,6 +8,7 @@ import {
   type VerifiedAccessToken,
 } from '@passport/core';
 import { FirstPartyCookie } from './first-party-cookie.js';
+import { headerOf } from './internal/dispatch.js';
 import { isStoreUnavailable, storeUnavailableResponse, toResponse } from './internal/responses.js';
 import type { FirstPartyCookieOptions } from './options.js';
 
@@ -35,6 +36,25 @@ export type GuardCheck<User extends PassportUser = PassportUser> =
   | { kind: 'authenticated'; authentication: Authentication<User> }
   | { kind: 'missing' }
   | { kind: 'invalid'; description: string };
+
+/**
+ * What a route requires of the token, for {@link Guard.decide}: the same rules as
+ * {@link Guard.requireToken} (nothing set), {@link Guard.requireScopes} (`scopes`),
+ * {@link Guard.requireAnyScope} (`anyScope`) and {@link Guard.requireClient} (`clientOnly`).
+ */
+export interface GuardRequirement {
+  /** The token must have **all** of these scopes (`403 insufficient_scope` otherwise). */
+  scopes?: readonly string[];
+  /** The token must have **at least one** of these scopes. */
+  anyScope?: readonly string[];
+  /** Client-credentials tokens only (no user), PARITY G3. */
+  clientOnly?: boolean;
+}
+
+/** The outcome of {@link Guard.decide}: the authentication, or the refusal to send as it is. */
+export type GuardDecision<User extends PassportUser = PassportUser> =
+  | { ok: true; authentication: Authentication<User> }
+  | { ok: false; refusal: Response };
 
 /** Options of {@link createGuard}. */
 export interface GuardOptions<User extends PassportUser = PassportUser> {
@@ -79,6 +99,13 @@ export interface Guard<User extends PassportUser = PassportUser> {
   authenticate(request: Request): Promise<Authentication<User> | null>;
   /** Like {@link Guard.authenticate}, but tells a missing token apart from an invalid one. */
   check(request: Request): Promise<GuardCheck<User>>;
+  /**
+   * Checks `request` against `requirement` and gives the authentication, or the refusal the
+   * `require*` wrappers would answer (`401` with a Bearer challenge, `403 insufficient_scope`,
+   * `503 temporarily_unavailable` while the store is down), for hosts that write their own
+   * responses (Express-style middleware, `authenticateNode` in `@passport/http/node`).
+   */
+  decide(request: Request, requirement?: GuardRequirement): Promise<GuardDecision<User>>;
   /**
    * Runs `handler` for any valid token; otherwise `401` with a Bearer challenge. Like every
    * wrapper, it answers `503 temporarily_unavailable` while the store is down.
@@ -155,7 +182,7 @@ export function bearerChallenge(
 
 /** The bearer token of the `Authorization` header; `null` without one; `''` when malformed. */
 function bearerToken(request: Request): string | null {
-  const header = request.headers.get('authorization');
+  const header = headerOf(request, 'authorization');
   if (header === null) return null;
   const match = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)\s*$/i.exec(header);
   if (match) return match[1] as string;
@@ -261,26 +288,6 @@ export function createGuard<User extends PassportUser>(options: GuardOptions<Use
     };
   }
 
-  function protect(
-    handler: ProtectedHandler<User>,
-    authorize: (authentication: Authentication<User>) => Response | null,
-  ): (request: Request) => Promise<Response> {
-    return async (request) => {
-      let result: GuardCheck<User>;
-      try {
-        result = await check(request);
-      } catch (error) {
-        if (!isStoreUnavailable(error)) throw error;
-        return toResponse(storeUnavailableResponse());
-      }
-      if (result.kind === 'missing') return bearerChallenge(realm);
-      if (result.kind === 'invalid')
-        return bearerChallenge(realm, { code: 'invalid_token', description: result.description });
-      const refusal = authorize(result.authentication);
-      return refusal ?? handler(request, result.authentication);
-    };
-  }
-
   const insufficient = (scopes: readonly string[]) =>
     bearerChallenge(realm, {
       code: 'insufficient_scope',
@@ -288,28 +295,62 @@ export function createGuard<User extends PassportUser>(options: GuardOptions<Use
       scope: scopes.join(' '),
     });
 
+  /** The refusal `requirement` gives `auth`, or `null` when it is met. */
+  function refusalFor(auth: Authentication<User>, requirement: GuardRequirement): Response | null {
+    if (requirement.clientOnly === true && (auth.user !== null || auth.client === null)) {
+      return bearerChallenge(realm, {
+        code: 'invalid_token',
+        description: 'This resource accepts client-credentials tokens only',
+      });
+    }
+    const all = requirement.scopes;
+    if (all !== undefined && !all.every((s) => auth.tokenCan(s))) return insufficient(all);
+    const any = requirement.anyScope;
+    if (any !== undefined && !any.some((s) => auth.tokenCan(s))) return insufficient(any);
+    return null;
+  }
+
+  async function decide(request: Request, requirement: GuardRequirement = {}): Promise<GuardDecision<User>> {
+    let result: GuardCheck<User>;
+    try {
+      result = await check(request);
+    } catch (error) {
+      if (!isStoreUnavailable(error)) throw error;
+      return { ok: false, refusal: toResponse(storeUnavailableResponse()) };
+    }
+    if (result.kind === 'missing') return { ok: false, refusal: bearerChallenge(realm) };
+    if (result.kind === 'invalid') {
+      return {
+        ok: false,
+        refusal: bearerChallenge(realm, { code: 'invalid_token', description: result.description }),
+      };
+    }
+    const refusal = refusalFor(result.authentication, requirement);
+    return refusal === null ? { ok: true, authentication: result.authentication } : { ok: false, refusal };
+  }
+
+  function protect(
+    handler: ProtectedHandler<User>,
+    requirement: GuardRequirement,
+  ): (request: Request) => Promise<Response> {
+    return async (request) => {
+      const decision = await decide(request, requirement);
+      return decision.ok ? handler(request, decision.authentication) : decision.refusal;
+    };
+  }
+
   return {
     provider,
     check,
+    decide,
     async authenticate(request) {
       const result = await check(request);
       return result.kind === 'authenticated' ? result.authentication : null;
     },
-    requireToken: (handler) => protect(handler, () => null),
-    requireScopes: (scopes, handler) =>
-      protect(handler, (auth) => (scopes.every((s) => auth.tokenCan(s)) ? null : insufficient(scopes))),
-    requireAnyScope: (scopes, handler) =>
-      protect(handler, (auth) => (scopes.some((s) => auth.tokenCan(s)) ? null : insufficient(scopes))),
-    requireClient: (handler, scopes = []) =>
-      protect(handler, (auth) => {
-        if (auth.user !== null || auth.client === null) {
-          return bearerChallenge(realm, {
-            code: 'invalid_token',
-            description: 'This resource accepts client-credentials tokens only',
-          });
-        }
-        return scopes.every((s) => auth.tokenCan(s)) ? null : insufficient(scopes);
-      }),
+    requireToken: (handler) => protect(handler, {}),
+    requireScopes: (scopes, handler) => protect(handler, { scopes }),
+    requireAnyScope: (scopes, handler) => protect(handler, { anyScope: scopes }),
+    requireClient: (handler, scopes = []) => protect(handler, { clientOnly: true, scopes }),
     actingAs(user, scopes = []) {
       const list = [...scopes];
       override = { user, client: null, token: null, scopes: list, via: 'testing', tokenCan: tokenCan(list) };

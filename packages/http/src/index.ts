@@ -13,7 +13,9 @@ export {
   createGuard,
   type Guard,
   type GuardCheck,
+  type GuardDecision,
   type GuardOptions,
+  type GuardRequirement,
   type ProtectedHandler,
 } from './guards.js';
 export { createPassportHandler, type FetchHandler } from './handler.js';

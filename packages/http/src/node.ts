@@ -4,6 +4,8 @@
  * @packageDocumentation
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { PassportUser } from '@passport/core';
+import type { Authentication, Guard, GuardRequirement } from './guards.js';
 import { defaultMaxBodyBytes } from './internal/body.js';
 import { type DispatchingHandler, dispatchSymbol } from './internal/dispatch.js';
 import { createNodeRequest } from './internal/node-request.js';
@@ -148,25 +150,56 @@ async function writeResponse(res: ServerResponse, result: RouteResult): Promise<
     else res.end(created);
     return;
   }
-  res.writeHead(response.status, response.statusText || undefined, head);
-  if (response.body === null) {
+  const body = response.body;
+  if (body === null) {
+    res.writeHead(response.status, response.statusText || undefined, head);
     res.end();
     return;
   }
-  const reader = response.body.getReader();
+  const reader = body.getReader();
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (!res.write(value)) {
-        await drained(res);
-        if (res.destroyed) break;
+    const first = await reader.read();
+    if (first.done) {
+      res.writeHead(response.status, response.statusText || undefined, head);
+    } else {
+      // A body that is already complete (a string, JSON or bytes Response) goes out in one write
+      // with its length; one still arriving after this turn of the event loop is streamed.
+      const second = reader.read();
+      const settled = await Promise.race([second, afterThisTurn()]);
+      if (settled !== stillArriving && settled.done) {
+        if (!bodiless(response.status) && !response.headers.has('content-length')) {
+          head.push('content-length', String(first.value.byteLength));
+        }
+        res.writeHead(response.status, response.statusText || undefined, head);
+        res.end(first.value);
+        return;
+      }
+      res.writeHead(response.status, response.statusText || undefined, head);
+      let chunk: Uint8Array = first.value;
+      let next: Promise<ReadableStreamReadResult<Uint8Array>> =
+        settled === stillArriving ? second : Promise.resolve(settled);
+      for (;;) {
+        if (!res.write(chunk)) {
+          await drained(res);
+          if (res.destroyed) return;
+        }
+        const result = await next;
+        if (result.done) break;
+        chunk = result.value;
+        next = reader.read();
       }
     }
   } finally {
     reader.releaseLock();
   }
   res.end();
+}
+
+/** Marks a read that had not settled by the end of the current turn of the event loop. */
+const stillArriving: unique symbol = Symbol('still arriving');
+
+function afterThisTurn(): Promise<typeof stillArriving> {
+  return new Promise((resolve) => setImmediate(resolve, stillArriving));
 }
 
 function drained(res: ServerResponse): Promise<void> {
@@ -268,4 +301,51 @@ export function toNodeListener(
       }
     });
   };
+}
+
+/** Options of {@link authenticateNode}: what the route requires, and how to read the URL. */
+export interface AuthenticateNodeOptions extends GuardRequirement {
+  /** As for {@link toNodeListener}. @default false */
+  trustProxy?: boolean;
+}
+
+/**
+ * Checks the bearer token (or first-party cookie) of a `node:http` request with `guard`, for Node
+ * servers and Express-style middleware that answer through `res` rather than with a Fetch
+ * `Response`. Returns the authentication, or `null` after writing the refusal to `res`: the same
+ * `401` Bearer challenge, `403 insufficient_scope` or `503 temporarily_unavailable` the guard's
+ * `require*` wrappers answer (`options` takes the same requirements: `scopes`, `anyScope`,
+ * `clientOnly`). No `Request` is built unless the guard needs more than the headers.
+ *
+ * @example
+ * ```ts
+ * const api = createGuard({ passport });
+ * createServer(async (req, res) => {
+ *   const auth = await authenticateNode(api, req, res, { scopes: ['orders:read'] });
+ *   if (auth === null) return; // refused, already answered
+ *   res.writeHead(200, { 'content-type': 'application/json' });
+ *   res.end(JSON.stringify(await ordersOf(auth.user)));
+ * });
+ * ```
+ */
+export async function authenticateNode<User extends PassportUser>(
+  guard: Guard<User>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: AuthenticateNodeOptions = {},
+): Promise<Authentication<User> | null> {
+  const method = req.method ?? 'GET';
+  const url = requestUrl(req, options.trustProxy ?? false);
+  if (url === null) {
+    writeReply(
+      res,
+      json({ error: 'invalid_request', error_description: 'Malformed request URL' }, 400, noStore),
+    );
+    return null;
+  }
+  const request = createNodeRequest(method, url.href, url.pathname, req.rawHeaders, null, res);
+  const decision = await guard.decide(request, options);
+  if (decision.ok) return decision.authentication;
+  await writeResponse(res, decision.refusal);
+  return null;
 }

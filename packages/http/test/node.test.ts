@@ -2,7 +2,8 @@
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { toNodeListener } from '../src/node.js';
+import { createGuard } from '../src/guards.js';
+import { authenticateNode, toNodeListener } from '../src/node.js';
 import { basic, setup } from './helpers.js';
 
 let server: Server | null = null;
@@ -583,6 +584,58 @@ describe('@passport/http/node: writing the response', () => {
     expect(result.body).toBe('part0;part1;part2;');
   });
 
+  it('writes a complete host body in one go with its length, and streams one still arriving', async () => {
+    let release = (): void => undefined;
+    const later = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const base = await listen(async (request) => {
+      if (new URL(request.url).pathname === '/json') return Response.json({ ok: 'é' }, { status: 201 });
+      const encoder = new TextEncoder();
+      let sent = 0;
+      return new Response(
+        new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            if (sent === 1) await later; // the second event only comes after the client saw the first
+            if (sent === 2) {
+              controller.close();
+              return;
+            }
+            controller.enqueue(encoder.encode(`event${sent++}\n`));
+          },
+        }),
+        { headers: { 'content-type': 'text/event-stream' } },
+      );
+    });
+    const complete = await raw(`${base}/json`, {});
+    expect(complete.status).toBe(201);
+    expect(complete.headers['content-length']).toBe(String(Buffer.byteLength('{"ok":"é"}')));
+    expect(complete.headers['transfer-encoding']).toBeUndefined();
+    expect(complete.body).toBe('{"ok":"é"}');
+
+    const seen = await new Promise<{ first: string; all: string; chunked: string | undefined }>(
+      (resolve, reject) => {
+        const req = httpRequest(`${base}/events`, (res) => {
+          let all = '';
+          let first = '';
+          res.on('data', (d: Buffer) => {
+            all += d.toString();
+            if (first === '') {
+              first = all;
+              release(); // only now let the stream go on
+            }
+          });
+          res.on('end', () => resolve({ first, all, chunked: res.headers['transfer-encoding'] }));
+        });
+        req.on('error', reject);
+        req.end();
+      },
+    );
+    expect(seen.first).toBe('event0\n');
+    expect(seen.all).toBe('event0\nevent1\n');
+    expect(seen.chunked).toBe('chunked');
+  });
+
   it("writes Passport's own responses with their length, status and headers", async () => {
     const { json, redirect, noContent, html, toResponse } = await import('../src/internal/responses.js');
     const cookies = new Headers();
@@ -624,5 +677,105 @@ describe('@passport/http/node: writing the response', () => {
     const result = await raw(base, {});
     expect(result.headers['x-later']).toBe('yes');
     expect(JSON.parse(result.body)).toEqual({ ok: true });
+  });
+});
+
+describe('@passport/http/node: authenticateNode', () => {
+  it('answers like the require* wrappers, and hands the authentication to a host writing through res', async () => {
+    const s = await setup();
+    const guard = createGuard({ passport: s.passport });
+    const { client, plainSecret } = await s.passport.clients.create({
+      name: 'M',
+      grantTypes: ['client_credentials'],
+    });
+    const token = async (scope: string) =>
+      (
+        await s.passport.handleTokenRequest({
+          params: new URLSearchParams({ grant_type: 'client_credentials', scope }),
+          authorization: basic(client.id, plainSecret as string),
+        })
+      ).access_token;
+    const created = createServer(async (req, res) => {
+      const auth = await authenticateNode(guard, req, res, { scopes: ['orders:read'], clientOnly: true });
+      if (auth === null) return;
+      let body = '';
+      for await (const chunk of req) body += String(chunk); // the body is left for the host
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ client: auth.client?.id, scopes: auth.scopes, via: auth.via, body }));
+    });
+    server = created;
+    await new Promise<void>((resolve) => created.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(created.address() as AddressInfo).port}`;
+
+    const ok = await raw(`${base}/api/orders`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await token('orders:read')}` },
+      body: 'hello',
+    });
+    expect(ok.status).toBe(200);
+    expect(JSON.parse(ok.body)).toEqual({
+      client: client.id,
+      scopes: ['orders:read'],
+      via: 'bearer',
+      body: 'hello',
+    });
+
+    const missing = await raw(`${base}/api/orders`, {});
+    expect(missing.status).toBe(401);
+    expect(missing.headers['www-authenticate']).toMatch(/^Bearer realm=/);
+    expect(missing.headers['www-authenticate']).not.toContain('error=');
+
+    const invalid = await raw(`${base}/api/orders`, { headers: { authorization: 'Bearer not.a.token' } });
+    expect(invalid.status).toBe(401);
+    expect(invalid.headers['www-authenticate']).toContain('error="invalid_token"');
+    expect(JSON.parse(invalid.body)).toMatchObject({ error: 'invalid_token' });
+
+    const narrow = await raw(`${base}/api/orders`, {
+      headers: { authorization: `Bearer ${await token('orders:write')}` },
+    });
+    expect(narrow.status).toBe(403);
+    expect(narrow.headers['www-authenticate']).toContain('error="insufficient_scope"');
+    expect(narrow.headers['www-authenticate']).toContain('scope="orders:read"');
+
+    // the same decisions as the Fetch wrapper
+    const wrapped = guard.requireClient(() => new Response('ok'), ['orders:read']);
+    for (const authorization of [undefined, 'Bearer not.a.token', `Bearer ${await token('orders:write')}`]) {
+      const headers: Record<string, string> = authorization === undefined ? {} : { authorization };
+      const viaFetch = await wrapped(new Request('http://localhost/api/orders', { headers }));
+      const viaNode = await raw(`${base}/api/orders`, { headers });
+      expect(viaNode.status).toBe(viaFetch.status);
+      expect(viaNode.headers['www-authenticate']).toBe(viaFetch.headers.get('www-authenticate'));
+      expect(viaNode.body).toBe(await viaFetch.text());
+    }
+  });
+
+  it('answers 503 while the store is down, and authenticates again once it is back', async () => {
+    const s = await setup();
+    const guard = createGuard({ passport: s.passport });
+    const { client, plainSecret } = await s.passport.clients.create({
+      name: 'M',
+      grantTypes: ['client_credentials'],
+    });
+    const { access_token } = await s.passport.handleTokenRequest({
+      params: new URLSearchParams({ grant_type: 'client_credentials' }),
+      authorization: basic(client.id, plainSecret as string),
+    });
+    s.clock.now += 10_000; // past the revocation cache: the guard must ask the store
+    const created = createServer(async (req, res) => {
+      const auth = await authenticateNode(guard, req, res);
+      if (auth === null) return;
+      res.end('ok');
+    });
+    server = created;
+    await new Promise<void>((resolve) => created.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(created.address() as AddressInfo).port}`;
+    const headers = { authorization: `Bearer ${access_token}` };
+    s.store.simulateOutage();
+    const down = await raw(base, { headers });
+    expect(down.status).toBe(503);
+    expect(down.headers['retry-after']).toBe('5');
+    expect(JSON.parse(down.body)).toMatchObject({ error: 'temporarily_unavailable' });
+    s.store.endOutage();
+    expect((await raw(base, { headers })).status).toBe(200);
   });
 });
