@@ -173,6 +173,9 @@ export function createPassportHandler<User extends PassportUser>(
     trustedOrigins: new Set(options.trustedOrigins ?? []),
   };
   const table = routes<User>().map((route) => ({ ...route, segments: route.pattern.split('/') }));
+  // Paths without a parameter are looked up directly; the rest are matched segment by segment.
+  const exact = new Map(table.filter((route) => !route.pattern.includes(':')).map((r) => [r.pattern, r]));
+  const parameterized = table.filter((route) => route.pattern.includes(':'));
   const issuerPath = new URL(options.passport.options.issuer).pathname.replace(/\/+$/, '');
 
   const dispatch = async (request: Request): Promise<RouteResult> => {
@@ -184,15 +187,17 @@ export function createPassportHandler<User extends PassportUser>(
       }
       if (path !== basePath && !path.startsWith(`${basePath}/`)) return notFound();
       const relative = path.slice(basePath.length) || '/';
-      for (const route of table) {
-        const params = match(route.segments, relative);
-        if (params === null) continue;
-        const method = request.method === 'HEAD' && route.methods.GET ? 'GET' : request.method;
-        const handle = route.methods[method];
-        if (!handle) return methodNotAllowed(Object.keys(route.methods));
-        return await handle(request, context, params);
+      let route = exact.get(relative);
+      let params: { id?: string } | null = route === undefined ? null : {};
+      for (let i = 0; params === null && i < parameterized.length; i++) {
+        route = parameterized[i];
+        params = match((route as (typeof parameterized)[number]).segments, relative);
       }
-      return notFound();
+      if (route === undefined || params === null) return notFound();
+      const method = request.method === 'HEAD' && route.methods.GET ? 'GET' : request.method;
+      const handle = route.methods[method];
+      if (!handle) return methodNotAllowed(Object.keys(route.methods));
+      return await handle(request, context, params);
     } catch (error) {
       return errorResponse(error, request, options.onError);
     }
