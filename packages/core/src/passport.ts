@@ -225,12 +225,7 @@ export function createPassport<User extends PassportUser = PassportUser>(
     async findClientCached(id) {
       if (!revocationCache.enabled) return ctx.store.findClient(id);
       const now = ctx.now();
-      const cached = revocationCache.client(id, now);
-      if (cached !== undefined) return cached;
-      const epoch = revocationCache.epoch;
-      const client = await ctx.store.findClient(id);
-      if (client !== null) revocationCache.rememberClient(client, epoch, now);
-      return client;
+      return revocationCache.client(id, now) ?? revocationCache.loadClient(ctx.store, id, now);
     },
     userProvider: (client) => userProviders[client.provider ?? 'users'] ?? null,
   };

@@ -9,7 +9,7 @@ import type { Authentication, Guard, GuardRequirement } from './guards.js';
 import { defaultMaxBodyBytes } from './internal/body.js';
 import { type DispatchingHandler, dispatchSymbol } from './internal/dispatch.js';
 import { createNodeRequest } from './internal/node-request.js';
-import { createdBodyOf, json, Reply, type RouteResult } from './internal/responses.js';
+import { json, Reply, type RouteResult } from './internal/responses.js';
 
 /** Options of {@link toNodeListener}. */
 export interface NodeListenerOptions {
@@ -139,19 +139,10 @@ async function writeResponse(res: ServerResponse, result: RouteResult): Promise<
   }
   const response = result;
   const head = headerList(response.headers);
-  const created = createdBodyOf(response);
-  if (created !== undefined) {
-    // Made from one of our replies (behind a host wrapper): write the string body directly.
-    if (!bodiless(response.status) && !response.headers.has('content-length')) {
-      head.push('content-length', created === null ? '0' : String(Buffer.byteLength(created)));
-    }
-    res.writeHead(response.status, response.statusText || undefined, head);
-    if (created === null) res.end();
-    else res.end(created);
-    return;
-  }
   const body = response.body;
   if (body === null) {
+    if (!bodiless(response.status) && !response.headers.has('content-length'))
+      head.push('content-length', '0');
     res.writeHead(response.status, response.statusText || undefined, head);
     res.end();
     return;
@@ -223,9 +214,10 @@ function drained(res: ServerResponse): Promise<void> {
  * The handler gets a `Request` (`instanceof Request` holds) whose `method`, `url`, `headers`,
  * `text()`, `json()`, `arrayBuffer()` and `bytes()` are served straight from the node request;
  * any other member (`body`, `signal`, `clone()`, `formData()`, ...) builds one real `Request`
- * with the same contents and delegates to it, so nothing behaves differently. Responses made by
- * Passport's own handlers are written without reading their body stream back; any other
- * `Response` is streamed.
+ * with the same contents and delegates to it, so nothing behaves differently. Given Passport's
+ * own handler (not a wrapper), the listener writes its replies without building a `Response`; any
+ * other `Response` with a complete body goes out in one write with its length, and a body still
+ * arriving is streamed.
  *
  * @example
  * ```ts

@@ -40,7 +40,6 @@ export interface ClientAuthenticationOptions {
  */
 export type ClientAuthenticationContext = Pick<PassportContext, 'store'> & {
   readonly revocationCache?: RevocationCache;
-  readonly now?: () => number;
 };
 
 /** Result of {@link authenticateClient}. */
@@ -194,7 +193,7 @@ export async function authenticateClient(
 
   const cache = ctx.revocationCache?.enabled === true ? ctx.revocationCache : undefined;
   if (cache !== undefined) {
-    const now = ctx.now?.() ?? cache.now();
+    const now = cache.now();
     const cached = cache.client(clientId, now);
     if (cached !== undefined) {
       const result = check(cached, attempt);
@@ -202,10 +201,7 @@ export async function authenticateClient(
       if (!(result instanceof OAuthError) && grantOk) return result;
       // A refusal is decided on a fresh row: the cached one may predate a change on another instance.
     }
-    const epoch = cache.epoch;
-    const fresh = await ctx.store.findClient(clientId);
-    if (fresh !== null) cache.rememberClient(fresh, epoch, now);
-    return settle(check(fresh, attempt));
+    return settle(check(await cache.loadClient(ctx.store, clientId, now), attempt));
   }
   return settle(check(await ctx.store.findClient(clientId), attempt));
 }

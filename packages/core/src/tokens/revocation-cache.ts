@@ -33,8 +33,8 @@ interface Entry<T> {
  * expiry). Revocations made through the {@link RevocationCache.wrap | wrapped store} (every
  * revocation a passport instance makes: `revokeAccessToken`, `revokeUserToken`, the revocation
  * endpoint, family revocation on code or refresh-token reuse, refresh rotation, client update,
- * secret regeneration, revocation and deletion) evict the affected entries when they complete, and a lookup that overlaps
- * such a revocation is not cached, so one instance is exact. A revocation made elsewhere (another
+ * secret regeneration, revocation and deletion) evict the affected entries when they complete,
+ * and a lookup that overlaps such a revocation is not cached, so one instance is exact. A revocation made elsewhere (another
  * process, or directly on the store) is seen within `seconds`.
  *
  * Internal: `createPassport` builds one per instance from its `revocationCacheSeconds` option.
@@ -94,6 +94,21 @@ export class RevocationCache {
   /** The cached client row for `id`, if one is still within its bound. */
   client(id: string, nowMs: number): ClientRecord | undefined {
     return read(this.#clients, id, nowMs);
+  }
+
+  /**
+   * Reads the client row `id` from `store` and caches it when it is live and no revoking write
+   * overlapped the read: the miss path of every cached client lookup.
+   */
+  async loadClient(
+    store: Pick<PassportStore, 'findClient'>,
+    id: string,
+    nowMs: number,
+  ): Promise<ClientRecord | null> {
+    const epoch = this.#epoch;
+    const client = await store.findClient(id);
+    if (client !== null) this.rememberClient(client, epoch, nowMs);
+    return client;
   }
 
   /** Caches a client row that is not revoked (same rules as {@link rememberAccessToken}). */

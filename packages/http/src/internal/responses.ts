@@ -65,31 +65,13 @@ export class Reply {
 /** What a route answers: one of our {@link Reply}s, or a `Response` the host made (render hooks). */
 export type RouteResult = Response | Reply;
 
-/**
- * The string body (or `null`) of every `Response` made by {@link toResponse}, so the node adapter
- * can write it directly when a host wrapped our handler. Module-level, never a global patch; the
- * entries go away with their responses.
- */
-const createdBodies = new WeakMap<Response, string | null>();
-
 /** The Fetch `Response` of a route result. */
 export function toResponse(result: RouteResult): Response {
   if (result instanceof Response) return result;
   const headers = new Headers();
   for (const name of Object.keys(result.headers)) headers.set(name, result.headers[name] as string);
   for (const cookie of result.cookies) headers.append('set-cookie', cookie);
-  const response = new Response(result.body, { status: result.status, headers });
-  createdBodies.set(response, result.body);
-  return response;
-}
-
-/**
- * The body {@link toResponse} gave `response`, as long as nobody has read it; `undefined` for
- * any other `Response` (read its `body` stream then).
- */
-export function createdBodyOf(response: Response): string | null | undefined {
-  const body = createdBodies.get(response);
-  return body === undefined || response.bodyUsed ? undefined : body;
+  return new Response(result.body, { status: result.status, headers });
 }
 
 /** A JSON reply that is never cached. */
