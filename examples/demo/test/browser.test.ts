@@ -1,20 +1,14 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { requireService, services } from '@passport/test-bed';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningDemo, startDemoProcess } from './demo-process.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) {
-  console.warn(
-    `Skipping the browser test: ${CHROMIUM} is absent (apt-get install -y chromium, or set CHROMIUM_PATH).`,
-  );
-}
+const CHROMIUM = services.chromium.path;
 
-describe.skipIf(!hasChromium)('the demo in Chromium', () => {
+describe.skipIf(!(await requireService('chromium')))('the demo in Chromium', () => {
   let dataDir: string;
   let demo: RunningDemo;
   let browser: Browser;

@@ -1,6 +1,7 @@
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { requireService, services } from '@passport/test-bed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoProcess } from './demo-process.js';
 
@@ -54,19 +55,12 @@ describe('starting the demo', () => {
   });
 });
 
-describe('DATABASE_URL', () => {
-  it('switches the demo to a PostgreSQL server', async ({ skip }) => {
+describe.skipIf(!(await requireService('postgres')))('DATABASE_URL', () => {
+  it('switches the demo to a PostgreSQL server', async () => {
     const pg = (await import('pg')).default;
-    const adminUrl = process.env.PASSPORT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+    const adminUrl = services.postgres.url;
     const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 3_000 });
-    try {
-      await admin.connect();
-    } catch (error) {
-      console.warn(
-        `Skipping the PostgreSQL demo test: ${adminUrl} is unreachable (${(error as Error).message})`,
-      );
-      skip();
-    }
+    await admin.connect();
     const name = `passport_demo_${process.pid}`;
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.query(`CREATE DATABASE ${name}`);

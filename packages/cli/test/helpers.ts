@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { requireService, services } from '@passport/test-bed';
 import pg from 'pg';
 
 /** The built bin (run `npx tsup` first; `pnpm test` builds it through turbo). */
@@ -64,8 +65,8 @@ export async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<v
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
-/** The PostgreSQL server the tests use (`PASSPORT_TEST_PG_URL` overrides it). */
-export const PG_ADMIN_URL = process.env.PASSPORT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** The PostgreSQL server of the test bed (`DATABASE_URL` overrides it). */
+export const PG_ADMIN_URL = services.postgres.url;
 
 /**
  * A throwaway database on the real server for one test file: `url` points at it, `drop` removes
@@ -74,6 +75,9 @@ export const PG_ADMIN_URL = process.env.PASSPORT_TEST_PG_URL ?? 'postgres://post
 export async function createTestDatabase(): Promise<
   { url: string; drop: () => Promise<void> } | { url: null; reason: string }
 > {
+  if (!(await requireService('postgres'))) {
+    return { url: null, reason: `PostgreSQL at ${PG_ADMIN_URL} is not running` };
+  }
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3_000 });
   try {
     await admin.connect();

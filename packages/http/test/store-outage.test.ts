@@ -8,135 +8,138 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { createPassport } from '@passport/core';
 import { createPostgresStore, type PostgresStore } from '@passport/store-postgres';
+import { requireService } from '@passport/test-bed';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGuard, createPassportHandler } from '../src/index.js';
 import { basic, form, origin, secret, testKeys } from './helpers.js';
 
-const databaseUrl = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
+describe.skipIf(!(await requireService('postgres')))('a PostgreSQL outage', () => {
+  const databaseUrl = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
 
-/** Forwards 127.0.0.1:port to the database; `close()` refuses and drops, `open()` forwards again. */
-class DatabaseProxy {
-  readonly #sockets = new Set<Socket>();
-  #server: Server | null = null;
-  port = 0;
+  /** Forwards 127.0.0.1:port to the database; `close()` refuses and drops, `open()` forwards again. */
+  class DatabaseProxy {
+    readonly #sockets = new Set<Socket>();
+    #server: Server | null = null;
+    port = 0;
 
-  async open(): Promise<void> {
-    const server = createServer((client) => {
-      const upstream = connect(Number(databaseUrl.port || 5432), databaseUrl.hostname);
-      for (const socket of [client, upstream]) {
-        this.#sockets.add(socket);
-        socket.on('close', () => this.#sockets.delete(socket));
-      }
-      client.on('error', () => upstream.destroy());
-      upstream.on('error', () => client.destroy());
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    this.port = (server.address() as { port: number }).port;
-    this.#server = server;
+    async open(): Promise<void> {
+      const server = createServer((client) => {
+        const upstream = connect(Number(databaseUrl.port || 5432), databaseUrl.hostname);
+        for (const socket of [client, upstream]) {
+          this.#sockets.add(socket);
+          socket.on('close', () => this.#sockets.delete(socket));
+        }
+        client.on('error', () => upstream.destroy());
+        upstream.on('error', () => client.destroy());
+        client.pipe(upstream).pipe(client);
+      });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(this.port, '127.0.0.1', () => resolve());
+      });
+      this.port = (server.address() as { port: number }).port;
+      this.#server = server;
+    }
+
+    async close(): Promise<void> {
+      const server = this.#server;
+      this.#server = null;
+      for (const socket of this.#sockets) socket.destroy();
+      this.#sockets.clear();
+      if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   }
 
-  async close(): Promise<void> {
-    const server = this.#server;
-    this.#server = null;
-    for (const socket of this.#sockets) socket.destroy();
-    this.#sockets.clear();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-}
+  const schema = `passport_http_outage_${crypto.getRandomValues(new Uint32Array(2)).join('_')}`;
+  const proxy = new DatabaseProxy();
+  let store: PostgresStore;
+  let admin: pg.Pool;
 
-const schema = `passport_http_outage_${crypto.getRandomValues(new Uint32Array(2)).join('_')}`;
-const proxy = new DatabaseProxy();
-let store: PostgresStore;
-let admin: pg.Pool;
-
-beforeAll(async () => {
-  await proxy.open();
-  admin = new pg.Pool({ connectionString: databaseUrl.href, max: 1 });
-  const pool = new pg.Pool({
-    host: '127.0.0.1',
-    port: proxy.port,
-    user: decodeURIComponent(databaseUrl.username) || 'postgres',
-    password: decodeURIComponent(databaseUrl.password),
-    database: databaseUrl.pathname.slice(1),
-    max: 4,
-  });
-  store = createPostgresStore({ pool, schema, connectTimeoutMs: 800, queryTimeoutMs: 1500 });
-  await store.migrate();
-});
-
-afterAll(async () => {
-  await proxy.open().catch(() => {});
-  await store?.close();
-  await admin?.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await admin?.end();
-  await proxy.close();
-});
-
-describe('a real PostgreSQL outage behind the handler and the guard', () => {
-  it('answers 503 temporarily_unavailable while the database is unreachable, and serves the next request after it returns', async () => {
-    const errors: unknown[] = [];
-    const passport = createPassport({
-      issuer: origin,
-      store,
-      keys: await testKeys(),
-      scopes: { read: 'Read' },
-    });
-    const handler = createPassportHandler({
-      passport,
-      secret,
-      authenticateUser: () => null,
-      onError: (error) => errors.push(error),
-    });
-    const guard = createGuard({ passport });
-    const api = guard.requireToken(async (_request, auth) => Response.json({ client: auth.client?.id }));
-    const { client, plainSecret } = await passport.clients.create({
-      name: 'Backend',
-      grantTypes: ['client_credentials'],
-    });
-    const tokenRequest = () =>
-      form(
-        '/oauth/token',
-        { grant_type: 'client_credentials' },
-        { authorization: basic(client.id, plainSecret as string) },
-      );
-    const issued = await handler(tokenRequest());
-    expect(issued.status).toBe(200);
-    const accessToken = ((await issued.json()) as { access_token: string }).access_token;
-    const callApi = () =>
-      api(new Request(`${origin}/api`, { headers: { authorization: `Bearer ${accessToken}` } }));
-    const countTokens = async () =>
-      Number(
-        (await admin.query<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".oauth_access_tokens`))
-          .rows[0]?.n,
-      );
-    expect(await countTokens()).toBe(1);
-
-    await proxy.close();
-    const down = await handler(tokenRequest());
-    expect(down.status).toBe(503);
-    expect(down.headers.get('retry-after')).toBe('5');
-    expect(down.headers.get('cache-control')).toBe('no-store');
-    expect(down.headers.get('pragma')).toBe('no-cache');
-    const text = await down.text();
-    expect(JSON.parse(text)).toMatchObject({ error: 'temporarily_unavailable' });
-    expect(text).not.toMatch(/ECONNREFUSED|\bat .*:\d+/);
-    expect(errors.length).toBeGreaterThan(0);
-    const guardDown = await callApi();
-    expect(guardDown.status).toBe(503);
-    expect(((await guardDown.json()) as { error: string }).error).toBe('temporarily_unavailable');
-
+  beforeAll(async () => {
     await proxy.open();
-    const up = await handler(tokenRequest());
-    expect(up.status).toBe(200);
-    expect(((await up.json()) as { token_type: string }).token_type).toBe('Bearer');
-    expect(await countTokens()).toBe(2); // the one before, the one after; none from the outage
-    const guardUp = await callApi();
-    expect(guardUp.status).toBe(200);
-    expect(await guardUp.json()).toEqual({ client: client.id });
+    admin = new pg.Pool({ connectionString: databaseUrl.href, max: 1 });
+    const pool = new pg.Pool({
+      host: '127.0.0.1',
+      port: proxy.port,
+      user: decodeURIComponent(databaseUrl.username) || 'postgres',
+      password: decodeURIComponent(databaseUrl.password),
+      database: databaseUrl.pathname.slice(1),
+      max: 4,
+    });
+    store = createPostgresStore({ pool, schema, connectTimeoutMs: 800, queryTimeoutMs: 1500 });
+    await store.migrate();
+  });
+
+  afterAll(async () => {
+    await proxy.open().catch(() => {});
+    await store?.close();
+    await admin?.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await admin?.end();
+    await proxy.close();
+  });
+
+  describe('a real PostgreSQL outage behind the handler and the guard', () => {
+    it('answers 503 temporarily_unavailable while the database is unreachable, and serves the next request after it returns', async () => {
+      const errors: unknown[] = [];
+      const passport = createPassport({
+        issuer: origin,
+        store,
+        keys: await testKeys(),
+        scopes: { read: 'Read' },
+      });
+      const handler = createPassportHandler({
+        passport,
+        secret,
+        authenticateUser: () => null,
+        onError: (error) => errors.push(error),
+      });
+      const guard = createGuard({ passport });
+      const api = guard.requireToken(async (_request, auth) => Response.json({ client: auth.client?.id }));
+      const { client, plainSecret } = await passport.clients.create({
+        name: 'Backend',
+        grantTypes: ['client_credentials'],
+      });
+      const tokenRequest = () =>
+        form(
+          '/oauth/token',
+          { grant_type: 'client_credentials' },
+          { authorization: basic(client.id, plainSecret as string) },
+        );
+      const issued = await handler(tokenRequest());
+      expect(issued.status).toBe(200);
+      const accessToken = ((await issued.json()) as { access_token: string }).access_token;
+      const callApi = () =>
+        api(new Request(`${origin}/api`, { headers: { authorization: `Bearer ${accessToken}` } }));
+      const countTokens = async () =>
+        Number(
+          (await admin.query<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".oauth_access_tokens`))
+            .rows[0]?.n,
+        );
+      expect(await countTokens()).toBe(1);
+
+      await proxy.close();
+      const down = await handler(tokenRequest());
+      expect(down.status).toBe(503);
+      expect(down.headers.get('retry-after')).toBe('5');
+      expect(down.headers.get('cache-control')).toBe('no-store');
+      expect(down.headers.get('pragma')).toBe('no-cache');
+      const text = await down.text();
+      expect(JSON.parse(text)).toMatchObject({ error: 'temporarily_unavailable' });
+      expect(text).not.toMatch(/ECONNREFUSED|\bat .*:\d+/);
+      expect(errors.length).toBeGreaterThan(0);
+      const guardDown = await callApi();
+      expect(guardDown.status).toBe(503);
+      expect(((await guardDown.json()) as { error: string }).error).toBe('temporarily_unavailable');
+
+      await proxy.open();
+      const up = await handler(tokenRequest());
+      expect(up.status).toBe(200);
+      expect(((await up.json()) as { token_type: string }).token_type).toBe('Bearer');
+      expect(await countTokens()).toBe(2); // the one before, the one after; none from the outage
+      const guardUp = await callApi();
+      expect(guardUp.status).toBe(200);
+      expect(await guardUp.json()).toEqual({ client: client.id });
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassportOptionsError } from '@passport/core';
+import { requireService } from '@passport/test-bed';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   createPostgresStore,
@@ -12,126 +13,132 @@ import {
 } from '../src/index.js';
 import { createPool, randomSchema } from './helpers.js';
 
-const pool = createPool({ max: 12 });
-const schemas: string[] = [];
-const freshSchema = () => {
-  const schema = randomSchema('migrate');
-  schemas.push(schema);
-  return schema;
-};
+describe.skipIf(!(await requireService('postgres')))('migrations on the PostgreSQL server', () => {
+  const pool = createPool({ max: 12 });
+  const schemas: string[] = [];
+  const freshSchema = () => {
+    const schema = randomSchema('migrate');
+    schemas.push(schema);
+    return schema;
+  };
 
-afterAll(async () => {
-  for (const schema of schemas) await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await pool.end();
-});
-
-async function tablesOf(schema: string): Promise<string[]> {
-  const { rows } = await pool.query<{ table_name: string }>(
-    'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name',
-    [schema],
-  );
-  return rows.map((row) => row.table_name);
-}
-
-async function indexesOf(schema: string): Promise<string[]> {
-  const { rows } = await pool.query<{ indexname: string }>(
-    'SELECT indexname FROM pg_indexes WHERE schemaname = $1 ORDER BY indexname',
-    [schema],
-  );
-  return rows.map((row) => row.indexname);
-}
-
-describe('migrations', () => {
-  it('embeds exactly the SQL files shipped in migrations/ (run scripts/embed-migrations.mjs after editing)', () => {
-    const dir = join(import.meta.dirname, '..', 'migrations');
-    const files = readdirSync(dir)
-      .filter((file) => file.endsWith('.sql'))
-      .sort();
-    expect(migrations.map((migration) => `${migration.name}.sql`)).toEqual(files);
-    for (const migration of migrations) {
-      expect(migration.sql).toBe(readFileSync(join(dir, `${migration.name}.sql`), 'utf8'));
-      expect(migration.version).toBe(Number(migration.name.slice(0, 4)));
-    }
+  afterAll(async () => {
+    for (const schema of schemas) await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await pool.end();
   });
 
-  it('migrate creates the schema, applies every migration once and records the versions', async () => {
-    const schema = freshSchema();
-    const driver = nodePostgresDriver(pool);
-    const first = await migrate(driver, { schema, tablePrefix: 'p_' });
-    expect(first.applied).toEqual(migrations.map((migration) => migration.version));
-    const second = await migrate(driver, { schema, tablePrefix: 'p_' });
-    expect(second).toEqual({ applied: [], version: first.version });
-    expect(await tablesOf(schema)).toEqual([
-      'p_access_tokens',
-      'p_auth_codes',
-      'p_clients',
-      'p_device_codes',
-      'p_migrations',
-      'p_nonces',
-      'p_refresh_tokens',
-    ]);
-    const { rows } = await pool.query(`SELECT version, name FROM "${schema}".p_migrations ORDER BY version`);
-    expect(rows).toEqual(migrations.map(({ version, name }) => ({ version, name })));
-  });
-
-  it('is safe when several instances migrate at once: one applies, the others find nothing to do', async () => {
-    const schema = freshSchema();
-    const pools = Array.from({ length: 6 }, () => createPool({ max: 1 }));
-    try {
-      const results = await Promise.all(pools.map((p) => migrate(nodePostgresDriver(p), { schema })));
-      const appliers = results.filter((result) => result.applied.length > 0);
-      expect(appliers).toHaveLength(1);
-      expect(results.every((result) => result.version === migrations.length)).toBe(true);
-      const { rows } = await pool.query(`SELECT count(*)::int AS n FROM "${schema}".oauth_migrations`);
-      expect(rows[0]).toEqual({ n: migrations.length });
-    } finally {
-      await Promise.all(pools.map((p) => p.end()));
-    }
-  });
-
-  it('two prefixes in one schema are independent stores', async () => {
-    const schema = freshSchema();
-    const a = new PostgresStore(nodePostgresDriver(pool), { schema, tablePrefix: 'a_' });
-    const b = new PostgresStore(nodePostgresDriver(pool), { schema, tablePrefix: 'b_' });
-    await a.migrate();
-    await b.migrate();
-    expect(await a.useNonce('n1', new Date(Date.now() + 60_000))).toBe(true);
-    expect(await b.useNonce('n1', new Date(Date.now() + 60_000))).toBe(true);
-  });
-
-  it('getMigrationSql is plain SQL that a migration tool can run, creating the same tables and indexes', async () => {
-    const viaTool = freshSchema();
-    const viaMigrate = freshSchema();
-    const sql = getMigrationSql({ schema: viaTool });
-    expect(sql).not.toMatch(/\{\{/);
-    expect(sql).toContain(`CREATE SCHEMA IF NOT EXISTS "${viaTool}"`);
-    await pool.query(sql); // simple query protocol: the whole script at once, as psql -f would
-    await migrate(nodePostgresDriver(pool), { schema: viaMigrate });
-    expect(await tablesOf(viaTool)).toEqual(
-      (await tablesOf(viaMigrate)).filter((t) => t !== 'oauth_migrations'),
+  async function tablesOf(schema: string): Promise<string[]> {
+    const { rows } = await pool.query<{ table_name: string }>(
+      'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name',
+      [schema],
     );
-    expect(await indexesOf(viaTool)).toEqual(
-      (await indexesOf(viaMigrate)).filter((index) => index !== 'oauth_migrations_pkey'),
+    return rows.map((row) => row.table_name);
+  }
+
+  async function indexesOf(schema: string): Promise<string[]> {
+    const { rows } = await pool.query<{ indexname: string }>(
+      'SELECT indexname FROM pg_indexes WHERE schemaname = $1 ORDER BY indexname',
+      [schema],
     );
-  });
+    return rows.map((row) => row.indexname);
+  }
 
-  it('getMigrationSql renders the id type and prefix, and `after` gives an upgrade script', () => {
-    const bigint = getMigrationSql({ idType: 'bigint', tablePrefix: 'passport_' });
-    expect(bigint).toContain('CREATE TABLE "public"."passport_clients"');
-    expect(bigint).toContain('id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY');
-    expect(bigint).toContain('client_id bigint NOT NULL');
-    expect(bigint).not.toContain('CREATE SCHEMA');
-    expect(getMigrationSql()).toContain('id uuid PRIMARY KEY');
-    expect(getMigrationSql({ after: migrations.length })).toBe('');
-  });
+  describe('migrations', () => {
+    it('embeds exactly the SQL files shipped in migrations/ (run scripts/embed-migrations.mjs after editing)', () => {
+      const dir = join(import.meta.dirname, '..', 'migrations');
+      const files = readdirSync(dir)
+        .filter((file) => file.endsWith('.sql'))
+        .sort();
+      expect(migrations.map((migration) => `${migration.name}.sql`)).toEqual(files);
+      for (const migration of migrations) {
+        expect(migration.sql).toBe(readFileSync(join(dir, `${migration.name}.sql`), 'utf8'));
+        expect(migration.version).toBe(Number(migration.name.slice(0, 4)));
+      }
+    });
 
-  it('rejects unsafe schema names, prefixes and id types at construction with PassportOptionsError', () => {
-    const driver = nodePostgresDriver(pool);
-    expect(() => new PostgresStore(driver, { schema: 'x"; DROP TABLE y; --' })).toThrow(PassportOptionsError);
-    expect(() => new PostgresStore(driver, { tablePrefix: 'a-b' })).toThrow(/tablePrefix/);
-    expect(() => new PostgresStore(driver, { idType: 'int' as 'bigint' })).toThrow(/idType/);
-    expect(() => new PostgresStore(driver, { purgeBatchSize: 0 })).toThrow(/purgeBatchSize/);
-    expect(() => getMigrationSql({ schema: '1abc' })).toThrow(PassportOptionsError);
-    expect(() => createPostgresStore({} as Parameters<typeof createPostgresStore>[0])).toThrow(/pg\.Pool/);
+    it('migrate creates the schema, applies every migration once and records the versions', async () => {
+      const schema = freshSchema();
+      const driver = nodePostgresDriver(pool);
+      const first = await migrate(driver, { schema, tablePrefix: 'p_' });
+      expect(first.applied).toEqual(migrations.map((migration) => migration.version));
+      const second = await migrate(driver, { schema, tablePrefix: 'p_' });
+      expect(second).toEqual({ applied: [], version: first.version });
+      expect(await tablesOf(schema)).toEqual([
+        'p_access_tokens',
+        'p_auth_codes',
+        'p_clients',
+        'p_device_codes',
+        'p_migrations',
+        'p_nonces',
+        'p_refresh_tokens',
+      ]);
+      const { rows } = await pool.query(
+        `SELECT version, name FROM "${schema}".p_migrations ORDER BY version`,
+      );
+      expect(rows).toEqual(migrations.map(({ version, name }) => ({ version, name })));
+    });
+
+    it('is safe when several instances migrate at once: one applies, the others find nothing to do', async () => {
+      const schema = freshSchema();
+      const pools = Array.from({ length: 6 }, () => createPool({ max: 1 }));
+      try {
+        const results = await Promise.all(pools.map((p) => migrate(nodePostgresDriver(p), { schema })));
+        const appliers = results.filter((result) => result.applied.length > 0);
+        expect(appliers).toHaveLength(1);
+        expect(results.every((result) => result.version === migrations.length)).toBe(true);
+        const { rows } = await pool.query(`SELECT count(*)::int AS n FROM "${schema}".oauth_migrations`);
+        expect(rows[0]).toEqual({ n: migrations.length });
+      } finally {
+        await Promise.all(pools.map((p) => p.end()));
+      }
+    });
+
+    it('two prefixes in one schema are independent stores', async () => {
+      const schema = freshSchema();
+      const a = new PostgresStore(nodePostgresDriver(pool), { schema, tablePrefix: 'a_' });
+      const b = new PostgresStore(nodePostgresDriver(pool), { schema, tablePrefix: 'b_' });
+      await a.migrate();
+      await b.migrate();
+      expect(await a.useNonce('n1', new Date(Date.now() + 60_000))).toBe(true);
+      expect(await b.useNonce('n1', new Date(Date.now() + 60_000))).toBe(true);
+    });
+
+    it('getMigrationSql is plain SQL that a migration tool can run, creating the same tables and indexes', async () => {
+      const viaTool = freshSchema();
+      const viaMigrate = freshSchema();
+      const sql = getMigrationSql({ schema: viaTool });
+      expect(sql).not.toMatch(/\{\{/);
+      expect(sql).toContain(`CREATE SCHEMA IF NOT EXISTS "${viaTool}"`);
+      await pool.query(sql); // simple query protocol: the whole script at once, as psql -f would
+      await migrate(nodePostgresDriver(pool), { schema: viaMigrate });
+      expect(await tablesOf(viaTool)).toEqual(
+        (await tablesOf(viaMigrate)).filter((t) => t !== 'oauth_migrations'),
+      );
+      expect(await indexesOf(viaTool)).toEqual(
+        (await indexesOf(viaMigrate)).filter((index) => index !== 'oauth_migrations_pkey'),
+      );
+    });
+
+    it('getMigrationSql renders the id type and prefix, and `after` gives an upgrade script', () => {
+      const bigint = getMigrationSql({ idType: 'bigint', tablePrefix: 'passport_' });
+      expect(bigint).toContain('CREATE TABLE "public"."passport_clients"');
+      expect(bigint).toContain('id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY');
+      expect(bigint).toContain('client_id bigint NOT NULL');
+      expect(bigint).not.toContain('CREATE SCHEMA');
+      expect(getMigrationSql()).toContain('id uuid PRIMARY KEY');
+      expect(getMigrationSql({ after: migrations.length })).toBe('');
+    });
+
+    it('rejects unsafe schema names, prefixes and id types at construction with PassportOptionsError', () => {
+      const driver = nodePostgresDriver(pool);
+      expect(() => new PostgresStore(driver, { schema: 'x"; DROP TABLE y; --' })).toThrow(
+        PassportOptionsError,
+      );
+      expect(() => new PostgresStore(driver, { tablePrefix: 'a-b' })).toThrow(/tablePrefix/);
+      expect(() => new PostgresStore(driver, { idType: 'int' as 'bigint' })).toThrow(/idType/);
+      expect(() => new PostgresStore(driver, { purgeBatchSize: 0 })).toThrow(/purgeBatchSize/);
+      expect(() => getMigrationSql({ schema: '1abc' })).toThrow(PassportOptionsError);
+      expect(() => createPostgresStore({} as Parameters<typeof createPostgresStore>[0])).toThrow(/pg\.Pool/);
+    });
   });
 });
