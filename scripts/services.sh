@@ -19,7 +19,10 @@
 # from the Go module proxy and kept in a cache shared by every checkout on the machine.
 #
 # Environment: PASSPORT_SERVICES_DIR (default <repo>/.services), FERRETDB_VERSION (default
-# v1.24.2), PASSPORT_SERVICES_CACHE (default ~/.cache/passport-services).
+# v1.24.2), PASSPORT_SERVICES_CACHE (default ~/.cache/passport-services). A fault test that must
+# stop a server without disturbing the suites running beside it starts a private one:
+#   PASSPORT_SERVICES_DIR=$tmp PASSPORT_REDIS_PORT=6390 scripts/services.sh start redis
+#   PASSPORT_SERVICES_DIR=$tmp PASSPORT_FERRETDB_PORT=27018 scripts/services.sh start ferretdb
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,9 +32,9 @@ CACHE=${PASSPORT_SERVICES_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/passport-servic
 FERRETDB_VERSION=${FERRETDB_VERSION:-v1.24.2}
 FERRETDB_BIN=$CACHE/ferretdb-$FERRETDB_VERSION/ferretdb
 PG_PORT=5432
-REDIS_PORT=6379
+REDIS_PORT=${PASSPORT_REDIS_PORT:-6379}
 CLUSTER_PORTS=(7000 7001 7002)
-MONGO_PORT=27017
+MONGO_PORT=${PASSPORT_FERRETDB_PORT:-27017}
 ALL=(postgres redis redis-cluster ferretdb chromium)
 START_COMMAND="scripts/services.sh start"
 
