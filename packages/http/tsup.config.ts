@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/node.ts'],
+  entry: { index: 'src/index.ts', node: 'src/adapter/node/index.ts' },
   format: ['esm'],
   dts: true,
   sourcemap: true,

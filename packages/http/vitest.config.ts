@@ -7,7 +7,7 @@ export default defineConfig({
       // The runtime suite's plain-JS app imports the package by name; tests run against the sources.
       {
         find: /^@passport\/http\/node$/,
-        replacement: fileURLToPath(new URL('./src/node.ts', import.meta.url)),
+        replacement: fileURLToPath(new URL('./src/adapter/node/index.ts', import.meta.url)),
       },
       { find: /^@passport\/http$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
     ],

@@ -4,12 +4,44 @@
  */
 
 export {
+  type AuthenticatedClient,
+  authenticateClient,
+  type ClientAuthenticationContext,
+  type ClientAuthenticationInput,
+  type ClientAuthenticationMethod,
+  type ClientAuthenticationOptions,
+} from './clients/client-authentication.js';
+export {
   ClientService,
   type ClientWithSecret,
   type CreateClientInput,
   type UpdateClientInput,
 } from './clients/client-service.js';
+export { redirectUriMatches } from './clients/redirect-uri.js';
 export { ClientValidationError, redirectUriProblem } from './clients/validation.js';
+export {
+  AuthorizationError,
+  type AuthorizationErrorOptions,
+  appendResponseParams,
+  type ResponseMode,
+} from './endpoints/authorization-error.js';
+export {
+  type AuthorizationPrompt,
+  type AuthorizationRequest,
+  type InteractionOptions,
+  PROMPT_LOGIN_MAX_AGE_SECONDS,
+} from './endpoints/authorize.js';
+export {
+  type DeviceAuthorizationResponse,
+  type DeviceSettings,
+  formatUserCode,
+  normalizeUserCode,
+  type PendingDeviceRequest,
+  userCodeAlphabet,
+} from './endpoints/device-authorization.js';
+export type { IntrospectionResponse } from './endpoints/introspection.js';
+export type { TokenTypeHint } from './endpoints/revocation.js';
+export type { PurgeTokensOptions } from './endpoints/token-management.js';
 export { OAuthError, type OAuthErrorCode, type OAuthErrorOptions } from './errors/oauth-error.js';
 export {
   PassportError,
@@ -25,42 +57,9 @@ export {
   type PassportEvents,
   type PassportListener,
 } from './events/emitter.js';
-export {
-  AuthorizationError,
-  type AuthorizationErrorOptions,
-  appendResponseParams,
-  type ResponseMode,
-} from './grants/authorization-error.js';
-export {
-  type AuthorizationPrompt,
-  type AuthorizationRequest,
-  type InteractionOptions,
-  PROMPT_LOGIN_MAX_AGE_SECONDS,
-  redirectUriMatches,
-} from './grants/authorize.js';
-export {
-  type AuthenticatedClient,
-  authenticateClient,
-  type ClientAuthenticationContext,
-  type ClientAuthenticationInput,
-  type ClientAuthenticationMethod,
-  type ClientAuthenticationOptions,
-} from './grants/client-authentication.js';
-export {
-  type DeviceAuthorizationResponse,
-  type DeviceSettings,
-  deviceCodeGrantType,
-  formatUserCode,
-  normalizeUserCode,
-  type PendingDeviceRequest,
-  userCodeAlphabet,
-} from './grants/device.js';
-export type { IntrospectionResponse } from './grants/introspection.js';
+export { deviceCodeGrantType } from './grants/device-code.js';
 export { type PersonalAccessTokenResult, personalAccessClientName } from './grants/personal-access.js';
 export { type CodeChallengeMethod, computeS256Challenge } from './grants/pkce.js';
-export type { TokenTypeHint } from './grants/revocation.js';
-export type { PurgeTokensOptions } from './grants/token-management.js';
-export type { TokenResponse } from './grants/token-response.js';
 export {
   generateSecret,
   hashSecret,
@@ -91,6 +90,7 @@ export { createPassport, type Passport } from './passport.js';
 export { type FinalizeScopesInput, finalizeScopes } from './scopes/finalize.js';
 export { ScopeRegistry, type ScopeRegistryOptions } from './scopes/registry.js';
 export type { ScopeDefinition } from './scopes/types.js';
+export { ReadThroughCache, type ReadThroughCacheOptions } from './stores/read-through-cache.js';
 export type {
   AccessTokenRecord,
   AuthCodeRecord,
@@ -120,4 +120,4 @@ export {
   verifyAccessToken,
 } from './tokens/access-token.js';
 export type { ClaimsHook, IssuedTokenSet } from './tokens/issue.js';
-export { RevocationCache, type RevocationCacheOptions } from './tokens/revocation-cache.js';
+export type { TokenResponse } from './tokens/token-response.js';

@@ -6,9 +6,9 @@ import { type RandomSource, webCryptoRandom } from './internal/secrets.js';
 import { KeySet } from './keys/key-set.js';
 import { ScopeRegistry } from './scopes/registry.js';
 import type { ScopeDefinition } from './scopes/types.js';
+import { ReadThroughCache } from './stores/read-through-cache.js';
 import type { PassportStore } from './stores/store.js';
 import type { ClaimsHook } from './tokens/issue.js';
-import { RevocationCache } from './tokens/revocation-cache.js';
 
 export type { ClaimsHook } from './tokens/issue.js';
 
@@ -170,7 +170,7 @@ export interface ResolvedOptions<User extends PassportUser = PassportUser> exten
    * The instance's revocation-state cache (disabled when `revocationCacheSeconds` is `0`). When it
    * is enabled, `store` is the given store wrapped so this instance's revocations evict it.
    */
-  readonly revocationCache: RevocationCache;
+  readonly revocationCache: ReadThroughCache;
   readonly inheritScopes: boolean;
   readonly userProviders: Readonly<Record<string, UserProvider<User>>>;
   readonly claims?: ClaimsHook;
@@ -420,7 +420,7 @@ export function resolveOptions<User extends PassportUser = PassportUser>(
   const base = issuer.endsWith('/') ? issuer.slice(0, -1) : issuer;
   const now = options.clock ?? Date.now;
   const revocationCacheSeconds = options.revocationCacheSeconds ?? defaultRevocationCacheSeconds;
-  const revocationCache = new RevocationCache({ seconds: revocationCacheSeconds, now });
+  const revocationCache = new ReadThroughCache({ seconds: revocationCacheSeconds, now });
   const resolved = {
     issuer,
     store: revocationCache.enabled ? revocationCache.wrap(options.store) : options.store,

@@ -1,6 +1,5 @@
+import type { ClientAuthenticationInput } from './clients/client-authentication.js';
 import { ClientService } from './clients/client-service.js';
-import type { PassportEventEmitter } from './events/emitter.js';
-import { handleAuthorizationCodeGrant } from './grants/authorization-code.js';
 import {
   type AuthorizationRequest,
   approveAuthorizationRequest,
@@ -8,31 +7,31 @@ import {
   type InteractionOptions,
   interactionRequired,
   validateAuthorizationRequest,
-} from './grants/authorize.js';
-import type { ClientAuthenticationInput } from './grants/client-authentication.js';
-import { handleClientCredentialsGrant } from './grants/client-credentials.js';
+} from './endpoints/authorize.js';
 import {
   type DeviceAuthorizationResponse,
   decideDeviceRequest,
   findDeviceRequest,
-  handleDeviceCodeGrant,
   type PendingDeviceRequest,
   requestDeviceAuthorization,
-} from './grants/device.js';
-import { type IntrospectionResponse, introspectToken } from './grants/introspection.js';
-import { handlePasswordGrant } from './grants/password.js';
-import { createPersonalAccessToken, type PersonalAccessTokenResult } from './grants/personal-access.js';
-import { handleRefreshTokenGrant } from './grants/refresh-token.js';
-import { revokeToken } from './grants/revocation.js';
+} from './endpoints/device-authorization.js';
+import { type IntrospectionResponse, introspectToken } from './endpoints/introspection.js';
+import { revokeToken } from './endpoints/revocation.js';
+import { handleTokenRequest, type TokenGrantHandlers } from './endpoints/token.js';
 import {
   listUserTokens,
   type PurgeTokensOptions,
   purgeTokens,
   revokeAccessToken,
   revokeUserToken,
-} from './grants/token-management.js';
-import { handleTokenRequest, type TokenGrantHandlers } from './grants/token-request.js';
-import type { TokenResponse } from './grants/token-response.js';
+} from './endpoints/token-management.js';
+import type { PassportEventEmitter } from './events/emitter.js';
+import { handleAuthorizationCodeGrant } from './grants/authorization-code.js';
+import { handleClientCredentialsGrant } from './grants/client-credentials.js';
+import { handleDeviceCodeGrant } from './grants/device-code.js';
+import { handlePasswordGrant } from './grants/password.js';
+import { createPersonalAccessToken, type PersonalAccessTokenResult } from './grants/personal-access.js';
+import { handleRefreshTokenGrant } from './grants/refresh-token.js';
 import type { KeySet } from './keys/key-set.js';
 import {
   type PassportOptions,
@@ -45,6 +44,7 @@ import type { ScopeRegistry } from './scopes/registry.js';
 import type { AccessTokenRecord, ClientRecord, PurgeResult } from './stores/records.js';
 import type { PassportStore } from './stores/store.js';
 import { type VerifiedAccessToken, verifyAccessToken } from './tokens/access-token.js';
+import type { TokenResponse } from './tokens/token-response.js';
 
 /**
  * The authorization server: every endpoint's logic, independent of HTTP. Build it with

@@ -2,8 +2,8 @@
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { authenticateNode, toNodeListener } from '../src/adapter/node/index.js';
 import { createGuard } from '../src/guards.js';
-import { authenticateNode, toNodeListener } from '../src/node.js';
 import { basic, setup } from './helpers.js';
 
 let server: Server | null = null;

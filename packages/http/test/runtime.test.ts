@@ -13,7 +13,7 @@ import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toNodeListener } from '../src/node.js';
+import { toNodeListener } from '../src/adapter/node/index.js';
 // @ts-expect-error plain JS module without types
 import { createApp } from './runtime/app.mjs';
 // @ts-expect-error plain JS module without types

@@ -1,12 +1,12 @@
+import { redirectUriMatches } from '../clients/redirect-uri.js';
 import { OAuthError } from '../errors/oauth-error.js';
+import type { GrantContext } from '../internal/context.js';
 import { hashSecret } from '../internal/secrets.js';
 import type { AuthCodeRecord, ClientRecord } from '../stores/records.js';
+import { revokeFamilyAndNotify } from '../tokens/family.js';
 import { issueTokens } from '../tokens/issue.js';
-import { redirectUriMatches } from './authorize.js';
-import type { GrantContext } from './context.js';
-import { revokeFamilyAndNotify } from './family.js';
+import { type TokenResponse, toTokenResponse } from '../tokens/token-response.js';
 import { isValidCodeVerifier, verifyCodeVerifier } from './pkce.js';
-import { type TokenResponse, toTokenResponse } from './token-response.js';
 
 /**
  * Marks that a code was presented after its redemption. The redeeming request checks it after

@@ -1,10 +1,10 @@
 import { OAuthError } from '../errors/oauth-error.js';
+import type { GrantContext } from '../internal/context.js';
 import { finalizeScopes } from '../scopes/finalize.js';
 import { ScopeRegistry } from '../scopes/registry.js';
 import type { ClientRecord } from '../stores/records.js';
 import { issueTokens } from '../tokens/issue.js';
-import type { GrantContext } from './context.js';
-import { type TokenResponse, toTokenResponse } from './token-response.js';
+import { type TokenResponse, toTokenResponse } from '../tokens/token-response.js';
 
 /**
  * The client_credentials grant (RFC 6749 section 4.4, PARITY T3): confidential clients only,

@@ -1,8 +1,8 @@
 import { OAuthError } from '../errors/oauth-error.js';
+import type { GrantContext } from '../internal/context.js';
 import { ScopeRegistry } from '../scopes/registry.js';
 import type { ClientRecord } from '../stores/records.js';
 import { issueTokens } from '../tokens/issue.js';
-import type { GrantContext } from './context.js';
 
 /** The part of an authorization request the implicit grant reads. */
 export interface ImplicitRequest {

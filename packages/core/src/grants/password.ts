@@ -1,11 +1,11 @@
 import { OAuthError } from '../errors/oauth-error.js';
+import type { GrantContext } from '../internal/context.js';
 import { finalizeScopes } from '../scopes/finalize.js';
 import { ScopeRegistry } from '../scopes/registry.js';
 import type { ClientRecord } from '../stores/records.js';
 import { issueTokens } from '../tokens/issue.js';
-import type { GrantContext } from './context.js';
-import { mayRefresh } from './device.js';
-import { type TokenResponse, toTokenResponse } from './token-response.js';
+import { type TokenResponse, toTokenResponse } from '../tokens/token-response.js';
+import { mayRefresh } from './refresh-token.js';
 
 /** The part of a user provider the password grant uses (see `UserProvider` in the options). */
 export interface PasswordGrantUserProvider<User extends { id: string } = { id: string }> {

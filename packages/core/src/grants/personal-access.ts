@@ -1,10 +1,10 @@
 import { OAuthError } from '../errors/oauth-error.js';
 import { PassportOptionsError } from '../errors/passport-error.js';
+import type { GrantContext } from '../internal/context.js';
 import { finalizeScopes } from '../scopes/finalize.js';
 import type { AccessTokenRecord, ClientRecord } from '../stores/records.js';
 import type { PassportStore } from '../stores/store.js';
 import { issueTokens } from '../tokens/issue.js';
-import type { GrantContext } from './context.js';
 
 /** Context of personal access tokens: the grant context plus the configured client id, if any. */
 export type PersonalAccessContext = GrantContext & { personalAccessClientId?: string | null | undefined };

@@ -9,7 +9,7 @@ import {
 } from '../../test/grants-harness.js';
 import { OAuthError } from '../errors/oauth-error.js';
 import { hashSecret } from '../internal/secrets.js';
-import type { TokenResponse } from './token-response.js';
+import type { TokenResponse } from '../tokens/token-response.js';
 
 async function start(h: Harness, scope = 'read write') {
   const { client } = await makeClient(h, { confidential: false });

@@ -1,11 +1,11 @@
 import { OAuthError } from '../errors/oauth-error.js';
+import type { GrantContext } from '../internal/context.js';
 import { hashSecret } from '../internal/secrets.js';
 import { ScopeRegistry } from '../scopes/registry.js';
 import type { ClientRecord, RefreshTokenRecord } from '../stores/records.js';
+import { revokeFamilyAndNotify } from '../tokens/family.js';
 import { emitTokensCreated, issueTokens, prepareTokens, toIssuedTokens } from '../tokens/issue.js';
-import type { GrantContext } from './context.js';
-import { revokeFamilyAndNotify } from './family.js';
-import { type TokenResponse, toTokenResponse } from './token-response.js';
+import { type TokenResponse, toTokenResponse } from '../tokens/token-response.js';
 
 async function revokeFamilyForReuse(ctx: GrantContext, token: RefreshTokenRecord): Promise<never> {
   const revokedCount = await revokeFamilyAndNotify(ctx, token, 'reuse');
@@ -158,4 +158,9 @@ export async function handleRefreshTokenGrant(
   ctx.events.emit('accessTokenRevoked', { accessTokenId: consumed.accessTokenId, reason: 'rotated' });
   ctx.events.emit('refreshTokenRevoked', { refreshTokenId: consumed.id, reason: 'rotated' });
   return toTokenResponse(next, scopes);
+}
+
+/** A refresh token is issued when the refresh grant is enabled and the client may use it. */
+export function mayRefresh(ctx: Pick<GrantContext, 'grants'>, client: ClientRecord): boolean {
+  return ctx.grants.refreshToken && client.grantTypes.includes('refresh_token');
 }

@@ -2,6 +2,7 @@ import type { PassportEventEmitter } from '../events/emitter.js';
 import type { KeySet } from '../keys/key-set.js';
 import type { ScopeRegistry } from '../scopes/registry.js';
 import type { PassportStore } from '../stores/store.js';
+import type { ClaimsHook } from '../tokens/issue.js';
 import type { RandomSource } from './secrets.js';
 
 /** Token lifetimes in seconds, resolved from options (PARITY F1). */
@@ -30,4 +31,26 @@ export interface PassportContext {
   random: RandomSource;
   /** New opaque ids for `jti` and client ids (default: `crypto.randomUUID`). */
   generateId: () => string;
+}
+
+/** Which grants are enabled (PARITY F2), resolved from `PassportOptions.grants`. */
+export interface EnabledGrants {
+  authorizationCode: boolean;
+  refreshToken: boolean;
+  clientCredentials: boolean;
+  password: boolean;
+  implicit: boolean;
+  deviceCode: boolean;
+}
+
+/**
+ * What the grants read besides the {@link PassportContext}: resolved options (structurally a
+ * subset of `ResolvedOptions`). Internal.
+ */
+export interface GrantContext extends PassportContext {
+  grants: EnabledGrants;
+  pkce: { allowPlain: boolean; requireForConfidentialClients: boolean };
+  /** Seconds during which a just-rotated refresh token may be refreshed again. */
+  refreshTokenGraceSeconds: number;
+  claims?: ClaimsHook | undefined;
 }

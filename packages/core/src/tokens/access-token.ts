@@ -3,10 +3,10 @@ import { base64url, base64urlText, utf8 } from '../internal/encoding.js';
 import { signParams } from '../keys/algorithms.js';
 import type { KeySet } from '../keys/key-set.js';
 import type { SigningAlgorithm, SigningKey } from '../keys/types.js';
+import type { ReadThroughCache } from '../stores/read-through-cache.js';
 import type { AccessTokenRecord } from '../stores/records.js';
 import type { TokenStore } from '../stores/store.js';
 import { decodeBase64url } from './base64url.js';
-import type { RevocationCache } from './revocation-cache.js';
 
 /**
  * Claims of a Passport access token: RFC 9068's JWT profile plus Passport's `scopes` array
@@ -82,7 +82,7 @@ export interface VerifyAccessTokenOptions {
    * a missing or revoked row is never cached. Without it every call asks the store.
    * @default none: every call asks the store
    */
-  revocationCache?: RevocationCache;
+  revocationCache?: ReadThroughCache;
 }
 
 const textEncoder = new TextEncoder();

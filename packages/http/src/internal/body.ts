@@ -16,7 +16,7 @@ export class PayloadTooLargeError extends Error {
 
 /**
  * Key of the method by which the node adapter's request hands over the body it already buffered
- * and size-checked (see `node-request.ts`): `Uint8Array` bytes, `null` for no body, `undefined`
+ * and size-checked (see `adapter/node/request.ts`): `Uint8Array` bytes, `null` for no body, `undefined`
  * when the body must be read the ordinary way.
  */
 export const takeBufferedBodySymbol: unique symbol = Symbol('passport.takeBufferedBody');

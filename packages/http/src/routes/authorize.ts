@@ -8,7 +8,6 @@ import { readJsonOrForm } from '../internal/body.js';
 import type { HandlerContext } from '../internal/context.js';
 import { isSecureRequest, parseCookies, serializeCookie } from '../internal/cookies.js';
 import { randomToken, safeEqual } from '../internal/crypto.js';
-import { approvalPage, errorPage } from '../internal/html.js';
 import {
   html,
   json,
@@ -18,6 +17,8 @@ import {
   withPageSecurityHeaders,
 } from '../internal/responses.js';
 import { hasForeignOrigin, loginRedirect, unauthenticated } from '../internal/session.js';
+import { approvalPage } from '../pages/approval-page.js';
+import { errorPage } from '../pages/layout.js';
 
 /** Purpose label of the approval form's signed token. */
 const authTokenPurpose = 'passport.authorize';

@@ -3,9 +3,11 @@ import { readJsonOrForm } from '../internal/body.js';
 import type { HandlerContext } from '../internal/context.js';
 import { isSecureRequest, parseCookies, serializeCookie } from '../internal/cookies.js';
 import { randomToken, safeEqual } from '../internal/crypto.js';
-import { deviceApprovalPage, deviceCodeEntryPage, errorPage, messagePage } from '../internal/html.js';
 import { html, type RouteResult } from '../internal/responses.js';
 import { hasForeignOrigin, loginRedirect, unauthenticated } from '../internal/session.js';
+import { deviceApprovalPage } from '../pages/approval-page.js';
+import { deviceCodeEntryPage } from '../pages/device-code-page.js';
+import { errorPage, messagePage } from '../pages/layout.js';
 import { authorizeCsrfCookie } from './authorize.js';
 
 const deviceTokenPurpose = 'passport.device';

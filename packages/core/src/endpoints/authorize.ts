@@ -1,12 +1,13 @@
+import { redirectUriMatches } from '../clients/redirect-uri.js';
 import { OAuthError } from '../errors/oauth-error.js';
+import { issueImplicitToken } from '../grants/implicit.js';
+import { type CodeChallengeMethod, parseCodeChallenge } from '../grants/pkce.js';
+import type { GrantContext } from '../internal/context.js';
 import { generateSecret, hashSecret } from '../internal/secrets.js';
 import { finalizeScopes } from '../scopes/finalize.js';
 import { ScopeRegistry } from '../scopes/registry.js';
 import type { AuthCodeRecord, ClientRecord, GrantType } from '../stores/records.js';
 import { AuthorizationError, appendResponseParams, type ResponseMode } from './authorization-error.js';
-import type { GrantContext } from './context.js';
-import { issueImplicitToken } from './implicit.js';
-import { type CodeChallengeMethod, parseCodeChallenge } from './pkce.js';
 
 /** `prompt` values Passport honours (OpenID Connect Core 3.1.2.1). */
 export type AuthorizationPrompt = 'none' | 'login' | 'consent';
@@ -48,42 +49,6 @@ export interface InteractionOptions {
 
 /** How fresh a login must be to satisfy `prompt=login` when the request has no `max_age`. */
 export const PROMPT_LOGIN_MAX_AGE_SECONDS = 60;
-
-const loopbackHosts = new Set(['127.0.0.1', '[::1]']);
-
-function parseUrl(value: string): URL | null {
-  try {
-    return new URL(value);
-  } catch {
-    return null;
-  }
-}
-
-/**
- * `true` when `requested` matches a registered redirect URI: exact string comparison, except that
- * for a loopback IP literal (`127.0.0.1`, `[::1]`) over http the port is ignored (RFC 8252
- * section 7.3). `localhost` is not treated as loopback.
- *
- * @see https://www.rfc-editor.org/rfc/rfc8252#section-7.3
- */
-export function redirectUriMatches(registered: readonly string[], requested: string): boolean {
-  if (registered.includes(requested)) return true;
-  const wanted = parseUrl(requested);
-  if (wanted === null || wanted.protocol !== 'http:' || !loopbackHosts.has(wanted.hostname)) return false;
-  if (requested.includes('#')) return false;
-  return registered.some((candidate) => {
-    const url = parseUrl(candidate);
-    return (
-      url !== null &&
-      url.protocol === 'http:' &&
-      url.hostname === wanted.hostname &&
-      url.pathname === wanted.pathname &&
-      url.search === wanted.search &&
-      url.username === wanted.username &&
-      url.password === wanted.password
-    );
-  });
-}
 
 function firstDuplicate(params: URLSearchParams): string | null {
   const seen = new Set<string>();

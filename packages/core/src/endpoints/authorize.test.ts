@@ -8,8 +8,8 @@ import {
   rejection,
   setup,
 } from '../../test/grants-harness.js';
+import { redirectUriMatches } from '../clients/redirect-uri.js';
 import { AuthorizationError } from './authorization-error.js';
-import { redirectUriMatches } from './authorize.js';
 
 const params = (values: Record<string, string>) => new URLSearchParams(values);
 

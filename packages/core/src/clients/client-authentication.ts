@@ -2,8 +2,8 @@ import { OAuthError } from '../errors/oauth-error.js';
 import type { PassportContext } from '../internal/context.js';
 import { isAscii } from '../internal/encoding.js';
 import { hashSecret, verifySecret } from '../internal/secrets.js';
+import type { ReadThroughCache } from '../stores/read-through-cache.js';
 import type { ClientRecord, GrantType } from '../stores/records.js';
-import type { RevocationCache } from '../tokens/revocation-cache.js';
 
 /** How a client proved its identity at the token, revocation or introspection endpoint. */
 export type ClientAuthenticationMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
@@ -39,7 +39,7 @@ export interface ClientAuthenticationOptions {
  * cache's bound is reused; a refusal is always decided on a fresh row.
  */
 export type ClientAuthenticationContext = Pick<PassportContext, 'store'> & {
-  readonly revocationCache?: RevocationCache;
+  readonly revocationCache?: ReadThroughCache;
 };
 
 /** Result of {@link authenticateClient}. */

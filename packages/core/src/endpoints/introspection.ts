@@ -1,9 +1,9 @@
+import { authenticateClient } from '../clients/client-authentication.js';
 import { PassportError } from '../errors/passport-error.js';
 import type { PassportContext } from '../internal/context.js';
 import { hashSecret } from '../internal/secrets.js';
 import { ScopeRegistry } from '../scopes/registry.js';
 import { verifyAccessToken } from '../tokens/access-token.js';
-import { authenticateClient } from './client-authentication.js';
 import { readTokenParams } from './revocation.js';
 
 /**

@@ -1,8 +1,8 @@
-import type { AccessTokenRecord, ClientRecord } from '../stores/records.js';
-import type { PassportStore } from '../stores/store.js';
+import type { AccessTokenRecord, ClientRecord } from './records.js';
+import type { PassportStore } from './store.js';
 
-/** Options of {@link RevocationCache}. */
-export interface RevocationCacheOptions {
+/** Options of {@link ReadThroughCache}. */
+export interface ReadThroughCacheOptions {
   /**
    * Longest time, in seconds, a live lookup is reused. `0` disables the cache.
    * @default 5
@@ -24,22 +24,22 @@ interface Entry<T> {
 }
 
 /**
- * A short-lived, bounded, in-process cache of **positive** revocation-state lookups for the bearer
- * path and client authentication: access token rows that were live (found, not revoked, unexpired)
- * and client rows that were not revoked. Missing or revoked rows are never cached, so a refusal is
- * always fresh.
+ * A read-through cache of the store: a short-lived, bounded, in-process cache of the rows the hot
+ * paths read (the bearer path and client authentication), namely access token rows that were live
+ * (found, not revoked, unexpired) and client rows that were not revoked. Missing or revoked rows
+ * are never cached, so a refusal is always fresh.
  *
  * Correctness bound: an entry is reused for at most `seconds` (and never past the token's own
- * expiry). Revocations made through the {@link RevocationCache.wrap | wrapped store} (every
+ * expiry). Revocations made through the {@link ReadThroughCache.wrap | wrapped store} (every
  * revocation a passport instance makes: `revokeAccessToken`, `revokeUserToken`, the revocation
  * endpoint, family revocation on code or refresh-token reuse, refresh rotation, client update,
  * secret regeneration, revocation and deletion) evict the affected entries when they complete,
- * and a lookup that overlaps such a revocation is not cached, so one instance is exact. A revocation made elsewhere (another
- * process, or directly on the store) is seen within `seconds`.
+ * and a lookup that overlaps such a revocation is not cached, so one instance is exact. A
+ * revocation made elsewhere (another process, or directly on the store) is seen within `seconds`.
  *
  * Internal: `createPassport` builds one per instance from its `revocationCacheSeconds` option.
  */
-export class RevocationCache {
+export class ReadThroughCache {
   readonly #ttlMs: number;
   readonly #max: number;
   readonly #now: () => number;
@@ -48,7 +48,7 @@ export class RevocationCache {
   /** Incremented before and after every revoking write: a lookup that overlaps one is not cached. */
   #epoch = 0;
 
-  constructor(options: RevocationCacheOptions) {
+  constructor(options: ReadThroughCacheOptions) {
     this.#ttlMs = options.seconds * 1000;
     this.#max = options.maxEntries ?? 10_000;
     this.#now = options.now;

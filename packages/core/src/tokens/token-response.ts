@@ -1,5 +1,5 @@
 import { ScopeRegistry } from '../scopes/registry.js';
-import type { IssuedTokenSet } from '../tokens/issue.js';
+import type { IssuedTokenSet } from './issue.js';
 
 /**
  * A successful token response (RFC 6749 section 5.1, PARITY T8). The HTTP layer sends it as JSON

@@ -1,9 +1,9 @@
 import { compactVerify, decodeProtectedHeader } from 'jose';
+import { authenticateClient } from '../clients/client-authentication.js';
 import { OAuthError } from '../errors/oauth-error.js';
 import type { PassportContext } from '../internal/context.js';
 import { hashSecret } from '../internal/secrets.js';
 import type { AccessTokenRecord, RefreshTokenRecord } from '../stores/records.js';
-import { authenticateClient } from './client-authentication.js';
 
 /** Context the revocation endpoint needs. */
 export type RevocationContext = Pick<PassportContext, 'store' | 'keys' | 'issuer' | 'events'>;

@@ -10,8 +10,8 @@ import {
 } from '../../test/grants-harness.js';
 import { PassportError } from '../errors/passport-error.js';
 import { hashSecret } from '../internal/secrets.js';
-import type { AccessTokenRecord, ClientRecord } from '../stores/records.js';
-import { RevocationCache } from './revocation-cache.js';
+import { ReadThroughCache } from './read-through-cache.js';
+import type { AccessTokenRecord, ClientRecord } from './records.js';
 
 // The bearer path's revocation-state cache (option revocationCacheSeconds, default 5): a revocation
 // through this passport instance is refused at once; one made elsewhere (here: directly on the
@@ -342,7 +342,7 @@ describe('revocation-state cache: client authentication (token endpoint)', () =>
   });
 });
 
-describe('RevocationCache', () => {
+describe('ReadThroughCache', () => {
   const record = (
     id: string,
     expiresAt: number,
@@ -361,7 +361,7 @@ describe('RevocationCache', () => {
   });
 
   it('keeps at most maxEntries per kind, dropping the oldest', () => {
-    const cache = new RevocationCache({ seconds: 5, now: () => 0, maxEntries: 2 });
+    const cache = new ReadThroughCache({ seconds: 5, now: () => 0, maxEntries: 2 });
     for (const id of ['a', 'b', 'c']) cache.rememberAccessToken(record(id, 60_000), cache.epoch, 0);
     expect(cache.size.accessTokens).toBe(2);
     expect(cache.accessToken('a', 0)).toBeUndefined();
@@ -369,7 +369,7 @@ describe('RevocationCache', () => {
   });
 
   it('caps an entry at the token expiry and ignores revoked rows and stale epochs', () => {
-    const cache = new RevocationCache({ seconds: 5, now: () => 0 });
+    const cache = new ReadThroughCache({ seconds: 5, now: () => 0 });
     cache.rememberAccessToken(record('short', 1000), cache.epoch, 0);
     expect(cache.accessToken('short', 999)?.id).toBe('short');
     expect(cache.accessToken('short', 1000)).toBeUndefined();
@@ -382,7 +382,7 @@ describe('RevocationCache', () => {
   });
 
   it('is inert with seconds 0', () => {
-    const cache = new RevocationCache({ seconds: 0, now: () => 0 });
+    const cache = new ReadThroughCache({ seconds: 0, now: () => 0 });
     expect(cache.enabled).toBe(false);
     cache.rememberAccessToken(record('a', 60_000), cache.epoch, 0);
     expect(cache.accessToken('a', 0)).toBeUndefined();

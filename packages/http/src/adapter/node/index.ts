@@ -5,11 +5,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PassportUser } from '@passport/core';
-import type { Authentication, Guard, GuardRequirement } from './guards.js';
-import { defaultMaxBodyBytes } from './internal/body.js';
-import { type DispatchingHandler, dispatchSymbol } from './internal/dispatch.js';
-import { createNodeRequest } from './internal/node-request.js';
-import { json, Reply, type RouteResult } from './internal/responses.js';
+import type { Authentication, Guard, GuardRequirement } from '../../guards.js';
+import { defaultMaxBodyBytes } from '../../internal/body.js';
+import { type DispatchingHandler, dispatchSymbol } from '../../internal/dispatch.js';
+import { json, Reply, type RouteResult } from '../../internal/responses.js';
+import { createNodeRequest } from './request.js';
 
 /** Options of {@link toNodeListener}. */
 export interface NodeListenerOptions {

@@ -1,12 +1,12 @@
-import { OAuthError } from '../errors/oauth-error.js';
-import type { ClientRecord, GrantType } from '../stores/records.js';
 import {
   assertGrantAllowed,
   authenticateClient,
   type ClientAuthenticationInput,
-} from './client-authentication.js';
-import type { GrantContext } from './context.js';
-import type { TokenResponse } from './token-response.js';
+} from '../clients/client-authentication.js';
+import { OAuthError } from '../errors/oauth-error.js';
+import type { GrantContext } from '../internal/context.js';
+import type { ClientRecord, GrantType } from '../stores/records.js';
+import type { TokenResponse } from '../tokens/token-response.js';
 
 /** A grant's token endpoint logic, called with an authenticated client allowed the grant. */
 export type TokenGrantHandler = (

@@ -8,8 +8,8 @@
  * materializes one real `Request` with the same method, URL, headers and body, and delegates to it.
  */
 import type { ServerResponse } from 'node:http';
-import { takeBufferedBodySymbol } from './body.js';
-import { headerSymbol, pathnameSymbol } from './dispatch.js';
+import { takeBufferedBodySymbol } from '../../internal/body.js';
+import { headerSymbol, pathnameSymbol } from '../../internal/dispatch.js';
 
 const utf8 = new TextDecoder();
 
