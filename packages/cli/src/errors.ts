@@ -40,5 +40,7 @@ export class CliError extends Error {
 /** The message of any thrown value, on one line. */
 export function oneLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/\s*\n\s*/g, ' ').trim() || 'unknown error';
+  // Line by line rather than /\s*\n\s*/, which backtracks quadratically over long blank runs.
+  const lines = message.split('\n').map((line) => line.trim());
+  return lines.filter((line) => line !== '').join(' ') || 'unknown error';
 }

@@ -67,6 +67,7 @@ export {
   timingSafeEqual,
   verifySecret,
 } from './internal/secrets.js';
+export { type TextProblem, type TextRules, textProblem } from './internal/text.js';
 export { type GenerateSigningKeyOptions, generateSigningKey } from './keys/generate.js';
 export { type JsonWebKeySet, KeySet, type KeySetOptions } from './keys/key-set.js';
 export {

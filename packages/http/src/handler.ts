@@ -96,7 +96,14 @@ function normalizeBasePath(basePath: string): string {
       `basePath must start with "/" (got "${basePath}"); use for example "/oauth".`,
     );
   }
-  return basePath.replace(/\/+$/, '');
+  return withoutTrailingSlashes(basePath);
+}
+
+/** `value` without its trailing slashes (a loop: `/\/+$/` backtracks quadratically). */
+function withoutTrailingSlashes(value: string): string {
+  let end = value.length;
+  while (end > 0 && value.charCodeAt(end - 1) === 47) end--;
+  return value.slice(0, end);
 }
 
 const metadataPath = '/.well-known/oauth-authorization-server';
@@ -156,9 +163,8 @@ export function createPassportHandler<User extends PassportUser>(
   }
   const basePath = normalizeBasePath(options.basePath ?? '/oauth');
   const now = options.clock ?? Date.now;
-  const publicUrl = (options.publicUrl ?? new URL(options.passport.options.issuer).origin).replace(
-    /\/+$/,
-    '',
+  const publicUrl = withoutTrailingSlashes(
+    options.publicUrl ?? new URL(options.passport.options.issuer).origin,
   );
   const context: HandlerContext<User> = {
     passport: options.passport,
@@ -176,7 +182,7 @@ export function createPassportHandler<User extends PassportUser>(
   // Paths without a parameter are looked up directly; the rest are matched segment by segment.
   const exact = new Map(table.filter((route) => !route.pattern.includes(':')).map((r) => [r.pattern, r]));
   const parameterized = table.filter((route) => route.pattern.includes(':'));
-  const issuerPath = new URL(options.passport.options.issuer).pathname.replace(/\/+$/, '');
+  const issuerPath = withoutTrailingSlashes(new URL(options.passport.options.issuer).pathname);
 
   const dispatch = async (request: Request): Promise<RouteResult> => {
     try {

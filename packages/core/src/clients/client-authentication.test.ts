@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { basic, makeClient, rejection, setup } from '../../test/grants-harness.js';
 import { OAuthError } from '../errors/oauth-error.js';
-import { authenticateClient } from './client-authentication.js';
+import { authenticateClient, parseBasicAuthorization } from './client-authentication.js';
 
 async function oauthError(promise: Promise<unknown>): Promise<OAuthError> {
   const error = await rejection(promise);
@@ -169,6 +169,43 @@ describe('authenticateClient', () => {
       }),
     );
     expect(failed).toMatchObject({ error: 'invalid_client', status: 401, usedAuthorizationHeader: true });
+  });
+
+  it('refuses the hostile blank-run Basic headers as malformed, parsing them in one pass', () => {
+    // The header of the security review: it fits Node's 16 KiB limit and made the former regular
+    // expression backtrack quadratically. The regular-expression audit (packages/http/test) checks
+    // that no pattern left can; here the parser's answers on such headers.
+    const blanks = ' '.repeat(8100);
+    const hostile = [
+      `Basic${blanks}a${blanks}b`,
+      `Basic${'\t'.repeat(16_000)}`,
+      `Basic ${'a'.repeat(16_000)} b`,
+      `basic${' \t'.repeat(8000)}x${' \t'.repeat(8000)}y`,
+    ];
+    for (const header of hostile) {
+      expect(() => parseBasicAuthorization(header), header.slice(0, 20)).toThrow(
+        expect.objectContaining({ error: 'invalid_client', usedAuthorizationHeader: true }),
+      );
+    }
+    const id = 'c'.repeat(8);
+    expect(parseBasicAuthorization(`Basic${blanks}${btoa(`${id}:s`)}${blanks}`)).toEqual({
+      clientId: id,
+      clientSecret: 's',
+    });
+    expect(parseBasicAuthorization(`Basicx${blanks}a`)).toBeNull();
+    expect(parseBasicAuthorization(`Bearer${blanks}a${blanks}b`)).toBeNull();
+  });
+
+  it('refuses a Basic client id with a control character or over 255 characters', () => {
+    for (const id of ['a\u0000b', 'a%00b', 'line\nbreak', 'a%7Fb', 'x'.repeat(256)]) {
+      expect(() => parseBasicAuthorization(`Basic ${btoa(`${id}:secret`)}`), id.slice(0, 12)).toThrow(
+        expect.objectContaining({ error: 'invalid_client' }),
+      );
+    }
+    expect(parseBasicAuthorization(`Basic ${btoa(`${'x'.repeat(255)}:a%00b`)}`)).toEqual({
+      clientId: 'x'.repeat(255),
+      clientSecret: 'a\u0000b',
+    });
   });
 
   it('rejects a body client_id that differs from the Basic one, and repeated parameters', async () => {

@@ -52,5 +52,8 @@ export function isAscii(value: string): boolean {
  */
 export function base64urlText(value: string): string {
   if (!isAscii(value)) return base64url(utf8(value));
-  return btoa(value).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  const base64 = btoa(value);
+  let end = base64.length;
+  while (end > 0 && base64.charCodeAt(end - 1) === 61) end--; // '=' padding
+  return base64.slice(0, end).replace(/\+/g, '-').replace(/\//g, '_');
 }

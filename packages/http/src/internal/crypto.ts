@@ -5,7 +5,10 @@ const decoder = new TextDecoder();
 export function base64urlEncode(bytes: Uint8Array): string {
   let binary = '';
   for (let i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i] as number);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  const base64 = btoa(binary);
+  let end = base64.length;
+  while (end > 0 && base64.charCodeAt(end - 1) === 61) end--; // '=' padding
+  return base64.slice(0, end).replace(/\+/g, '-').replace(/\//g, '_');
 }
 
 /** Decodes base64url; `null` when the input is not base64url. */
