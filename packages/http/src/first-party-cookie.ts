@@ -22,6 +22,8 @@ export interface ResolvedCookieSettings {
   lifetime: number;
   path: string;
   domain: string | undefined;
+  /** `undefined`: `Secure` when the request URL is https. */
+  secure: boolean | undefined;
 }
 
 /** Fills in the defaults of {@link FirstPartyCookieOptions}. */
@@ -32,6 +34,7 @@ export function resolveCookieSettings(options: FirstPartyCookieOptions = {}): Re
     lifetime: options.lifetime ?? 3600,
     path: options.path ?? '/',
     domain: options.domain,
+    secure: options.secure,
   };
 }
 
@@ -65,7 +68,7 @@ export class FirstPartyCookie {
     const common = {
       path: this.settings.path,
       maxAge: this.settings.lifetime,
-      secure: isSecureRequest(request),
+      secure: this.settings.secure ?? isSecureRequest(request),
       sameSite: 'Lax' as const,
       ...(this.settings.domain === undefined ? {} : { domain: this.settings.domain }),
     };

@@ -166,6 +166,16 @@ export function createPassportHandler<User extends PassportUser>(
   const publicUrl = withoutTrailingSlashes(
     options.publicUrl ?? new URL(options.passport.options.issuer).origin,
   );
+  let publicOrigin: string;
+  try {
+    publicOrigin = new URL(publicUrl).origin;
+  } catch (cause) {
+    throw new PassportOptionsError(
+      `createPassportHandler: publicUrl must be an absolute URL such as "https://as.example" (got "${publicUrl}").`,
+      { cause },
+    );
+  }
+  const secureCookies = publicUrl.startsWith('https:');
   const context: HandlerContext<User> = {
     passport: options.passport,
     options,
@@ -173,9 +183,12 @@ export function createPassportHandler<User extends PassportUser>(
     maxBodyBytes: options.maxBodyBytes ?? defaultMaxBodyBytes,
     authTokenLifetime: options.authTokenLifetime ?? 600,
     signer: new Signer(options.secret),
-    cookie: new FirstPartyCookie(options.secret, options.cookie, now),
+    cookie: new FirstPartyCookie(options.secret, { secure: secureCookies, ...options.cookie }, now),
     now,
     endpoint: (path) => `${publicUrl}${basePath}${path}`,
+    publicUrl,
+    publicOrigin,
+    secureCookies,
     trustedOrigins: new Set(options.trustedOrigins ?? []),
   };
   const table = routes<User>().map((route) => ({ ...route, segments: route.pattern.split('/') }));

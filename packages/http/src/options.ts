@@ -42,6 +42,13 @@ export interface FirstPartyCookieOptions {
   path?: string;
   /** Cookie domain. @default the request host */
   domain?: string;
+  /**
+   * Set the `Secure` attribute. In `createPassportHandler` it follows the configured public URL
+   * (`publicUrl`, by default the issuer), so cookies stay `Secure` behind a TLS-terminating proxy;
+   * `withFirstPartyCookie`, which knows no public URL, follows the request URL unless this is set.
+   * @default true when the public URL is https (handler); the request URL's scheme (wrapper)
+   */
+  secure?: boolean;
 }
 
 /** Options of {@link createPassportHandler}. */
@@ -103,12 +110,15 @@ export interface PassportHandlerOptions<User extends PassportUser = PassportUser
    */
   authTokenLifetime?: number;
   /**
-   * Public origin of the endpoints, used in the metadata document and form actions.
+   * Public URL of the endpoints (an origin, or an origin and a path prefix a proxy strips): every
+   * absolute URL the handler answers with is built from it, never from the request's `Host`: the
+   * metadata document, form actions, the login redirect and its return URL. Cookies are `Secure`
+   * when it is https.
    * @default the issuer's origin
    */
   publicUrl?: string;
   /**
-   * Extra origins (besides the request's own) whose `Origin` header lets a state-changing JSON API
+   * Extra origins (besides the public origin of `publicUrl`) whose `Origin` header lets a state-changing JSON API
    * call through without a CSRF header.
    * @default []
    */

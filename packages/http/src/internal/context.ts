@@ -16,6 +16,15 @@ export interface HandlerContext<User extends PassportUser = PassportUser> {
   now: () => number;
   /** Absolute URL of an endpoint below the base path (`/token` => `https://as.example/oauth/token`). */
   endpoint: (path: string) => string;
+  /**
+   * The configured public URL (`publicUrl`, by default the issuer's origin), without a trailing
+   * slash: every absolute URL Passport answers with starts with it, never with the request's Host.
+   */
+  publicUrl: string;
+  /** The origin of {@link publicUrl}: what a same-origin browser request sends as `Origin`. */
+  publicOrigin: string;
+  /** `true` when {@link publicUrl} is https: every cookie Passport sets is then `Secure`. */
+  secureCookies: boolean;
   /** Origins allowed to make state-changing calls besides the request's own. */
   trustedOrigins: ReadonlySet<string>;
 }

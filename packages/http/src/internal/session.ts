@@ -10,6 +10,18 @@ export function unauthenticated(): Reply {
 }
 
 /**
+ * The URL of this request as the public sees it: the configured public URL, then the request's path
+ * and query. What guests come back to after signing in; never built from the request's Host.
+ */
+export function publicRequestUrl<User extends PassportUser>(
+  context: HandlerContext<User>,
+  request: Request,
+): URL {
+  const url = new URL(request.url);
+  return new URL(`${context.publicUrl}${url.pathname}${url.search}`);
+}
+
+/**
  * Sends a guest to the host's login page with a return URL; `401 login_required` when the host
  * configured no login URL. `forceLogin` asks the login page to re-authenticate (`prompt=login`).
  */
@@ -24,15 +36,16 @@ export function loginRedirect<User extends PassportUser>(
     return json({ error: 'login_required', error_description: 'The user must sign in first' }, 401);
   }
   if (typeof loginUrl === 'function') return redirect(loginUrl(returnTo, request));
-  const target = new URL(loginUrl, request.url);
+  // Relative to the configured public URL, never to the request (its Host is the client's to say).
+  const target = new URL(loginUrl, `${context.publicUrl}/`);
   target.searchParams.set(returnToParameter, returnTo);
   if (options.forceLogin) target.searchParams.set('prompt', 'login');
   return redirect(target.toString());
 }
 
 /**
- * `true` when a state-changing call may proceed: its `Origin` is the request's own or a trusted
- * one, or it carries an `X-CSRF-TOKEN` / `X-XSRF-TOKEN` header equal to the `XSRF-TOKEN` cookie
+ * `true` when a state-changing call may proceed: its `Origin` is the configured public origin or a
+ * trusted one, or it carries an `X-CSRF-TOKEN` / `X-XSRF-TOKEN` header equal to the `XSRF-TOKEN` cookie
  * (double submit). Browsers cannot forge either from another site.
  */
 export function passesCsrfCheck<User extends PassportUser>(
@@ -41,7 +54,7 @@ export function passesCsrfCheck<User extends PassportUser>(
 ): boolean {
   const origin = request.headers.get('origin');
   if (origin !== null && origin !== 'null') {
-    if (origin === new URL(request.url).origin || context.trustedOrigins.has(origin)) return true;
+    if (origin === context.publicOrigin || context.trustedOrigins.has(origin)) return true;
   }
   const header = request.headers.get('x-csrf-token') ?? request.headers.get('x-xsrf-token');
   if (header === null || header === '') return false;
@@ -60,12 +73,12 @@ export function csrfFailure(): Reply {
   );
 }
 
-/** `true` when an `Origin` header is present and foreign (not the request's own, not trusted). */
+/** `true` when an `Origin` header is present and foreign (not the public origin, not trusted). */
 export function hasForeignOrigin<User extends PassportUser>(
   context: HandlerContext<User>,
   request: Request,
 ): boolean {
   const origin = request.headers.get('origin');
   if (origin === null) return false;
-  return origin !== new URL(request.url).origin && !context.trustedOrigins.has(origin);
+  return origin !== context.publicOrigin && !context.trustedOrigins.has(origin);
 }

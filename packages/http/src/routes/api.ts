@@ -7,7 +7,7 @@ import {
 } from '@passport/core';
 import { readJsonOrForm } from '../internal/body.js';
 import type { HandlerContext } from '../internal/context.js';
-import { isSecureRequest, parseCookies, serializeCookie } from '../internal/cookies.js';
+import { parseCookies, serializeCookie } from '../internal/cookies.js';
 import { randomToken } from '../internal/crypto.js';
 import { json, noContent, Reply, type RouteResult } from '../internal/responses.js';
 import { csrfFailure, passesCsrfCheck, unauthenticated } from '../internal/session.js';
@@ -145,7 +145,7 @@ function withCsrfCookie<User extends PassportUser>(
     'set-cookie',
     serializeCookie(name, randomToken(24), {
       path: context.cookie.settings.path,
-      secure: isSecureRequest(request),
+      secure: context.secureCookies,
       sameSite: 'Lax',
       httpOnly: false,
     }),

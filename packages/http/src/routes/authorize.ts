@@ -6,7 +6,7 @@ import {
 } from '@passport/core';
 import { readJsonOrForm } from '../internal/body.js';
 import type { HandlerContext } from '../internal/context.js';
-import { isSecureRequest, parseCookies, serializeCookie } from '../internal/cookies.js';
+import { parseCookies, serializeCookie } from '../internal/cookies.js';
 import { randomToken, safeEqual } from '../internal/crypto.js';
 import {
   html,
@@ -16,7 +16,7 @@ import {
   redirect,
   withPageSecurityHeaders,
 } from '../internal/responses.js';
-import { hasForeignOrigin, loginRedirect, unauthenticated } from '../internal/session.js';
+import { hasForeignOrigin, loginRedirect, publicRequestUrl, unauthenticated } from '../internal/session.js';
 import { approvalPage } from '../pages/approval-page.js';
 import { errorPage } from '../pages/layout.js';
 
@@ -77,8 +77,12 @@ function errorRedirect<User extends PassportUser>(
  * The authorize URL to come back to after signing in. Without an `authenticatedAt` hook the
  * freshness of the login cannot be checked, so `prompt=login` and `max_age` are dropped (no loop).
  */
-function returnUrl(request: Request, keepLoginPrompt: boolean): string {
-  const url = new URL(request.url);
+function returnUrl<User extends PassportUser>(
+  context: HandlerContext<User>,
+  request: Request,
+  keepLoginPrompt: boolean,
+): string {
+  const url = publicRequestUrl(context, request);
   if (!keepLoginPrompt) {
     if (url.searchParams.get('prompt') === 'login') url.searchParams.delete('prompt');
     url.searchParams.delete('max_age');
@@ -122,7 +126,7 @@ export async function authorizeGetRoute<User extends PassportUser>(
       return errorRedirect(context, authRequest, 'login_required', 'The user must sign in');
     }
     const hasAuthTime = context.options.authenticatedAt !== undefined;
-    return loginRedirect(context, request, returnUrl(request, hasAuthTime), {
+    return loginRedirect(context, request, returnUrl(context, request, hasAuthTime), {
       forceLogin: user !== null || authRequest.prompt === 'login',
     });
   }
@@ -149,11 +153,11 @@ export async function authorizeGetRoute<User extends PassportUser>(
   const csrfCookie = serializeCookie(authorizeCsrfCookie, csrf, {
     path: context.basePath || '/',
     httpOnly: true,
-    secure: isSecureRequest(request),
+    secure: context.secureCookies,
     sameSite: 'Lax',
     maxAge: context.authTokenLifetime,
   });
-  const action = new URL(`${context.basePath}/authorize`, request.url).pathname;
+  const action = new URL(context.endpoint('/authorize')).pathname;
   const scopes = passport.scopes.scopesFor(authRequest.scopes);
 
   if (context.options.render) {

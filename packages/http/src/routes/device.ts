@@ -1,10 +1,10 @@
 import type { PassportUser } from '@passport/core';
 import { readJsonOrForm } from '../internal/body.js';
 import type { HandlerContext } from '../internal/context.js';
-import { isSecureRequest, parseCookies, serializeCookie } from '../internal/cookies.js';
+import { parseCookies, serializeCookie } from '../internal/cookies.js';
 import { randomToken, safeEqual } from '../internal/crypto.js';
 import { html, type RouteResult } from '../internal/responses.js';
-import { hasForeignOrigin, loginRedirect, unauthenticated } from '../internal/session.js';
+import { hasForeignOrigin, loginRedirect, publicRequestUrl, unauthenticated } from '../internal/session.js';
 import { deviceApprovalPage } from '../pages/approval-page.js';
 import { deviceCodeEntryPage } from '../pages/device-code-page.js';
 import { errorPage, messagePage } from '../pages/layout.js';
@@ -34,8 +34,8 @@ export async function deviceGetRoute<User extends PassportUser>(
   context: HandlerContext<User>,
 ): Promise<RouteResult> {
   const user = await context.options.authenticateUser(request);
-  if (user === null) return loginRedirect(context, request, request.url);
-  const action = new URL(`${context.basePath}/device`, request.url).pathname;
+  if (user === null) return loginRedirect(context, request, publicRequestUrl(context, request).href);
+  const action = new URL(context.endpoint('/device')).pathname;
   const userCode = new URL(request.url).searchParams.get('user_code')?.trim() ?? '';
   if (userCode === '') return html(deviceCodeEntryPage({ action }));
 
@@ -61,7 +61,7 @@ export async function deviceGetRoute<User extends PassportUser>(
   const cookie = serializeCookie(authorizeCsrfCookie, csrf, {
     path: context.basePath || '/',
     httpOnly: true,
-    secure: isSecureRequest(request),
+    secure: context.secureCookies,
     sameSite: 'Lax',
     maxAge: context.authTokenLifetime,
   });

@@ -22,7 +22,10 @@ export interface NodeListenerOptions {
   maxBodyBytes?: number;
   /**
    * Build the request URL from `X-Forwarded-Proto` / `X-Forwarded-Host` (only behind a proxy you
-   * trust).
+   * trust). Their first item is used; a proto other than `http` or `https`, or a host that is not
+   * a valid `host[:port]`, is answered `400`. This only changes what `request.url` says: Passport's
+   * own absolute URLs (redirects, metadata, cookies' `Secure`) come from its configured public
+   * origin, never from the request.
    * @default false
    */
   trustProxy?: boolean;
@@ -37,27 +40,141 @@ function first(value: string | string[] | undefined): string | undefined {
 /** Methods `new Request()` refuses (Fetch "forbidden methods"): answered 400, as before. */
 const forbiddenMethods = new Set(['CONNECT', 'TRACE', 'TRACK']);
 
+/** `true` for a character of a DNS name or IPv4 address: letters, digits, `-`, `.`, `_`. */
+function isNameChar(code: number): boolean {
+  return (
+    (code >= 97 && code <= 122) || // a-z
+    (code >= 65 && code <= 90) || // A-Z
+    (code >= 48 && code <= 57) || // 0-9
+    code === 45 || // -
+    code === 46 || // .
+    code === 95 // _
+  );
+}
+
+/** `true` for a character inside an IPv6 literal's brackets: hex digits, `:` and `.`. */
+function isIpLiteralChar(code: number): boolean {
+  return (
+    (code >= 48 && code <= 58) || // 0-9 and :
+    (code >= 97 && code <= 102) || // a-f
+    (code >= 65 && code <= 70) || // A-F
+    code === 46 // .
+  );
+}
+
 /**
- * The request URL, serialized as `Request.url` would be, and its pathname; `null` when the Host
- * header (or the path) makes no URL a `Request` accepts (unparsable, or with credentials).
+ * `true` when `value` is a `host[:port]` as a Host header must be (RFC 9110 section 7.2): a DNS
+ * name or IPv4 address, or an IPv6 literal in brackets, then optionally `:` and a port of 1 to 5
+ * digits up to 65535. One index scan; anything else (a path, `?`, `#`, `@`, blanks, an empty host)
+ * is refused, so a Host can never rewrite the request's path.
  */
-function requestUrl(req: IncomingMessage, trustProxy: boolean): { href: string; pathname: string } | null {
+function isValidHost(value: string): boolean {
+  const length = value.length;
+  if (length === 0 || length > 261) return false; // 255 for the name, 6 for ":65535"
+  let i = 0;
+  if (value.charCodeAt(0) === 91) {
+    i = 1;
+    while (i < length && isIpLiteralChar(value.charCodeAt(i))) i++;
+    if (i === 1 || i === length || value.charCodeAt(i) !== 93) return false;
+    i++;
+  } else {
+    while (i < length && isNameChar(value.charCodeAt(i))) i++;
+    if (i === 0) return false;
+  }
+  if (i === length) return true;
+  if (value.charCodeAt(i) !== 58) return false;
+  const digits = length - i - 1;
+  if (digits < 1 || digits > 5) return false;
+  let port = 0;
+  for (let j = i + 1; j < length; j++) {
+    const code = value.charCodeAt(j);
+    if (code < 48 || code > 57) return false;
+    port = port * 10 + (code - 48);
+  }
+  return port <= 65535;
+}
+
+/** How many `Host` header lines the request has (RFC 9112 section 3.2 allows exactly one). */
+function hostLines(rawHeaders: readonly string[]): number {
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] as string;
+    if (name.length === 4 && name.toLowerCase() === 'host') count++;
+  }
+  return count;
+}
+
+/** The first item of a comma-separated `X-Forwarded-*` value, trimmed; `''` when absent. */
+function firstForwarded(value: string | string[] | undefined): string {
+  const header = first(value);
+  if (header === undefined) return '';
+  const comma = header.indexOf(',');
+  return (comma < 0 ? header : header.slice(0, comma)).trim();
+}
+
+/**
+ * The request URL, serialized as `Request.url` would be, and its pathname; or, when the request
+ * cannot have one, the reason (answered `400`). The URL is the scheme, then the host, then the
+ * request target's path and query, each checked on its own: the host must be a valid `host[:port]`
+ * (one `Host` line, or `X-Forwarded-Host` with `trustProxy`), and the target a path (origin-form) or
+ * an absolute `http(s)` URL (absolute-form, whose authority replaces `Host`, RFC 9112 section
+ * 3.2.2). Passport builds no absolute URL from this one: its handler uses the configured public
+ * origin (`publicUrl`, by default the issuer's).
+ */
+function requestUrl(req: IncomingMessage, trustProxy: boolean): { href: string; pathname: string } | string {
   const encrypted = (req.socket as { encrypted?: boolean } | null)?.encrypted === true;
   let protocol = encrypted ? 'https' : 'http';
-  let host = first(req.headers.host) ?? 'localhost';
-  if (trustProxy) {
-    protocol = first(req.headers['x-forwarded-proto'])?.split(',')[0]?.trim() || protocol;
-    host = first(req.headers['x-forwarded-host'])?.split(',')[0]?.trim() || host;
+  const lines = hostLines(req.rawHeaders);
+  if (lines > 1) return 'The request has more than one Host header';
+  let host = first(req.headers.host) ?? first(req.headers[':authority']);
+  if (host === undefined) {
+    if (req.httpVersionMajor === 1 && req.httpVersionMinor >= 1) return 'The request has no Host header';
+    host = 'localhost';
   }
+  if (trustProxy) {
+    const forwardedProto = firstForwarded(req.headers['x-forwarded-proto']).toLowerCase();
+    if (forwardedProto !== '') {
+      if (forwardedProto !== 'http' && forwardedProto !== 'https') {
+        return 'X-Forwarded-Proto must be http or https';
+      }
+      protocol = forwardedProto;
+    }
+    const forwardedHost = firstForwarded(req.headers['x-forwarded-host']);
+    if (forwardedHost !== '') {
+      if (!isValidHost(forwardedHost)) return 'X-Forwarded-Host is not a valid host[:port]';
+      host = forwardedHost;
+    }
+  }
+  let target = req.url ?? '/';
+  if (target.charCodeAt(0) !== 47) {
+    // absolute-form ("GET http://as.example/oauth/jwks HTTP/1.1"): its authority is the host
+    let absolute: URL;
+    try {
+      absolute = new URL(target);
+    } catch {
+      return 'Malformed request target';
+    }
+    if (absolute.protocol !== 'http:' && absolute.protocol !== 'https:') return 'Malformed request target';
+    if (absolute.username !== '' || absolute.password !== '') return 'Malformed request target';
+    host = absolute.host;
+    target = `${absolute.pathname}${absolute.search}`;
+  }
+  if (!isValidHost(host)) return 'The Host header is not a valid host[:port]';
   try {
-    const url = new URL(`${protocol}://${host}${req.url ?? '/'}`);
-    return url.username === '' && url.password === '' ? { href: url.href, pathname: url.pathname } : null;
+    // Both parts are checked: the host has no "/", "?", "#", "@", and the target starts with "/".
+    const url = new URL(`${protocol}://${host}${target}`);
+    return { href: url.href, pathname: url.pathname };
   } catch {
-    return null;
+    return 'Malformed request URL';
   }
 }
 
 const noStore = { 'cache-control': 'no-store', pragma: 'no-cache' } as const;
+
+/** `400 invalid_request` for a request no URL can be built for, with the reason. */
+function badRequest(description: string): Reply {
+  return json({ error: 'invalid_request', error_description: description }, 400, noStore);
+}
 
 function tooLargeResponse(limit: number): Reply {
   return json(
@@ -245,13 +362,10 @@ export function toNodeListener(
       return;
     }
     const method = req.method ?? 'GET';
-    const url = forbiddenMethods.has(method) ? null : requestUrl(req, trustProxy);
-    if (url === null) {
+    const url = forbiddenMethods.has(method) ? 'Method not allowed' : requestUrl(req, trustProxy);
+    if (typeof url === 'string') {
       req.resume();
-      await writeResponse(
-        res,
-        json({ error: 'invalid_request', error_description: 'Malformed request URL' }, 400, noStore),
-      );
+      await writeResponse(res, badRequest(url));
       return;
     }
     let body: Uint8Array | null = null;
@@ -328,11 +442,8 @@ export async function authenticateNode<User extends PassportUser>(
 ): Promise<Authentication<User> | null> {
   const method = req.method ?? 'GET';
   const url = requestUrl(req, options.trustProxy ?? false);
-  if (url === null) {
-    writeReply(
-      res,
-      json({ error: 'invalid_request', error_description: 'Malformed request URL' }, 400, noStore),
-    );
+  if (typeof url === 'string') {
+    writeReply(res, badRequest(url));
     return null;
   }
   const request = createNodeRequest(method, url.href, url.pathname, req.rawHeaders, null, res);
