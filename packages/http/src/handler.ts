@@ -4,6 +4,7 @@ import { defaultMaxBodyBytes, PayloadTooLargeError } from './internal/body.js';
 import type { HandlerContext, RouteHandler } from './internal/context.js';
 import { Signer } from './internal/crypto.js';
 import { dispatchSymbol, pathnameOf } from './internal/dispatch.js';
+import { isValidId } from './internal/input.js';
 import {
   isStoreUnavailable,
   json,
@@ -82,6 +83,8 @@ function match(want: readonly string[], path: string): { id?: string } | null {
       } catch {
         return null;
       }
+      // NUL, control characters or an overlong id name nothing that exists: 404, not a store error.
+      if (!isValidId(params.id)) return null;
     } else if (want[i] !== segment) {
       return null;
     }

@@ -1,5 +1,6 @@
 import { OAuthError } from '@passport/core';
 import { headerOf } from './dispatch.js';
+import { checkParameters } from './input.js';
 
 /** Default body limit: 64 KiB. */
 export const defaultMaxBodyBytes = 64 * 1024;
@@ -98,8 +99,9 @@ export function mediaType(request: Request): string | null {
 }
 
 /**
- * Parses an `application/x-www-form-urlencoded` body. A different content type, or a parameter
- * sent more than once, is `invalid_request` (RFC 6749 section 3.1).
+ * Parses an `application/x-www-form-urlencoded` body. A different content type, a parameter sent
+ * more than once (RFC 6749 section 3.1), or a name or value that is too long or holds a control
+ * character (see `checkParameters`) is `invalid_request`.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.1
  */
@@ -113,17 +115,8 @@ export async function readForm(request: Request, limit: number): Promise<URLSear
     throw OAuthError.invalidRequest('The request body must be application/x-www-form-urlencoded');
   }
   const params = new URLSearchParams(await readBodyText(request, limit));
-  rejectRepeatedParameters(params);
+  checkParameters(params);
   return params;
-}
-
-/** Throws `invalid_request` naming the first parameter that appears more than once. */
-export function rejectRepeatedParameters(params: URLSearchParams): void {
-  const seen = new Set<string>();
-  for (const name of params.keys()) {
-    if (seen.has(name)) throw OAuthError.invalidRequest(`The "${name}" parameter must not be repeated`);
-    seen.add(name);
-  }
 }
 
 /**

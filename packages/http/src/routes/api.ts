@@ -9,6 +9,7 @@ import { readJsonOrForm } from '../internal/body.js';
 import type { HandlerContext } from '../internal/context.js';
 import { parseCookies, serializeCookie } from '../internal/cookies.js';
 import { randomToken } from '../internal/crypto.js';
+import { fieldProblem } from '../internal/input.js';
 import { json, noContent, Reply, type RouteResult } from '../internal/responses.js';
 import { csrfFailure, passesCsrfCheck, unauthenticated } from '../internal/session.js';
 
@@ -75,6 +76,11 @@ function validationFields(error: unknown): Fields | null {
   return out;
 }
 
+/** Longest redirect URI the JSON API accepts. */
+const maxRedirectUriLength = 2048;
+/** Most redirect URIs (and personal access token scopes) one request may list. */
+const maxListLength = 100;
+
 /** Parses `redirect` (comma-separated string, or array) into URIs. */
 function parseRedirects(value: unknown, fields: Fields): string[] | undefined {
   if (value === undefined || value === null || value === '') {
@@ -91,8 +97,15 @@ function parseRedirects(value: unknown, fields: Fields): string[] | undefined {
     addError(fields, 'redirect', 'The redirect field must be a comma-separated string or a list of URLs.');
     return undefined;
   }
+  if (list.length > maxListLength) {
+    addError(fields, 'redirect', `The redirect field may not have more than ${maxListLength} URLs.`);
+    return undefined;
+  }
   for (const uri of list) {
-    if (!URL.canParse(uri) || !/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(uri)) {
+    const problem = fieldProblem('redirect', uri, maxRedirectUriLength);
+    if (problem !== null) {
+      addError(fields, 'redirect', problem);
+    } else if (!URL.canParse(uri) || !/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(uri)) {
       addError(fields, 'redirect', `"${uri}" is not a valid absolute URL.`);
     }
   }
@@ -104,7 +117,8 @@ function parseName(value: unknown, fields: Fields): string | undefined {
     addError(fields, 'name', 'The name field is required.');
     return undefined;
   }
-  if (value.length > 255) addError(fields, 'name', 'The name may not be longer than 255 characters.');
+  const problem = fieldProblem('name', value, 255);
+  if (problem !== null) addError(fields, 'name', problem);
   return value;
 }
 
@@ -283,6 +297,10 @@ export async function personalTokensRoute<User extends PassportUser>(
     scopes = body.scopes;
   else if (body.scopes !== undefined && body.scopes !== null)
     addError(fields, 'scopes', 'The scopes field must be a list of scopes.');
+  if (scopes.length > maxListLength) {
+    addError(fields, 'scopes', `The scopes field may not have more than ${maxListLength} scopes.`);
+    scopes = [];
+  }
   for (const scope of scopes) {
     if (scope !== '*' && !context.passport.scopes.hasScope(scope))
       addError(fields, 'scopes', `The scope "${scope}" is not defined.`);

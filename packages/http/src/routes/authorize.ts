@@ -8,6 +8,7 @@ import { readJsonOrForm } from '../internal/body.js';
 import type { HandlerContext } from '../internal/context.js';
 import { parseCookies, serializeCookie } from '../internal/cookies.js';
 import { randomToken, safeEqual } from '../internal/crypto.js';
+import { parameterProblem } from '../internal/input.js';
 import {
   html,
   json,
@@ -103,6 +104,13 @@ export async function authorizeGetRoute<User extends PassportUser>(
 ): Promise<RouteResult> {
   const { passport } = context;
   const url = new URL(request.url);
+  // Refused here, before anything is looked up or echoed back to a redirect URI: the request is
+  // malformed, so the client and its redirect URI cannot be trusted either (RFC 6749 4.1.2.1).
+  const malformed = parameterProblem(url.searchParams);
+  if (malformed !== null) {
+    if (wantsJson(request)) return json({ error: 'invalid_request', error_description: malformed }, 400);
+    return html(errorPage('Authorization failed', malformed), 400);
+  }
   let authRequest: AuthorizationRequest;
   let interaction: 'login' | 'consent' | 'none';
   const user = await context.options.authenticateUser(request);

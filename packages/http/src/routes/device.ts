@@ -3,6 +3,7 @@ import { readJsonOrForm } from '../internal/body.js';
 import type { HandlerContext } from '../internal/context.js';
 import { parseCookies, serializeCookie } from '../internal/cookies.js';
 import { randomToken, safeEqual } from '../internal/crypto.js';
+import { parameterProblem } from '../internal/input.js';
 import { html, type RouteResult } from '../internal/responses.js';
 import { hasForeignOrigin, loginRedirect, publicRequestUrl, unauthenticated } from '../internal/session.js';
 import { deviceApprovalPage } from '../pages/approval-page.js';
@@ -36,7 +37,12 @@ export async function deviceGetRoute<User extends PassportUser>(
   const user = await context.options.authenticateUser(request);
   if (user === null) return loginRedirect(context, request, publicRequestUrl(context, request).href);
   const action = new URL(context.endpoint('/device')).pathname;
-  const userCode = new URL(request.url).searchParams.get('user_code')?.trim() ?? '';
+  const query = new URL(request.url).searchParams;
+  if (parameterProblem(query) !== null) {
+    const error = 'That code is not valid or has expired. Check your device.';
+    return html(deviceCodeEntryPage({ action, error }), 400);
+  }
+  const userCode = query.get('user_code')?.trim() ?? '';
   if (userCode === '') return html(deviceCodeEntryPage({ action }));
 
   const pending = await context.passport.findDeviceRequest(userCode);
