@@ -5,6 +5,7 @@ import type { HandlerContext, RouteHandler } from './internal/context.js';
 import { Signer } from './internal/crypto.js';
 import { dispatchSymbol, pathnameOf } from './internal/dispatch.js';
 import { isValidId } from './internal/input.js';
+import { StoreOutageMonitor } from './internal/outage.js';
 import {
   isStoreUnavailable,
   json,
@@ -124,7 +125,8 @@ const metadataPath = '/.well-known/oauth-authorization-server';
  *
  * Requests outside the base path answer `404`; wrong methods `405` with `Allow`. Bodies over
  * `maxBodyBytes` are `413`. Unexpected errors are `500 server_error` (passed to `onError`, never
- * shown); a store outage is `503 temporarily_unavailable` with `Retry-After`.
+ * shown); a store outage is `503 temporarily_unavailable` with `Retry-After`, reported once when it
+ * starts and once when it ends (`onStoreOutage`), not per request.
  *
  * @example
  * ```ts
@@ -199,6 +201,18 @@ export function createPassportHandler<User extends PassportUser>(
   const exact = new Map(table.filter((route) => !route.pattern.includes(':')).map((r) => [r.pattern, r]));
   const parameterized = table.filter((route) => route.pattern.includes(':'));
   const issuerPath = withoutTrailingSlashes(new URL(options.passport.options.issuer).pathname);
+  const { onError, onStoreOutage } = options;
+  const outages = new StoreOutageMonitor(options.passport.store, now, (event, request) => {
+    if (onStoreOutage !== undefined) {
+      try {
+        onStoreOutage(event);
+      } catch {
+        // A failing hook must not change the response.
+      }
+    } else if (event.type === 'started') {
+      report(onError, event.error, request);
+    }
+  });
 
   const dispatch = async (request: Request): Promise<RouteResult> => {
     try {
@@ -219,8 +233,15 @@ export function createPassportHandler<User extends PassportUser>(
       const method = request.method === 'HEAD' && route.methods.GET ? 'GET' : request.method;
       const handle = route.methods[method];
       if (!handle) return methodNotAllowed(Object.keys(route.methods));
-      return await handle(request, context, params);
+      const result = await handle(request, context, params);
+      outages.settled(request);
+      return result;
     } catch (error) {
+      if (isStoreUnavailable(error)) {
+        outages.refused(error, request);
+        return storeUnavailableResponse();
+      }
+      outages.settled(request);
       return errorResponse(error, request, options.onError);
     }
   };
@@ -261,10 +282,6 @@ function errorResponse(
 ): Reply {
   if (error instanceof PayloadTooLargeError) {
     return json({ error: 'invalid_request', error_description: error.message }, 413);
-  }
-  if (isStoreUnavailable(error)) {
-    report(onError, error, request);
-    return storeUnavailableResponse();
   }
   if (error instanceof OAuthError) {
     if (error.status >= 500) report(onError, error, request);

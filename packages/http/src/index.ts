@@ -19,4 +19,9 @@ export {
   type ProtectedHandler,
 } from './guards.js';
 export { createPassportHandler, type FetchHandler } from './handler.js';
-export type { ApprovalPageContext, FirstPartyCookieOptions, PassportHandlerOptions } from './options.js';
+export type {
+  ApprovalPageContext,
+  FirstPartyCookieOptions,
+  PassportHandlerOptions,
+  StoreOutageEvent,
+} from './options.js';

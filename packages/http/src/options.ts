@@ -51,6 +51,23 @@ export interface FirstPartyCookieOptions {
   secure?: boolean;
 }
 
+/** A store outage as the handler saw it: see {@link PassportHandlerOptions.onStoreOutage}. */
+export type StoreOutageEvent =
+  | {
+      type: 'started';
+      /** The store's error on the first refused request (a `StoreUnavailableError`, or one caused by it). */
+      error: unknown;
+      startedAt: Date;
+    }
+  | {
+      type: 'ended';
+      startedAt: Date;
+      /** When a probe or a request found the store answering again. */
+      endedAt: Date;
+      /** Requests answered `503 temporarily_unavailable` during the outage. */
+      refused: number;
+    };
+
 /** Options of {@link createPassportHandler}. */
 export interface PassportHandlerOptions<User extends PassportUser = PassportUser> {
   /** The Passport server, from `createPassport(options)`. */
@@ -97,8 +114,28 @@ export interface PassportHandlerOptions<User extends PassportUser = PassportUser
    * clickjacking headers) or a complete `Response`.
    */
   render?: (context: ApprovalPageContext<User>) => string | Response | Promise<string | Response>;
-  /** Called with every unexpected error (answered `500 server_error`) and store outage (`503`). */
+  /**
+   * Called with every unexpected error (answered `500 server_error`). A store outage (answered
+   * `503 temporarily_unavailable`) is reported once, not per request: to `onStoreOutage` when it is
+   * set, otherwise here, with the first request's `StoreUnavailableError`.
+   */
   onError?: (error: unknown, request: Request) => void;
+  /**
+   * Called once when a store outage starts (the first request answered `503`, with its error) and
+   * once when it ends (the store answers again, with how many requests were refused meanwhile).
+   * While the store is down, requests that do not need it may probe it with one cheap read, at most
+   * one at a time and one per second, so the end is noticed without waiting for a request that
+   * needs the store.
+   *
+   * @example
+   * ```ts
+   * onStoreOutage: (event) =>
+   *   event.type === 'started'
+   *     ? log.error(`store unavailable: ${event.error}`)
+   *     : log.warn(`store back after ${event.endedAt.getTime() - event.startedAt.getTime()} ms, ${event.refused} requests refused`),
+   * ```
+   */
+  onStoreOutage?: (event: StoreOutageEvent) => void;
   /**
    * Largest accepted request body in bytes; larger bodies get `413`.
    * @default 65536

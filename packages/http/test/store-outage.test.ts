@@ -6,13 +6,21 @@
  * first request after it reopens succeeds, and nothing was written during the outage.
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { createPassport } from '@passport/core';
+import { createPassport, StoreUnavailableError } from '@passport/core';
 import { createPostgresStore, type PostgresStore } from '@passport/store-postgres';
 import { requireService } from '@passport/test-bed';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGuard, createPassportHandler } from '../src/index.js';
+import { createGuard, createPassportHandler, type StoreOutageEvent } from '../src/index.js';
 import { basic, form, origin, secret, testKeys } from './helpers.js';
+
+/** `true` when `error` or its cause is the store's outage error. */
+function isStoreUnavailable(error: unknown): boolean {
+  return (
+    error instanceof StoreUnavailableError ||
+    (error instanceof Error && error.cause instanceof StoreUnavailableError)
+  );
+}
 
 describe.skipIf(!(await requireService('postgres')))('a PostgreSQL outage', () => {
   const databaseUrl = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
@@ -140,6 +148,75 @@ describe.skipIf(!(await requireService('postgres')))('a PostgreSQL outage', () =
       const guardUp = await callApi();
       expect(guardUp.status).toBe(200);
       expect(await guardUp.json()).toEqual({ client: client.id });
+    });
+
+    it('reports an outage once when it starts and once when it ends, with the count of refused requests', async () => {
+      const passport = createPassport({
+        issuer: origin,
+        store,
+        keys: await testKeys(),
+        scopes: { read: 'Read' },
+      });
+      const events: StoreOutageEvent[] = [];
+      const hookErrors: unknown[] = [];
+      const withHook = createPassportHandler({
+        passport,
+        secret,
+        authenticateUser: () => null,
+        onError: (error) => hookErrors.push(error),
+        onStoreOutage: (event) => events.push(event),
+      });
+      const plainErrors: unknown[] = [];
+      const onlyOnError = createPassportHandler({
+        passport,
+        secret,
+        authenticateUser: () => null,
+        onError: (error) => plainErrors.push(error),
+      });
+      const { client, plainSecret } = await passport.clients.create({
+        name: 'Backend',
+        grantTypes: ['client_credentials'],
+      });
+      const tokenRequest = () =>
+        form(
+          '/oauth/token',
+          { grant_type: 'client_credentials' },
+          { authorization: basic(client.id, plainSecret as string) },
+        );
+      const jwks = () => new Request(`${origin}/oauth/jwks`);
+      expect((await withHook(tokenRequest())).status).toBe(200);
+
+      await proxy.close();
+      for (let i = 0; i < 12; i++) {
+        expect((await withHook(tokenRequest())).status).toBe(503);
+        expect((await onlyOnError(tokenRequest())).status).toBe(503);
+        // requests that do not need the store are served, and probe it (still down)
+        expect((await withHook(jwks())).status).toBe(200);
+      }
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({ type: 'started', startedAt: expect.any(Date) });
+      expect(isStoreUnavailable((events[0] as { error: unknown }).error)).toBe(true);
+      expect(hookErrors).toEqual([]);
+      expect(plainErrors).toHaveLength(1);
+      expect(isStoreUnavailable(plainErrors[0])).toBe(true);
+
+      await proxy.open();
+      // the next requests find the store answering (a probe runs at most once a second)
+      await expect
+        .poll(
+          async () => {
+            await withHook(jwks());
+            return events.length;
+          },
+          { timeout: 10_000, interval: 250 },
+        )
+        .toBe(2);
+      const ended = events[1] as Extract<StoreOutageEvent, { type: 'ended' }>;
+      expect(ended).toMatchObject({ type: 'ended', refused: 12 });
+      expect(ended.endedAt.getTime()).toBeGreaterThanOrEqual(ended.startedAt.getTime());
+      expect((await withHook(tokenRequest())).status).toBe(200);
+      expect(events).toHaveLength(2);
+      expect(plainErrors).toHaveLength(1);
     });
   });
 });
