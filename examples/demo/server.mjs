@@ -3,7 +3,8 @@
 /**
  * Starts the Passport demo: `node examples/demo/server.mjs` (or `pnpm demo` at the repository
  * root). Environment: PORT (8000), HOST (127.0.0.1), PASSPORT_DEMO_DATA (./.passport-demo),
- * DATABASE_URL (postgres://... to use PostgreSQL instead of the embedded PGlite).
+ * DATABASE_URL (postgres://... to use PostgreSQL instead of the embedded PGlite), PUBLIC_URL (the
+ * origin users reach the demo at, e.g. https://demo.example behind a TLS-terminating proxy).
  */
 import { resolve } from 'node:path';
 import { startDemo } from './src/app.mjs';
@@ -12,6 +13,7 @@ import { demoUsers } from './src/users.mjs';
 const port = Number(process.env.PORT ?? 8000);
 const dataDir = resolve(process.env.PASSPORT_DEMO_DATA ?? '.passport-demo');
 const databaseUrl = process.env.DATABASE_URL || undefined;
+const publicUrl = process.env.PUBLIC_URL || undefined;
 
 let demo;
 try {
@@ -20,6 +22,7 @@ try {
     port,
     host: process.env.HOST ?? '127.0.0.1',
     ...(databaseUrl ? { databaseUrl } : {}),
+    ...(publicUrl ? { publicUrl } : {}),
   });
 } catch (error) {
   const code = /** @type {{ code?: string }} */ (error).code;
@@ -34,7 +37,7 @@ try {
 
 const user = demoUsers[0];
 const lines = [
-  `Passport demo server: ${demo.url}`,
+  `Passport demo server: ${demo.url}${demo.listening === demo.url ? '' : ` (listening on ${demo.listening})`}`,
   `  data: ${demo.database}${demo.firstStart ? ' (first start: keys generated)' : ' (reused)'}`,
   demo.migrations.length > 0
     ? `  schema: applied migration(s) ${demo.migrations.join(', ')}`

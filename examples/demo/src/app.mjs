@@ -31,12 +31,16 @@ export const demoScopes = {
  * @property {string} [databaseUrl]  postgres://... to use a PostgreSQL server instead of PGlite
  * @property {string} [host]  default 127.0.0.1
  * @property {number} [port]  default 8000; 0 picks a free port
+ * @property {string} [publicUrl]  the origin users reach the demo at, e.g. https://demo.example
+ *   behind a TLS-terminating proxy: the issuer; cookies are `Secure` when it is https.
+ *   Default http://host:port
  * @property {(message: string) => void} [log]  where errors are reported; default console.error
  */
 
 /**
  * @typedef {object} DemoServer
  * @property {string} url  the issuer, e.g. http://127.0.0.1:8000
+ * @property {string} listening  where the server listens, e.g. http://127.0.0.1:8000
  * @property {boolean} firstStart  keys were generated on this start
  * @property {number[]} migrations  schema versions applied on this start
  * @property {string} database  where the data lives
@@ -114,15 +118,51 @@ async function form(request) {
   return new URLSearchParams(await request.text());
 }
 
+/** Longest return path accepted after login. */
+const MAX_RETURN_TO = 4096;
+
 /**
- * A same-origin path to return to after login, or `/`: never an open redirect.
- * @param {string | null} value
+ * The path to return to after login, or `/`: never an open redirect. Accepted only when it is a
+ * path starting with a single `/` (no scheme, no `//` or `/\` authority), with no control
+ * character, blank or backslash anywhere (browsers drop tabs and newlines, and read `\` as `/`),
+ * that resolves to `origin` with a path not starting with `//` once dot segments are removed
+ * (`/.//evil.example`) and once percent-decoded (`/%2F%2Fevil.example`, `/%5Cevil.example`).
+ * @param {string | null | undefined} value
+ * @param {string} origin  the demo's public origin
+ * @returns {string}
+ */
+export function safeReturnTo(value, origin) {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_RETURN_TO) return '/';
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code <= 0x20 || code === 0x7f || code === 0x5c) return '/'; // controls, blanks, backslash
+  }
+  if (value[0] !== '/' || value[1] === '/') return '/';
+  let url;
+  try {
+    url = new URL(value, origin);
+  } catch {
+    return '/';
+  }
+  if (url.origin !== origin || url.pathname.startsWith('//')) return '/';
+  let decoded;
+  try {
+    decoded = decodeURIComponent(url.pathname);
+  } catch {
+    return '/';
+  }
+  if (decoded.startsWith('//') || decoded.startsWith('/\\') || decoded.includes('\\')) return '/';
+  return `${url.pathname}${url.search}`;
+}
+
+/**
+ * The path and query of a Passport return URL on `origin` (it sends absolute URLs), or `/`.
+ * @param {string} returnTo
  * @param {string} origin
  */
-function safeReturnTo(value, origin) {
-  if (!value) return '/';
+function localPath(returnTo, origin) {
   try {
-    const url = new URL(value, origin);
+    const url = new URL(returnTo);
     return url.origin === origin ? `${url.pathname}${url.search}` : '/';
   } catch {
     return '/';
@@ -132,16 +172,24 @@ function safeReturnTo(value, origin) {
 /**
  * @param {string} html
  * @param {number} [status]
+ * @param {string | null} [cookie]  a `Set-Cookie` value
  */
-function htmlResponse(html, status = 200) {
-  return new Response(html, {
-    status,
-    headers: {
-      'content-type': 'text/html; charset=utf-8',
-      'cache-control': 'no-store',
-      'x-frame-options': 'DENY',
-    },
-  });
+function htmlResponse(html, status = 200, cookie = null) {
+  /** @type {Record<string, string>} */
+  const headers = {
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    'x-frame-options': 'DENY',
+  };
+  if (cookie) headers['set-cookie'] = cookie;
+  return new Response(html, { status, headers });
+}
+
+/** A `403` page for a form post that failed its CSRF check. */
+function forbidden() {
+  const body =
+    '<h2>Request refused</h2><p>The form was stale or sent from another site. <a href="/">Home</a></p>';
+  return htmlResponse(layout('Request refused', body, null), 403);
 }
 
 /**
@@ -180,7 +228,9 @@ export async function startDemo(options) {
   });
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 8000);
-  const issuer = `http://${host}:${port}`;
+  const listening = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const issuer = new URL(options.publicUrl ?? listening).origin;
+  const origin = issuer;
 
   const passport = createPassport({
     issuer,
@@ -201,7 +251,11 @@ export async function startDemo(options) {
       confidential: false,
       grantTypes: ['authorization_code', 'refresh_token'],
       // 127.0.0.1 matches any port (RFC 8252); localhost is listed with this port.
-      redirectUris: ['http://127.0.0.1/client/callback', `http://localhost:${port}/client/callback`],
+      redirectUris: [
+        'http://127.0.0.1/client/callback',
+        `http://localhost:${port}/client/callback`,
+        ...(options.publicUrl ? [`${origin}/client/callback`] : []),
+      ],
     }),
     await ensureClient(passport, secrets, {
       kind: 'client credentials',
@@ -218,14 +272,22 @@ export async function startDemo(options) {
   await writeFile(secretsPath, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   const appClient = /** @type {import('./pages.mjs').DemoClientInfo} */ (clients[0]);
 
-  const sessions = createSessions(secret);
+  const sessions = createSessions(secret, { secure: origin.startsWith('https:'), origin });
   const oauth = createPassportHandler({
     passport,
     secret,
     authenticateUser: (request) => sessions.user(request),
-    loginUrl: '/login',
+    // Passport's return URL is absolute (on the issuer): the login page takes only a local path.
+    loginUrl: (returnTo) => `/login?return_to=${encodeURIComponent(localPath(returnTo, origin))}`,
     onError: (error) =>
       log(`passport: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+    // One line when the database goes away and one when it is back, not a stack per request.
+    onStoreOutage: (event) =>
+      log(
+        event.type === 'started'
+          ? `passport: the store is unavailable (${event.error instanceof Error ? event.error.message : String(event.error)}); answering 503 until it is back`
+          : `passport: the store is back after ${((event.endedAt.getTime() - event.startedAt.getTime()) / 1000).toFixed(1)} s; ${event.refused} request(s) were refused with 503`,
+      ),
   });
   const guard = createGuard({ passport });
   const me = guard.requireScopes(['profile'], async (_request, auth) =>
@@ -243,33 +305,42 @@ export async function startDemo(options) {
     const path = url.pathname;
     const method = request.method;
     if (path === '/' && method === 'GET') {
-      return htmlResponse(homePage({ issuer, clients, user: await sessions.user(request) }));
+      return htmlResponse(homePage({ issuer, clients, session: await sessions.session(request) }));
     }
     if (path === '/login' && method === 'GET') {
-      const user = await sessions.user(request);
-      const returnTo = safeReturnTo(url.searchParams.get('return_to'), url.origin);
-      return htmlResponse(loginPage({ returnTo, error: null, user }));
+      const session = await sessions.session(request);
+      const returnTo = safeReturnTo(url.searchParams.get('return_to'), origin);
+      const login = sessions.loginForm(request);
+      return htmlResponse(loginPage({ returnTo, error: null, session, csrf: login.csrf }), 200, login.cookie);
     }
     if (path === '/login' && method === 'POST') {
       const body = await form(request);
-      const returnTo = safeReturnTo(body.get('return_to'), url.origin);
+      if (!sessions.checkLoginForm(request, body)) return forbidden();
+      const returnTo = safeReturnTo(body.get('return_to'), origin);
       const user = checkCredentials(body.get('email') ?? '', body.get('password') ?? '');
-      if (!user)
-        return htmlResponse(loginPage({ returnTo, error: 'Wrong email or password.', user: null }), 422);
+      if (!user) {
+        const { csrf } = sessions.loginForm(request);
+        const page = loginPage({ returnTo, error: 'Wrong email or password.', session: null, csrf });
+        return htmlResponse(page, 422);
+      }
       return new Response(null, {
         status: 303,
-        headers: { location: returnTo, 'set-cookie': sessions.issue(user.id) },
+        headers: { location: returnTo, 'set-cookie': sessions.start(request, user.id) },
       });
     }
     if (path === '/logout' && method === 'POST') {
-      return new Response(null, { status: 303, headers: { location: '/', 'set-cookie': sessions.clear() } });
+      if (!sessions.checkSessionForm(request, await form(request))) return forbidden();
+      return new Response(null, {
+        status: 303,
+        headers: { location: '/', 'set-cookie': sessions.end(request) },
+      });
     }
     if ((path === '/client' || path === '/client/callback') && method === 'GET') {
       return htmlResponse(
         clientPage({
           clientId: appClient.id,
           scope: 'profile notes:read',
-          user: await sessions.user(request),
+          session: await sessions.session(request),
         }),
       );
     }
@@ -280,6 +351,7 @@ export async function startDemo(options) {
 
   return {
     url: issuer,
+    listening,
     firstStart,
     migrations: applied,
     database,

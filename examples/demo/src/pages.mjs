@@ -27,14 +27,18 @@ const style = `
 `;
 
 /**
- * A complete page.
+ * @typedef {import('./session.mjs').Session} Session
+ */
+
+/**
+ * A complete page. The sign-out form carries the session's CSRF token.
  * @param {string} title
  * @param {string} body
- * @param {import('./users.mjs').DemoUser | null} user
+ * @param {Session | null} session
  */
-export function layout(title, body, user) {
-  const who = user
-    ? `Signed in as <strong>${escapeHtml(user.email)}</strong> <form method="post" action="/logout" style="display:inline"><button>Sign out</button></form>`
+export function layout(title, body, session) {
+  const who = session
+    ? `Signed in as <strong>${escapeHtml(session.user.email)}</strong> <form method="post" action="/logout" style="display:inline"><input type="hidden" name="csrf_token" value="${escapeHtml(session.csrf)}"><button>Sign out</button></form>`
     : '<a href="/login">Sign in</a>';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -48,14 +52,21 @@ export function layout(title, body, user) {
  */
 
 /**
- * The home page.
- * @param {{ issuer: string; clients: DemoClientInfo[]; user: import('./users.mjs').DemoUser | null }} input
+ * The home page. Client secrets (the backend service's) are shown to a signed-in user only.
+ * @param {{ issuer: string; clients: DemoClientInfo[]; session: Session | null }} input
  */
-export function homePage({ issuer, clients, user }) {
+export function homePage({ issuer, clients, session }) {
+  /** @param {DemoClientInfo} client */
+  const secretCell = (client) =>
+    !client.secret
+      ? '<em>public, no secret</em>'
+      : session
+        ? `<code>${escapeHtml(client.secret)}</code>`
+        : '<em><a href="/login">sign in</a> to see it</em>';
   const rows = clients
     .map(
       (client) =>
-        `<tr><td>${escapeHtml(client.name)}<br><small>${escapeHtml(client.kind)}</small></td><td><code>${escapeHtml(client.id)}</code></td><td>${client.secret ? `<code>${escapeHtml(client.secret)}</code>` : '<em>public, no secret</em>'}</td></tr>`,
+        `<tr><td>${escapeHtml(client.name)}<br><small>${escapeHtml(client.kind)}</small></td><td><code>${escapeHtml(client.id)}</code></td><td>${secretCell(client)}</td></tr>`,
     )
     .join('');
   const backend = clients.find((client) => client.kind === 'client credentials');
@@ -75,7 +86,7 @@ export function homePage({ issuer, clients, user }) {
 <h2>Clients</h2>
 <table><tr><th>Client</th><th>ID</th><th>Secret</th></tr>${rows}</table>
 ${
-  backend?.secret
+  backend?.secret && session
     ? `<h3>Client credentials</h3><pre>curl -s -u ${escapeHtml(backend.id)}:${escapeHtml(backend.secret)} -d grant_type=client_credentials ${escapeHtml(issuer)}/oauth/token</pre>`
     : ''
 }
@@ -86,36 +97,37 @@ ${
 curl -s -d grant_type=urn:ietf:params:oauth:grant-type:device_code -d client_id=${escapeHtml(tv.id)} -d device_code=DEVICE_CODE ${escapeHtml(issuer)}/oauth/token</pre>`
     : ''
 }`,
-    user,
+    session,
   );
 }
 
 /**
- * The login page.
- * @param {{ returnTo: string; error: string | null; user: import('./users.mjs').DemoUser | null }} input
+ * The login page; `csrf` is the token bound to the browser's pre-login cookie.
+ * @param {{ returnTo: string; error: string | null; session: Session | null; csrf: string }} input
  */
-export function loginPage({ returnTo, error, user }) {
+export function loginPage({ returnTo, error, session, csrf }) {
   return layout(
     'Sign in',
     `<h2>Sign in</h2>
 ${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
 <form method="post" action="/login">
   <input type="hidden" name="return_to" value="${escapeHtml(returnTo)}">
+  <input type="hidden" name="csrf_token" value="${escapeHtml(csrf)}">
   <label>Email <input name="email" type="email" autocomplete="username" value="demo@example.com" required></label>
   <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
   <button type="submit" id="sign-in">Sign in</button>
 </form>
 <p><small>Demo users: <code>demo@example.com</code> / <code>password</code>, <code>alice@example.com</code> / <code>wonderland</code>.</small></p>`,
-    user,
+    session,
   );
 }
 
 /**
  * The client application: a single page that plays an OAuth client in the browser (a public
  * client: authorization code with PKCE, no secret).
- * @param {{ clientId: string; scope: string; user: import('./users.mjs').DemoUser | null }} input
+ * @param {{ clientId: string; scope: string; session: Session | null }} input
  */
-export function clientPage({ clientId, scope, user }) {
+export function clientPage({ clientId, scope, session }) {
   const config = JSON.stringify({ clientId, scope }).replace(/</g, '\\u003c');
   return layout(
     'Client application',
@@ -215,6 +227,6 @@ async function callback() {
 show();
 if (location.pathname === '/client/callback') callback();
 </script>`,
-    user,
+    session,
   );
 }

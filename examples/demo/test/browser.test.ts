@@ -92,6 +92,15 @@ describe.skipIf(!(await requireService('chromium')))('the demo in Chromium', () 
     // The revoked access token's refresh token is gone too.
     await page.click('#refresh');
     await expect.poll(() => page.textContent('#status')).toMatch(/^Refresh failed/);
+
+    // Signing out ends the session: the approval page asks for a login again.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${demo.url}/`);
+    expect(await page.textContent('#who')).toContain('Sign in');
+    await page.goto(`${demo.url}/client`);
+    await page.click('#reset');
+    await page.click('#authorize');
+    await page.waitForURL(/\/login\?return_to=%2Foauth%2Fauthorize/);
     expect(failures).toEqual([]);
   });
 

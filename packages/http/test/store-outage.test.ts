@@ -5,10 +5,9 @@
  * is closed the token endpoint and the bearer guard answer `503 temporarily_unavailable`; the
  * first request after it reopens succeeds, and nothing was written during the outage.
  */
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { createPassport, StoreUnavailableError } from '@passport/core';
 import { createPostgresStore, type PostgresStore } from '@passport/store-postgres';
-import { requireService } from '@passport/test-bed';
+import { requireService, TcpProxy } from '@passport/test-bed';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGuard, createPassportHandler, type StoreOutageEvent } from '../src/index.js';
@@ -25,42 +24,8 @@ function isStoreUnavailable(error: unknown): boolean {
 describe.skipIf(!(await requireService('postgres')))('a PostgreSQL outage', () => {
   const databaseUrl = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
 
-  /** Forwards 127.0.0.1:port to the database; `close()` refuses and drops, `open()` forwards again. */
-  class DatabaseProxy {
-    readonly #sockets = new Set<Socket>();
-    #server: Server | null = null;
-    port = 0;
-
-    async open(): Promise<void> {
-      const server = createServer((client) => {
-        const upstream = connect(Number(databaseUrl.port || 5432), databaseUrl.hostname);
-        for (const socket of [client, upstream]) {
-          this.#sockets.add(socket);
-          socket.on('close', () => this.#sockets.delete(socket));
-        }
-        client.on('error', () => upstream.destroy());
-        upstream.on('error', () => client.destroy());
-        client.pipe(upstream).pipe(client);
-      });
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(this.port, '127.0.0.1', () => resolve());
-      });
-      this.port = (server.address() as { port: number }).port;
-      this.#server = server;
-    }
-
-    async close(): Promise<void> {
-      const server = this.#server;
-      this.#server = null;
-      for (const socket of this.#sockets) socket.destroy();
-      this.#sockets.clear();
-      if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
-  }
-
   const schema = `passport_http_outage_${crypto.getRandomValues(new Uint32Array(2)).join('_')}`;
-  const proxy = new DatabaseProxy();
+  const proxy = new TcpProxy(databaseUrl.hostname, Number(databaseUrl.port || 5432));
   let store: PostgresStore;
   let admin: pg.Pool;
 

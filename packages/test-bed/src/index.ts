@@ -126,3 +126,5 @@ export async function requireService(name: ServiceName): Promise<boolean> {
   }
   return false;
 }
+
+export { TcpProxy } from './tcp-proxy.js';
