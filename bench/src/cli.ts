@@ -20,8 +20,10 @@ import {
   renderMarkdown,
   summarize,
   summaryRows,
+  worstCaseConsole,
 } from './report.js';
 import { SCENARIOS, selectScenarios } from './scenarios.js';
+import { runWorstCase, type WorstCaseReport } from './worst-case.js';
 
 const HELP = `Usage: pnpm bench [options]
 
@@ -32,6 +34,8 @@ const HELP = `Usage: pnpm bench [options]
   --scenarios <list>    comma-separated ids or prefixes ending in * (default: all)
   --database-url <url>  PostgreSQL for the postgres store (default $DATABASE_URL or
                         postgres://postgres@127.0.0.1:5432/test)
+  --worst-case-rounds <n>  rounds over the hostile corpus of the worst-case scenario (default 3)
+  --worst-case-repeat <n>  measured requests per hostile case and round (default 40)
   --single-use-rate <n> req/s bound used to size pre-created codes and refresh tokens (default per
                         store: memory 3000, postgres 2000, pglite 800)
   --out <file>          where to write the markdown report (default bench/RESULTS.md for a full run:
@@ -60,6 +64,8 @@ async function main(): Promise<void> {
       scenarios: { type: 'string' },
       'database-url': { type: 'string' },
       'single-use-rate': { type: 'string' },
+      'worst-case-rounds': { type: 'string' },
+      'worst-case-repeat': { type: 'string' },
       out: { type: 'string' },
       json: { type: 'string' },
       note: { type: 'string' },
@@ -103,11 +109,21 @@ async function main(): Promise<void> {
   const loadAtStart = os.loadavg();
   const startedAt = new Date();
   const records = await runBench(options);
+  let worstCase: WorstCaseReport | null = null;
+  if (scenarios.some((s) => s.family === 'worst-case')) {
+    options.log('worst-case ...');
+    worstCase = await runWorstCase({
+      rounds: Math.max(1, Math.floor(numberOption(values['worst-case-rounds'], 3, 'worst-case-rounds'))),
+      repeat: Math.max(1, Math.floor(numberOption(values['worst-case-repeat'], 40, 'worst-case-repeat'))),
+      log: options.log,
+    });
+  }
   const finishedAt = new Date();
 
   const { header, rows } = summaryRows(summarize(records, scenarios));
   console.log(`\n${consoleTable(header, rows)}\n`);
-  for (const t of evaluateTargets(records)) {
+  if (worstCase !== null) console.log(`${worstCaseConsole(worstCase)}\n`);
+  for (const t of evaluateTargets(records, worstCase)) {
     const verdict = t.pass === null ? 'NOT MEASURED' : t.pass ? 'PASS' : 'MISS';
     console.log(`${verdict.padEnd(12)} ${t.target}: ${t.measured} (required ${t.required})`);
   }
@@ -117,25 +133,31 @@ async function main(): Promise<void> {
   if (out !== null) {
     writeFileSync(
       out,
-      renderMarkdown(records, scenarios, {
-        command,
-        startedAt,
-        finishedAt,
-        durationSeconds: options.durationSeconds,
-        warmupSeconds: options.warmupSeconds,
-        passes: options.passes,
-        connections: options.connections,
-        machine: machineInfo(loadAtStart),
-        versions: packageVersions(),
-        note: values.note ?? null,
-      }),
+      renderMarkdown(
+        records,
+        scenarios,
+        {
+          command,
+          startedAt,
+          finishedAt,
+          durationSeconds: options.durationSeconds,
+          warmupSeconds: options.warmupSeconds,
+          passes: options.passes,
+          connections: options.connections,
+          machine: machineInfo(loadAtStart),
+          versions: packageVersions(),
+          note: values.note ?? null,
+        },
+        worstCase,
+      ),
     );
     console.log(`\nReport written to ${out}`);
   } else {
     console.log('\nShort run: report not written (pass --out <file> to write one).');
   }
   if (values.json !== undefined) writeFileSync(values.json, `${JSON.stringify(records, null, 2)}\n`);
-  if (records.every((r) => r.error !== null)) process.exitCode = 1;
+  if (records.length > 0 && records.every((r) => r.error !== null)) process.exitCode = 1;
+  if (worstCase?.error) process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {

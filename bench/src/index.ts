@@ -14,3 +14,10 @@ export {
   type TargetResult,
 } from './report.js';
 export { passOrder, SCENARIOS, type Scenario, selectScenarios } from './scenarios.js';
+export {
+  runWorstCase,
+  WORST_CASE_LIMIT,
+  type WorstCaseOptions,
+  type WorstCaseReport,
+  type WorstCaseRow,
+} from './worst-case.js';

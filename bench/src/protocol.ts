@@ -37,7 +37,8 @@ export type Flow =
   | 'refresh-token'
   | 'introspection'
   | 'bearer-guard'
-  | 'bearer-guard-fetch';
+  | 'bearer-guard-fetch'
+  | 'worst-case';
 
 /** Everything a server child needs, passed as JSON in the `BENCH_SERVER_CONFIG` variable. */
 export interface ServerConfig {
@@ -71,9 +72,27 @@ export interface LoadPlan {
   unique?: { prefix: string; count: number };
 }
 
+/**
+ * One request of the worst-case corpus: the normal request of an endpoint, or a hostile one. The
+ * parent sends it a number of times and takes the server's CPU per request.
+ */
+export interface HostileCase {
+  /** The endpoint it goes to, e.g. `POST /oauth/token (client_credentials)`. */
+  endpoint: string;
+  /** `normal`, or what is hostile about it. */
+  name: string;
+  normal: boolean;
+  /** A reference endpoint outside Passport (bare `node:http`): reported, not held to the target. */
+  reference?: boolean;
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
 /** Child to parent. */
 export type ServerMessage =
-  | { type: 'ready'; port: number; plan: LoadPlan; setupMs: number }
+  | { type: 'ready'; port: number; plan: LoadPlan; setupMs: number; cases?: HostileCase[] }
   | {
       type: 'measured';
       /** User plus system CPU time of the whole server process in the window, microseconds. */

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { RunRecord } from './harness.js';
 import { peerPackage, type Scenario } from './scenarios.js';
+import { WORST_CASE_LIMIT, type WorstCaseReport } from './worst-case.js';
 
 /** Means over the passes of one scenario, plus its ratios computed pass by pass. */
 export interface ScenarioSummary {
@@ -50,38 +51,40 @@ function pairedRatio(
 /** Summaries in catalogue order. */
 export function summarize(records: readonly RunRecord[], scenarios: readonly Scenario[]): ScenarioSummary[] {
   const peers = scenarios.filter((s) => s.family === 'peer');
-  return scenarios.map((scenario) => {
-    const runs = ok(records, scenario.id);
-    const cpu = (r: RunRecord) => r.cpuMicrosPerRequest;
-    const cpuVsPeer: Record<string, number | null> = {};
-    if (scenario.flow === 'client-credentials' && scenario.family !== 'diagnostic') {
-      for (const peer of peers) {
-        if (peer.id !== scenario.id) cpuVsPeer[peer.id] = pairedRatio(records, scenario.id, peer.id, cpu);
+  return scenarios
+    .filter((s) => s.family !== 'worst-case')
+    .map((scenario) => {
+      const runs = ok(records, scenario.id);
+      const cpu = (r: RunRecord) => r.cpuMicrosPerRequest;
+      const cpuVsPeer: Record<string, number | null> = {};
+      if (scenario.flow === 'client-credentials' && scenario.family !== 'diagnostic') {
+        for (const peer of peers) {
+          if (peer.id !== scenario.id) cpuVsPeer[peer.id] = pairedRatio(records, scenario.id, peer.id, cpu);
+        }
       }
-    }
-    return {
-      scenario,
-      passes: runs.length,
-      errors: records
-        .filter((r) => r.scenarioId === scenario.id && r.error !== null)
-        .map((r) => r.error ?? ''),
-      requestsPerSecond: mean(runs.map((r) => r.requestsPerSecond)),
-      latencyP50Ms: mean(runs.map((r) => r.latencyP50Ms)),
-      latencyP99Ms: mean(runs.map((r) => r.latencyP99Ms)),
-      cpuMicrosPerRequest: mean(runs.map(cpu)),
-      peakRssBytes: Math.max(0, ...runs.map((r) => r.peakRssBytes)),
-      databaseCpuMicrosPerRequest: runs.some((r) => r.databaseCpuMicrosPerRequest !== null)
-        ? mean(
-            runs.flatMap((r) =>
-              r.databaseCpuMicrosPerRequest === null ? [] : [r.databaseCpuMicrosPerRequest],
-            ),
-          )
-        : null,
-      cpuVsFloor: pairedRatio(records, scenario.id, scenario.floor, cpu),
-      throughputVsFloor: pairedRatio(records, scenario.id, scenario.floor, (r) => r.requestsPerSecond),
-      cpuVsPeer,
-    };
-  });
+      return {
+        scenario,
+        passes: runs.length,
+        errors: records
+          .filter((r) => r.scenarioId === scenario.id && r.error !== null)
+          .map((r) => r.error ?? ''),
+        requestsPerSecond: mean(runs.map((r) => r.requestsPerSecond)),
+        latencyP50Ms: mean(runs.map((r) => r.latencyP50Ms)),
+        latencyP99Ms: mean(runs.map((r) => r.latencyP99Ms)),
+        cpuMicrosPerRequest: mean(runs.map(cpu)),
+        peakRssBytes: Math.max(0, ...runs.map((r) => r.peakRssBytes)),
+        databaseCpuMicrosPerRequest: runs.some((r) => r.databaseCpuMicrosPerRequest !== null)
+          ? mean(
+              runs.flatMap((r) =>
+                r.databaseCpuMicrosPerRequest === null ? [] : [r.databaseCpuMicrosPerRequest],
+              ),
+            )
+          : null,
+        cpuVsFloor: pairedRatio(records, scenario.id, scenario.floor, cpu),
+        throughputVsFloor: pairedRatio(records, scenario.id, scenario.floor, (r) => r.requestsPerSecond),
+        cpuVsPeer,
+      };
+    });
 }
 
 /** One target of the issue, with what this run measured. */
@@ -93,8 +96,42 @@ export interface TargetResult {
   pass: boolean | null;
 }
 
+/** The worst-case target: the costliest hostile request against its endpoint's median. */
+function worstCaseTarget(report: WorstCaseReport | null): TargetResult {
+  const target = 'Worst-case request (hostile corpus, every endpoint)';
+  const required = `CPU/req <= ${WORST_CASE_LIMIT.toFixed(0)} x its endpoint's median`;
+  if (report === null || report.error !== null || report.worst === null) {
+    return { target, required, measured: report?.error ?? 'not measured', pass: null };
+  }
+  const w = report.worst;
+  return {
+    target,
+    required,
+    measured: `${w.ratio.toFixed(2)} x (${w.endpoint}: ${w.name})`,
+    pass: w.ratio <= WORST_CASE_LIMIT,
+  };
+}
+
+/** The worst-case scenario for the terminal: the costliest hostile request of each endpoint. */
+export function worstCaseConsole(report: WorstCaseReport): string {
+  if (report.error !== null) return `worst-case FAILED: ${report.error}`;
+  const normal = new Map(report.rows.filter((r) => r.normal).map((r) => [r.endpoint, r]));
+  const rows = report.worstPerEndpoint.map((w) => [
+    w.endpoint,
+    fmt(normal.get(w.endpoint)?.cpuMicrosPerRequest ?? 0),
+    w.name,
+    String(w.status),
+    fmt(w.cpuMicrosPerRequest),
+    `${w.ratio.toFixed(2)}`,
+  ]);
+  return consoleTable(['endpoint', 'median us', 'costliest request', 'status', 'us', 'x median'], rows);
+}
+
 /** Evaluates the issue's targets against this run. Targets are fixed here; never loosen them to pass. */
-export function evaluateTargets(records: readonly RunRecord[]): TargetResult[] {
+export function evaluateTargets(
+  records: readonly RunRecord[],
+  worstCase: WorstCaseReport | null = null,
+): TargetResult[] {
   const cpu = (r: RunRecord) => r.cpuMicrosPerRequest;
   const rps = (r: RunRecord) => r.requestsPerSecond;
   const atMost = (target: string, a: string, b: string, limit: number): TargetResult => {
@@ -140,6 +177,7 @@ export function evaluateTargets(records: readonly RunRecord[]): TargetResult[] {
       measured: es === null ? 'not measured' : `${es.toFixed(2)} x`,
       pass: es === null ? null : es >= 2.5,
     },
+    worstCaseTarget(worstCase),
   ];
 }
 
@@ -297,14 +335,37 @@ export function frameworkCostLine(records: readonly RunRecord[]): string {
   return `\nWith ES256 (a signature about ten times cheaper than RS256, so each contender's own work shows instead of RSA's cost and noise), Passport on the memory store costs ${fmt(mean(own.map(cpu)))} us of CPU per request; ${parts.join(', ')}. Diagnostic only: the issue's targets are defined on RS256.\n`;
 }
 
+/** The worst-case section of RESULTS.md; empty when the scenario did not run. */
+function worstCaseMarkdown(report: WorstCaseReport | null): string {
+  if (report === null) return '';
+  if (report.error !== null) return `## Worst case (hostile corpus)\n\nFAILED: ${report.error}\n\n`;
+  const normal = new Map(report.rows.filter((r) => r.normal).map((r) => [r.endpoint, r]));
+  const rows = report.worstPerEndpoint.map((w) => [
+    w.endpoint,
+    fmt(normal.get(w.endpoint)?.cpuMicrosPerRequest ?? 0),
+    w.name,
+    String(w.status),
+    fmt(w.cpuMicrosPerRequest),
+    `${w.ratio.toFixed(2)} x`,
+  ]);
+  return `## Worst case (hostile corpus)
+
+${report.rows.length} requests: for every endpoint its normal request and the hostile ones it could meet (long blank runs in \`Authorization\`, a 15 KB header, 900 headers, a 12 KB cookie header, a 15 KB Host, 8,000 form parameters, 64 KB of percent-encoding, long scopes, deep and huge JSON, long query strings, NUL bytes), one at a time over one keep-alive connection. Each is the median over rounds of the server's CPU per request over a window of repeated sends. Target: no request above ${WORST_CASE_LIMIT} x the median of its endpoint's normal request.
+
+${markdownTable(['endpoint', 'normal request us/req', 'costliest request', 'status', 'its us/req', 'x median'], rows)}
+
+`;
+}
+
 /** Renders bench/RESULTS.md. */
 export function renderMarkdown(
   records: readonly RunRecord[],
   scenarios: readonly Scenario[],
   context: ReportContext,
+  worstCase: WorstCaseReport | null = null,
 ): string {
   const summaries = summarize(records, scenarios);
-  const targets = evaluateTargets(records);
+  const targets = evaluateTargets(records, worstCase);
   const { header, rows } = summaryRows(summaries);
   const minutes = ((context.finishedAt.getTime() - context.startedAt.getTime()) / 60_000).toFixed(1);
   const reference = [
@@ -390,7 +451,7 @@ Caveats: for \`postgres\`, "CPU us/req" is the Node process only and "DB CPU us/
 ${adapterLine}${es256Line}
 "CPU x floor" compares with \`floor-token\` for RS256 token-endpoint scenarios, with \`diag-floor-token-es256\` for ES256 ones, and with \`floor-verify\` for introspection and the bearer guard (\`diag-fetch-adapter\` with \`diag-bare-http\`). "CPU x <peer>" is below 1 when the scenario needs less CPU per request than the peer.
 
-## Every run
+${worstCaseMarkdown(worstCase)}## Every run
 
 ${markdownTable(['pass', '#', 'scenario', 'req/s', 'p50 ms', 'p99 ms', 'CPU us/req', 'DB CPU us/req', 'peak RSS MiB', 'responses', 'failures', 'error / note / first failure'], runRows)}
 

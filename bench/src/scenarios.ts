@@ -7,7 +7,7 @@ export interface Scenario {
   /** Human label for tables. */
   label: string;
   /** `diagnostic` scenarios isolate one cost (the Fetch adapter) to explain the others. */
-  family: 'floor' | 'passport' | 'peer' | 'diagnostic';
+  family: 'floor' | 'passport' | 'peer' | 'diagnostic' | 'worst-case';
   target: TargetName;
   flow: Flow;
   store: StoreKind | null;
@@ -165,6 +165,17 @@ export const SCENARIOS: readonly Scenario[] = [
       floor: 'diag-floor-token-es256',
     }),
   ),
+  {
+    id: 'worst-case',
+    label:
+      'worst case: a corpus of hostile requests to every endpoint, the costliest CPU per request against its endpoint median',
+    family: 'worst-case',
+    target: 'passport',
+    flow: 'worst-case',
+    store: 'memory',
+    alg: 'ES256',
+    floor: 'diag-floor-token-es256',
+  },
   ...PEERS.map(
     (target): Scenario => ({
       id: `peer-${target}`,

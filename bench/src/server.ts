@@ -23,6 +23,9 @@ async function createTarget(config: ServerConfig): Promise<BenchTarget> {
     case 'floor-verify':
       return (await import('./servers/floor.js')).createFloorVerifyTarget(config);
     case 'passport':
+      if (config.flow === 'worst-case') {
+        return (await import('./servers/worst-case.js')).createWorstCaseTarget(config);
+      }
       return (await import('./servers/passport.js')).createPassportTarget(config);
     case 'oidc-provider':
       return (await import('./servers/oidc-provider.js')).createOidcProviderTarget(config);
@@ -108,7 +111,13 @@ async function main(): Promise<void> {
     server.close();
     void target.close().finally(() => process.exit(0));
   });
-  send({ type: 'ready', port, plan: target.plan, setupMs: performance.now() - setupStarted });
+  send({
+    type: 'ready',
+    port,
+    plan: target.plan,
+    setupMs: performance.now() - setupStarted,
+    ...(target.cases === undefined ? {} : { cases: target.cases }),
+  });
 }
 
 main().catch((error: unknown) => {

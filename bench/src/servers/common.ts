@@ -13,6 +13,8 @@ export interface BenchTarget {
    * PostgreSQL backends of its pool), so a store's cost outside Node is reported too.
    */
   helperCpuMicros?: () => Promise<number>;
+  /** The worst-case scenario's corpus (see `servers/worst-case.ts`). */
+  cases?: import('../protocol.js').HostileCase[];
 }
 
 /** Builds one contender from the shared configuration. */

@@ -277,6 +277,8 @@ async function buildPlan(
         body: `token=${token}&token_type_hint=access_token`,
       };
     }
+    case 'worst-case':
+      throw new Error('the worst-case scenario has its own server (servers/worst-case.ts)');
     case 'bearer-guard':
     case 'bearer-guard-fetch': {
       const token = await issueOne(tokenRequest, authorization);

@@ -1,6 +1,7 @@
 import type { PassportUser } from '@passport/core';
-import { isSecureRequest, parseCookies, serializeCookie } from './internal/cookies.js';
+import { cookieValue, isSecureRequest, serializeCookie } from './internal/cookies.js';
 import { randomToken, Signer, safeEqual } from './internal/crypto.js';
+import { headerOf } from './internal/dispatch.js';
 import type { FirstPartyCookieOptions } from './options.js';
 
 const purpose = 'passport.first-party-cookie';
@@ -85,18 +86,18 @@ export class FirstPartyCookie {
   async authenticate(request: Request): Promise<string | null> {
     const payload = await this.#read(request);
     if (payload === null) return null;
-    const header = request.headers.get('x-csrf-token') ?? request.headers.get('x-xsrf-token');
+    const header = headerOf(request, 'x-csrf-token') ?? headerOf(request, 'x-xsrf-token');
     if (header === null || !safeEqual(header, payload.csrf)) return null;
     return payload.sub;
   }
 
   /** `true` when the request carries the cookie at all (valid or not). */
   present(request: Request): boolean {
-    return parseCookies(request).has(this.settings.name);
+    return cookieValue(request, this.settings.name) !== undefined;
   }
 
   async #read(request: Request): Promise<CookieTokenPayload | null> {
-    const value = parseCookies(request).get(this.settings.name);
+    const value = cookieValue(request, this.settings.name);
     if (value === undefined) return null;
     const payload = await this.#signer.verify<CookieTokenPayload>(purpose, value, this.#clock());
     if (payload === null || typeof payload.sub !== 'string' || typeof payload.csrf !== 'string') return null;

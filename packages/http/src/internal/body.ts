@@ -1,6 +1,6 @@
 import { OAuthError } from '@passport/core';
 import { headerOf } from './dispatch.js';
-import { checkParameters } from './input.js';
+import { checkParameters, encodedParametersProblem, jsonShapeProblem } from './input.js';
 
 /** Default body limit: 64 KiB. */
 export const defaultMaxBodyBytes = 64 * 1024;
@@ -114,7 +114,10 @@ export async function readForm(request: Request, limit: number): Promise<URLSear
     }
     throw OAuthError.invalidRequest('The request body must be application/x-www-form-urlencoded');
   }
-  const params = new URLSearchParams(await readBodyText(request, limit));
+  const text = await readBodyText(request, limit);
+  const problem = encodedParametersProblem(text);
+  if (problem !== null) throw OAuthError.invalidRequest(problem);
+  const params = new URLSearchParams(text);
   checkParameters(params);
   return params;
 }
@@ -141,6 +144,8 @@ export async function readJsonOrForm(request: Request, limit: number): Promise<R
   }
   const text = await readBodyText(request, limit);
   if (text.trim() === '') return {};
+  const shape = jsonShapeProblem(text);
+  if (shape !== null) throw OAuthError.invalidRequest(shape);
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -1,22 +1,39 @@
-/** Values of the cookies in a request's `Cookie` header (first occurrence wins). */
-export function parseCookies(request: Request): Map<string, string> {
-  const cookies = new Map<string, string>();
-  const header = request.headers.get('cookie');
-  if (!header) return cookies;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    const name = part.slice(0, eq).trim();
-    if (name === '' || cookies.has(name)) continue;
-    let value = part.slice(eq + 1).trim();
-    if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
-    try {
-      cookies.set(name, decodeURIComponent(value));
-    } catch {
-      cookies.set(name, value);
+import { headerOf } from './dispatch.js';
+
+function isBlank(code: number): boolean {
+  return code === 32 || code === 9;
+}
+
+/**
+ * The value of the cookie `name` in the request's `Cookie` header (the first one, as browsers send
+ * the most specific first), percent-decoded; `undefined` when absent. One scan that compares names
+ * in place: a 12 KB header of a thousand cookies costs no allocation per cookie.
+ */
+export function cookieValue(request: Request, name: string): string | undefined {
+  const header = headerOf(request, 'cookie');
+  if (!header) return undefined;
+  let start = 0;
+  while (start < header.length) {
+    let end = header.indexOf(';', start);
+    if (end < 0) end = header.length;
+    let i = start;
+    while (i < end && isBlank(header.charCodeAt(i))) i++;
+    if (header.startsWith(name, i)) {
+      let j = i + name.length;
+      while (j < end && isBlank(header.charCodeAt(j))) j++;
+      if (j < end && header.charCodeAt(j) === 61) {
+        let value = header.slice(j + 1, end).trim();
+        if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+        try {
+          return decodeURIComponent(value);
+        } catch {
+          return value;
+        }
+      }
     }
+    start = end + 1;
   }
-  return cookies;
+  return undefined;
 }
 
 /** Attributes of {@link serializeCookie}. */

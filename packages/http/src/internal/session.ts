@@ -1,7 +1,8 @@
 import type { PassportUser } from '@passport/core';
 import type { HandlerContext } from './context.js';
-import { parseCookies } from './cookies.js';
+import { cookieValue } from './cookies.js';
 import { safeEqual } from './crypto.js';
+import { headerOf } from './dispatch.js';
 import { json, type Reply, redirect } from './responses.js';
 
 /** A `401` for JSON endpoints that need a signed-in user. */
@@ -52,13 +53,13 @@ export function passesCsrfCheck<User extends PassportUser>(
   context: HandlerContext<User>,
   request: Request,
 ): boolean {
-  const origin = request.headers.get('origin');
+  const origin = headerOf(request, 'origin');
   if (origin !== null && origin !== 'null') {
     if (origin === context.publicOrigin || context.trustedOrigins.has(origin)) return true;
   }
-  const header = request.headers.get('x-csrf-token') ?? request.headers.get('x-xsrf-token');
+  const header = headerOf(request, 'x-csrf-token') ?? headerOf(request, 'x-xsrf-token');
   if (header === null || header === '') return false;
-  const cookie = parseCookies(request).get(context.cookie.settings.csrfCookieName);
+  const cookie = cookieValue(request, context.cookie.settings.csrfCookieName);
   return cookie !== undefined && cookie !== '' && safeEqual(header, cookie);
 }
 
@@ -78,7 +79,7 @@ export function hasForeignOrigin<User extends PassportUser>(
   context: HandlerContext<User>,
   request: Request,
 ): boolean {
-  const origin = request.headers.get('origin');
+  const origin = headerOf(request, 'origin');
   if (origin === null) return false;
   return origin !== context.publicOrigin && !context.trustedOrigins.has(origin);
 }

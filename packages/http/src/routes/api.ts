@@ -7,7 +7,7 @@ import {
 } from '@passport/core';
 import { readJsonOrForm } from '../internal/body.js';
 import type { HandlerContext } from '../internal/context.js';
-import { parseCookies, serializeCookie } from '../internal/cookies.js';
+import { cookieValue, serializeCookie } from '../internal/cookies.js';
 import { randomToken } from '../internal/crypto.js';
 import { fieldProblem } from '../internal/input.js';
 import { json, noContent, Reply, type RouteResult } from '../internal/responses.js';
@@ -154,7 +154,7 @@ function withCsrfCookie<User extends PassportUser>(
   context: HandlerContext<User>,
 ): Reply {
   const name = context.cookie.settings.csrfCookieName;
-  if (parseCookies(request).has(name)) return response;
+  if (cookieValue(request, name) !== undefined) return response;
   response.append(
     'set-cookie',
     serializeCookie(name, randomToken(24), {

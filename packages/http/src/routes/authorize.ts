@@ -6,9 +6,10 @@ import {
 } from '@passport/core';
 import { readJsonOrForm } from '../internal/body.js';
 import type { HandlerContext } from '../internal/context.js';
-import { parseCookies, serializeCookie } from '../internal/cookies.js';
+import { cookieValue, serializeCookie } from '../internal/cookies.js';
 import { randomToken, safeEqual } from '../internal/crypto.js';
-import { parameterProblem } from '../internal/input.js';
+import { headerOf } from '../internal/dispatch.js';
+import { encodedParametersProblem, parameterProblem } from '../internal/input.js';
 import {
   html,
   json,
@@ -54,7 +55,7 @@ export function authorizationErrorResponse(error: unknown, request: Request): Re
 }
 
 function wantsJson(request: Request): boolean {
-  const accept = request.headers.get('accept') ?? '';
+  const accept = headerOf(request, 'accept') ?? '';
   return accept.includes('application/json') && !accept.includes('text/html');
 }
 
@@ -106,7 +107,7 @@ export async function authorizeGetRoute<User extends PassportUser>(
   const url = new URL(request.url);
   // Refused here, before anything is looked up or echoed back to a redirect URI: the request is
   // malformed, so the client and its redirect URI cannot be trusted either (RFC 6749 4.1.2.1).
-  const malformed = parameterProblem(url.searchParams);
+  const malformed = encodedParametersProblem(url.search) ?? parameterProblem(url.searchParams);
   if (malformed !== null) {
     if (wantsJson(request)) return json({ error: 'invalid_request', error_description: malformed }, 400);
     return html(errorPage('Authorization failed', malformed), 400);
@@ -149,7 +150,7 @@ export async function authorizeGetRoute<User extends PassportUser>(
     return errorRedirect(context, authRequest, 'consent_required', 'The user must approve this request');
   }
 
-  const csrf = parseCookies(request).get(authorizeCsrfCookie) || randomToken(24);
+  const csrf = cookieValue(request, authorizeCsrfCookie) || randomToken(24);
   const payload: AuthTokenPayload = {
     p: authRequest.params,
     u: user.id,
@@ -230,8 +231,8 @@ export async function authorizeDecisionRoute<User extends PassportUser>(
   if (payload.u !== user.id)
     return invalidAuthToken('The authorization request belongs to another user', 403);
 
-  const submitted = field(body, 'csrf_token') ?? request.headers.get('x-csrf-token');
-  const cookie = parseCookies(request).get(authorizeCsrfCookie);
+  const submitted = field(body, 'csrf_token') ?? headerOf(request, 'x-csrf-token');
+  const cookie = cookieValue(request, authorizeCsrfCookie);
   if (
     submitted === null ||
     cookie === undefined ||

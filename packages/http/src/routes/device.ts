@@ -1,9 +1,10 @@
 import type { PassportUser } from '@passport/core';
 import { readJsonOrForm } from '../internal/body.js';
 import type { HandlerContext } from '../internal/context.js';
-import { parseCookies, serializeCookie } from '../internal/cookies.js';
+import { cookieValue, serializeCookie } from '../internal/cookies.js';
 import { randomToken, safeEqual } from '../internal/crypto.js';
-import { parameterProblem } from '../internal/input.js';
+import { headerOf } from '../internal/dispatch.js';
+import { encodedParametersProblem, parameterProblem } from '../internal/input.js';
 import { html, type RouteResult } from '../internal/responses.js';
 import { hasForeignOrigin, loginRedirect, publicRequestUrl, unauthenticated } from '../internal/session.js';
 import { deviceApprovalPage } from '../pages/approval-page.js';
@@ -37,8 +38,9 @@ export async function deviceGetRoute<User extends PassportUser>(
   const user = await context.options.authenticateUser(request);
   if (user === null) return loginRedirect(context, request, publicRequestUrl(context, request).href);
   const action = new URL(context.endpoint('/device')).pathname;
-  const query = new URL(request.url).searchParams;
-  if (parameterProblem(query) !== null) {
+  const url = new URL(request.url);
+  const query = url.searchParams;
+  if (encodedParametersProblem(url.search) !== null || parameterProblem(query) !== null) {
     const error = 'That code is not valid or has expired. Check your device.';
     return html(deviceCodeEntryPage({ action, error }), 400);
   }
@@ -56,7 +58,7 @@ export async function deviceGetRoute<User extends PassportUser>(
       400,
     );
   }
-  const csrf = parseCookies(request).get(authorizeCsrfCookie) || randomToken(24);
+  const csrf = cookieValue(request, authorizeCsrfCookie) || randomToken(24);
   const deviceToken = await context.signer.sign(deviceTokenPurpose, {
     uc: pending.userCode,
     u: user.id,
@@ -104,9 +106,8 @@ export async function devicePostRoute<User extends PassportUser>(
       400,
     );
   }
-  const submitted =
-    typeof body.csrf_token === 'string' ? body.csrf_token : request.headers.get('x-csrf-token');
-  const cookie = parseCookies(request).get(authorizeCsrfCookie);
+  const submitted = typeof body.csrf_token === 'string' ? body.csrf_token : headerOf(request, 'x-csrf-token');
+  const cookie = cookieValue(request, authorizeCsrfCookie);
   if (
     submitted === null ||
     cookie === undefined ||

@@ -9,7 +9,7 @@ import type { Authentication, Guard, GuardRequirement } from '../../guards.js';
 import { defaultMaxBodyBytes } from '../../internal/body.js';
 import { type DispatchingHandler, dispatchSymbol } from '../../internal/dispatch.js';
 import { json, Reply, type RouteResult } from '../../internal/responses.js';
-import { createNodeRequest } from './request.js';
+import { createNodeRequest, isHeaderName } from './request.js';
 
 /** Options of {@link toNodeListener}. */
 export interface NodeListenerOptions {
@@ -29,12 +29,27 @@ export interface NodeListenerOptions {
    * @default false
    */
   trustProxy?: boolean;
+  /**
+   * Most header lines a request may have; more are answered `431` without calling the handler.
+   * Browsers send about twenty and proxies add a few; hundreds only make every header lookup cost
+   * more. Node's own `maxHeadersCount` (2000 by default) silently drops lines past it instead.
+   * @default 100
+   */
+  maxHeaderCount?: number;
   /** Called when the handler throws or the response cannot be written. */
   onError?: (error: unknown) => void;
 }
 
-function first(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
+/** Default of {@link NodeListenerOptions.maxHeaderCount}. */
+const defaultMaxHeaderCount = 100;
+
+/** `431` for a request with more than `limit` header lines (RFC 6585 section 5). */
+function tooManyHeaders(limit: number): Reply {
+  const description = `The request must not have more than ${limit} header lines`;
+  return json({ error: 'invalid_request', error_description: description }, 431, {
+    ...noStore,
+    connection: 'close',
+  });
 }
 
 /** Methods `new Request()` refuses (Fetch "forbidden methods"): answered 400, as before. */
@@ -94,19 +109,48 @@ function isValidHost(value: string): boolean {
   return port <= 65535;
 }
 
-/** How many `Host` header lines the request has (RFC 9112 section 3.2 allows exactly one). */
-function hostLines(rawHeaders: readonly string[]): number {
-  let count = 0;
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i] as string;
-    if (name.length === 4 && name.toLowerCase() === 'host') count++;
+/** What the adapter reads from the request head, in one pass over the raw headers. */
+interface HeadFields {
+  /** `Host` lines (RFC 9112 section 3.2 allows exactly one). */
+  hostLines: number;
+  host: string | undefined;
+  /** HTTP/2 `:authority`. */
+  authority: string | undefined;
+  contentLength: string | undefined;
+  forwardedProto: string | undefined;
+  forwardedHost: string | undefined;
+}
+
+/**
+ * The header values the adapter needs, first occurrence of each, read from `rawHeaders` without
+ * building `req.headers` (Node builds that object lazily, for every header: a request with
+ * hundreds of them would pay for all of them).
+ */
+function headFields(raw: readonly string[]): HeadFields {
+  const fields: HeadFields = {
+    hostLines: 0,
+    host: undefined,
+    authority: undefined,
+    contentLength: undefined,
+    forwardedProto: undefined,
+    forwardedHost: undefined,
+  };
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string;
+    const value = raw[i + 1] as string;
+    if (isHeaderName(name, 'host')) {
+      fields.hostLines++;
+      fields.host ??= value;
+    } else if (isHeaderName(name, 'content-length')) fields.contentLength ??= value;
+    else if (name === ':authority') fields.authority ??= value;
+    else if (isHeaderName(name, 'x-forwarded-proto')) fields.forwardedProto ??= value;
+    else if (isHeaderName(name, 'x-forwarded-host')) fields.forwardedHost ??= value;
   }
-  return count;
+  return fields;
 }
 
 /** The first item of a comma-separated `X-Forwarded-*` value, trimmed; `''` when absent. */
-function firstForwarded(value: string | string[] | undefined): string {
-  const header = first(value);
+function firstForwarded(header: string | undefined): string {
   if (header === undefined) return '';
   const comma = header.indexOf(',');
   return (comma < 0 ? header : header.slice(0, comma)).trim();
@@ -121,25 +165,28 @@ function firstForwarded(value: string | string[] | undefined): string {
  * 3.2.2). Passport builds no absolute URL from this one: its handler uses the configured public
  * origin (`publicUrl`, by default the issuer's).
  */
-function requestUrl(req: IncomingMessage, trustProxy: boolean): { href: string; pathname: string } | string {
+function requestUrl(
+  req: IncomingMessage,
+  head: HeadFields,
+  trustProxy: boolean,
+): { href: string; pathname: string } | string {
   const encrypted = (req.socket as { encrypted?: boolean } | null)?.encrypted === true;
   let protocol = encrypted ? 'https' : 'http';
-  const lines = hostLines(req.rawHeaders);
-  if (lines > 1) return 'The request has more than one Host header';
-  let host = first(req.headers.host) ?? first(req.headers[':authority']);
+  if (head.hostLines > 1) return 'The request has more than one Host header';
+  let host = head.host ?? head.authority;
   if (host === undefined) {
     if (req.httpVersionMajor === 1 && req.httpVersionMinor >= 1) return 'The request has no Host header';
     host = 'localhost';
   }
   if (trustProxy) {
-    const forwardedProto = firstForwarded(req.headers['x-forwarded-proto']).toLowerCase();
+    const forwardedProto = firstForwarded(head.forwardedProto).toLowerCase();
     if (forwardedProto !== '') {
       if (forwardedProto !== 'http' && forwardedProto !== 'https') {
         return 'X-Forwarded-Proto must be http or https';
       }
       protocol = forwardedProto;
     }
-    const forwardedHost = firstForwarded(req.headers['x-forwarded-host']);
+    const forwardedHost = firstForwarded(head.forwardedHost);
     if (forwardedHost !== '') {
       if (!isValidHost(forwardedHost)) return 'X-Forwarded-Host is not a valid host[:port]';
       host = forwardedHost;
@@ -350,19 +397,26 @@ export function toNodeListener(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const limit = options.maxBodyBytes ?? defaultMaxBodyBytes;
   const trustProxy = options.trustProxy ?? false;
+  const maxHeaderLines = options.maxHeaderCount ?? defaultMaxHeaderCount;
   // Passport's own handler (not a host wrapper around it): its replies are written as they are.
   const dispatch: (request: Request) => RouteResult | Promise<RouteResult> =
     (handler as DispatchingHandler)[dispatchSymbol] ?? handler;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const declared = first(req.headers['content-length']);
+    if (req.rawHeaders.length > 2 * maxHeaderLines) {
+      req.resume();
+      await writeResponse(res, tooManyHeaders(maxHeaderLines));
+      return;
+    }
+    const head = headFields(req.rawHeaders);
+    const declared = head.contentLength;
     if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > limit) {
       req.resume();
       await writeResponse(res, tooLargeResponse(limit));
       return;
     }
     const method = req.method ?? 'GET';
-    const url = forbiddenMethods.has(method) ? 'Method not allowed' : requestUrl(req, trustProxy);
+    const url = forbiddenMethods.has(method) ? 'Method not allowed' : requestUrl(req, head, trustProxy);
     if (typeof url === 'string') {
       req.resume();
       await writeResponse(res, badRequest(url));
@@ -441,7 +495,7 @@ export async function authenticateNode<User extends PassportUser>(
   options: AuthenticateNodeOptions = {},
 ): Promise<Authentication<User> | null> {
   const method = req.method ?? 'GET';
-  const url = requestUrl(req, options.trustProxy ?? false);
+  const url = requestUrl(req, headFields(req.rawHeaders), options.trustProxy ?? false);
   if (typeof url === 'string') {
     writeReply(res, badRequest(url));
     return null;

@@ -54,6 +54,22 @@ function normalizeValue(value: string): string {
   return start === 0 && end === value.length ? value : value.slice(start, end);
 }
 
+/**
+ * `true` when the raw header name `key` is `name` (lowercase) in any case. No allocation, and most
+ * names differ in length or at their first character, so a request with hundreds of headers costs
+ * one comparison per header and lookup.
+ */
+export function isHeaderName(key: string, name: string): boolean {
+  if (key.length !== name.length) return false;
+  if (key === name) return true;
+  for (let i = 0; i < key.length; i++) {
+    const a = key.charCodeAt(i);
+    const b = name.charCodeAt(i);
+    if (a !== b && (a < 65 || a > 90 || a + 32 !== b)) return false;
+  }
+  return true;
+}
+
 /** `Headers.get(name)` for a lowercase `name`, read from the raw headers without building `Headers`. */
 function headerValue(s: LazyState, name: string): string | null {
   if (s.headers !== null) return s.headers.get(name);
@@ -61,7 +77,7 @@ function headerValue(s: LazyState, name: string): string | null {
   let value: string | null = null;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const key = raw[i] as string;
-    if (key.length !== name.length || key.toLowerCase() !== name) continue;
+    if (!isHeaderName(key, name)) continue;
     const v = normalizeValue(raw[i + 1] as string);
     value = value === null ? v : `${value}, ${v}`;
   }
