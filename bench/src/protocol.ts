@@ -107,6 +107,8 @@ export type ServerMessage =
       helperCpuMicros: number | null;
       elapsedMs: number;
     }
+  /** The measurement window is open (answers `start`; the worst-case runner waits for it). */
+  | { type: 'started' }
   | { type: 'failed'; message: string };
 
 /** Parent to child. */

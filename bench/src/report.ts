@@ -354,6 +354,23 @@ ${report.rows.length} requests: for every endpoint its normal request and the ho
 
 ${markdownTable(['endpoint', 'normal request us/req', 'costliest request', 'status', 'its us/req', 'x median'], rows)}
 
+The fifteen costliest hostile requests of all:
+
+${markdownTable(
+  ['endpoint', 'request', 'status', 'us/req', 'x median'],
+  [...report.rows]
+    .filter((r) => !r.normal)
+    .sort((a, b) => b.ratio - a.ratio)
+    .slice(0, 15)
+    .map((r) => [
+      r.endpoint,
+      r.name,
+      String(r.status),
+      fmt(r.cpuMicrosPerRequest),
+      `${r.ratio.toFixed(2)} x`,
+    ]),
+)}
+
 `;
 }
 

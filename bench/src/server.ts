@@ -88,6 +88,7 @@ async function main(): Promise<void> {
         }, 25),
       };
       window = state;
+      send({ type: 'started' });
     } else if (message.type === 'stop' && window !== null) {
       const cpu = process.cpuUsage(window.cpu);
       const current = window;

@@ -112,8 +112,10 @@ export async function runWorstCase(options: WorstCaseOptions): Promise<WorstCase
     for (let round = 0; round < options.rounds; round++) {
       for (const [index, c] of cases.entries()) {
         for (let i = 0; i < 3; i++) await send(agent, ready.port, c);
-        const measured = nextMessage(child, 'measured', 120_000);
+        const started = nextMessage(child, 'started', 120_000);
         child.send({ type: 'start' } satisfies ParentMessage);
+        await started;
+        const measured = nextMessage(child, 'measured', 120_000);
         for (let i = 0; i < options.repeat; i++) statuses[index] = await send(agent, ready.port, c);
         child.send({ type: 'stop' } satisfies ParentMessage);
         const window = await measured;

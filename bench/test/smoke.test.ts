@@ -72,3 +72,33 @@ describe('pnpm bench, smoke run', () => {
     expect(markdown).toMatch(/- jose \d+\.\d+/);
   });
 });
+
+// The worst-case scenario's corpus against a real server, one send of each request: every
+// endpoint answers, and each hostile request gets the refusal it should (nothing is timed).
+describe('the worst-case scenario, smoke run', () => {
+  it('sends every hostile request and gets the answer each should get', { timeout: 120_000 }, async () => {
+    const { runWorstCase } = (await import(join(root, 'dist/index.js'))) as typeof import('../src/index.js');
+    const report = await runWorstCase({ rounds: 1, repeat: 1, log: () => {} });
+    expect(report.error).toBeNull();
+    const status = (endpoint: string, name: string) =>
+      report.rows.find((r) => r.endpoint === endpoint && r.name === name)?.status;
+    const endpoints = new Set(report.rows.map((r) => r.endpoint));
+    expect(endpoints.size).toBeGreaterThanOrEqual(20);
+    for (const endpoint of endpoints) {
+      const normal = report.rows.find((r) => r.endpoint === endpoint && r.normal);
+      expect(normal?.status, endpoint).toBeGreaterThanOrEqual(200);
+      expect(normal?.cpuMicrosPerRequest, endpoint).toBeGreaterThan(0);
+    }
+    const token = 'POST /oauth/token (client_credentials)';
+    expect(status(token, 'normal')).toBe(200);
+    expect(status(token, 'Basic + 7.5k blanks + a + 7.5k blanks + b')).toBe(401);
+    expect(status(token, '8,000 parameters')).toBe(400);
+    expect(status(token, 'NUL bytes')).toBe(400);
+    expect(status(token, '900 headers')).toBe(431);
+    expect(status(token, 'Host with a path')).toBe(400);
+    expect(status('POST /oauth/clients', 'JSON nested 32,000 deep')).toBe(400);
+    expect(status('GET /api (bearer guard)', 'Bearer + 7.5k blanks + a + 7.5k blanks + b')).toBe(401);
+    expect(report.worst).not.toBeNull();
+    expect(report.worst?.reference).toBe(false);
+  });
+});
