@@ -77,15 +77,17 @@ export {
   importPublicKeyPem,
   normalizePem,
 } from './keys/pem.js';
+export type { KeySetPem } from './keys/pem-set.js';
 export type { SigningAlgorithm, SigningKey } from './keys/types.js';
-export type {
-  GrantOptions,
-  LifetimeOptions,
-  PassportOptions,
-  PassportUser,
-  ResolvedGrants,
-  ResolvedOptions,
-  UserProvider,
+export {
+  defaultLifetimes,
+  type GrantOptions,
+  type LifetimeOptions,
+  type PassportOptions,
+  type PassportUser,
+  type ResolvedGrants,
+  type ResolvedOptions,
+  type UserProvider,
 } from './options.js';
 export { createPassport, type Passport } from './passport.js';
 export { type FinalizeScopesInput, finalizeScopes } from './scopes/finalize.js';

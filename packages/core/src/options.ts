@@ -181,7 +181,16 @@ export interface ResolvedOptions<User extends PassportUser = PassportUser> exten
 /** Default bound of the revocation-state cache, in seconds (see `revocationCacheSeconds`). */
 export const defaultRevocationCacheSeconds = 5;
 
-/** Default lifetimes in seconds (PARITY F1: the OAuth security BCP, not Passport's one year). */
+/**
+ * The default token lifetimes in seconds (the OAuth security BCP, not Laravel Passport's one year):
+ * what `lifetimes` falls back to. A retired signing key must stay published for
+ * `max(accessToken, personalAccessToken)` after it stopped signing.
+ *
+ * @example
+ * ```ts
+ * const keepRetiredKeysFor = Math.max(defaultLifetimes.accessToken, defaultLifetimes.personalAccessToken);
+ * ```
+ */
 export const defaultLifetimes: Readonly<Lifetimes> = Object.freeze({
   accessToken: 3600,
   refreshToken: 2_592_000,

@@ -25,6 +25,7 @@ import {
   revokeAccessToken,
   revokeUserToken,
 } from './endpoints/token-management.js';
+import { PassportOptionsError } from './errors/passport-error.js';
 import type { PassportEventEmitter } from './events/emitter.js';
 import { handleAuthorizationCodeGrant } from './grants/authorization-code.js';
 import { handleClientCredentialsGrant } from './grants/client-credentials.js';
@@ -32,7 +33,7 @@ import { handleDeviceCodeGrant } from './grants/device-code.js';
 import { handlePasswordGrant } from './grants/password.js';
 import { createPersonalAccessToken, type PersonalAccessTokenResult } from './grants/personal-access.js';
 import { handleRefreshTokenGrant } from './grants/refresh-token.js';
-import type { KeySet } from './keys/key-set.js';
+import { KeySet } from './keys/key-set.js';
 import {
   type PassportOptions,
   type PassportUser,
@@ -59,8 +60,24 @@ export interface Passport<User extends PassportUser = PassportUser> {
    * revocation from another instance): revoke through the passport's methods instead.
    */
   readonly store: PassportStore;
-  /** The key set given in the options (publish `keys.toJWKS()` at the JWKS endpoint). */
+  /**
+   * The key set in use: the one given in the options, or the last one passed to {@link setKeys}
+   * (publish `keys.toJWKS()` at the JWKS endpoint; `@passport/http` does).
+   */
   readonly keys: KeySet;
+  /**
+   * Replaces the key set at once, without a restart: tokens are signed, verified and published in
+   * the JWKS with `keys` from the next call on. Keep every key that signed a token that has not
+   * expired yet in the new set (as a previous, verify-only key), or those tokens stop verifying.
+   * `@passport/cli`'s `startKeyReloader` calls it when the key directory changes.
+   *
+   * @throws PassportOptionsError when `keys` is not a {@link KeySet}.
+   * @example
+   * ```ts
+   * passport.setKeys(passport.keys.withKey(next, { activateAt: Date.now() + 3_600_000 }));
+   * ```
+   */
+  setKeys(keys: KeySet): void;
   /** The scope registry built from the `scopes` and `defaultScopes` options. */
   readonly scopes: ScopeRegistry;
   /** Typed event listeners (PARITY E1): `passport.events.on('accessTokenCreated', ...)`. */
@@ -194,9 +211,17 @@ export function createPassport<User extends PassportUser = PassportUser>(
   return {
     options: resolved,
     store: options.store,
-    // a getter: the resolved options are not frozen, so a key rotation on them shows here
+    // a getter: setKeys replaces the key set on the resolved options
     get keys() {
       return ctx.keys;
+    },
+    setKeys(keys) {
+      if (!(keys instanceof KeySet)) {
+        throw new PassportOptionsError(
+          'setKeys expects a KeySet, e.g. await KeySet.fromPem({ active: privateKeyPem })',
+        );
+      }
+      ctx.keys = keys;
     },
     scopes: ctx.scopes,
     events: ctx.events,

@@ -1,8 +1,9 @@
 /// <reference types="node" />
 /**
- * Core runs everywhere (issue 2, "Done when"): the built package mints and verifies an access
- * token under Node, Bun and Deno. Each runtime runs `test/runtime/smoke.mjs`, which imports
- * `dist/index.js`; build first with `npx tsup` (turbo's test task depends on build).
+ * Core runs everywhere: the built package mints and verifies an access token under Node, Bun and
+ * Deno, and builds key sets from PEM strings and environment variables (active, previous and a
+ * scheduled next key). Each runtime runs `test/runtime/smoke.mjs`, which imports `dist/index.js`;
+ * build first with `npx tsup` (turbo's test task depends on build).
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -46,12 +47,15 @@ describe('core on every runtime', () => {
     expect(existsSync(join(packageDir, 'dist', 'index.js'))).toBe(true);
   });
 
-  it.each(runtimes)('mints and verifies an access token under $name', async ({ command, args }) => {
-    const result = await run(command, args);
-    expect({ code: result.code, stdout: result.stdout.trim(), stderr: result.stderr }).toEqual({
-      code: 0,
-      stdout: 'ok',
-      stderr: expect.any(String),
-    });
-  });
+  it.each(runtimes)(
+    'mints and verifies an access token and loads PEM key sets under $name',
+    async ({ command, args }) => {
+      const result = await run(command, args);
+      expect({ code: result.code, stdout: result.stdout.trim(), stderr: result.stderr }).toEqual({
+        code: 0,
+        stdout: 'ok',
+        stderr: expect.any(String),
+      });
+    },
+  );
 });

@@ -91,3 +91,8 @@ export async function buildSigningKey(
   const publicJwk: PublicJwk = Object.freeze({ ...members, kid, alg, use: 'sig' as const });
   return Object.freeze({ kid, alg, privateKey, publicKey, publicJwk });
 }
+
+/** The verify-only form of `key`: the same public key and `kid`, `privateKey: null`. */
+export function buildVerifyOnlyKey(key: SigningKey): SigningKey {
+  return key.privateKey === null ? key : Object.freeze({ ...key, privateKey: null });
+}

@@ -30,6 +30,16 @@ const pemLine = /-----(BEGIN|END) ([A-Z0-9 ]+)-----/g;
  * @see https://www.rfc-editor.org/rfc/rfc7468 Textual encodings of PKIX structures
  */
 export function normalizePem(value: string): string {
+  const { blocks, text } = readPemBlocks(value);
+  return blocks.length > 0 ? blocks.join('') : text;
+}
+
+/**
+ * The PEM blocks of `value`, each cleaned as {@link normalizePem} does, in order; `text` is the
+ * cleaned input (for a value without PEM markers). Internal: key sets read several keys from one
+ * string with it.
+ */
+export function readPemBlocks(value: string): { blocks: string[]; text: string } {
   let text = value.trim();
   const first = text[0];
   if (text.length >= 2 && (first === '"' || first === "'") && text[text.length - 1] === first) {
@@ -53,7 +63,7 @@ export function normalizePem(value: string): string {
       label = null;
     }
   }
-  return blocks.length > 0 ? blocks.join('') : text.trim();
+  return { blocks, text: text.trim() };
 }
 
 const kindToAlgorithm: Record<KeyKind, SigningAlgorithm> = {

@@ -98,9 +98,9 @@ function headerSegment(key: SigningKey): string {
 }
 
 /**
- * Signs an access token with the key set's active key: a compact JWS with the header
- * `{ alg, typ: "at+jwt", kid }` (RFC 9068 section 2.1). Claims are serialised as given; use
- * `issueTokens` to build and store them.
+ * Signs an access token with the key of the set that is active at the token's `iat` (see
+ * `KeySet.activeAt`): a compact JWS with the header `{ alg, typ: "at+jwt", kid }` (RFC 9068
+ * section 2.1). Claims are serialised as given; use `issueTokens` to build and store them.
  *
  * @example
  * ```ts
@@ -111,7 +111,7 @@ function headerSegment(key: SigningKey): string {
  * @see https://www.rfc-editor.org/rfc/rfc7515#section-7.1
  */
 export async function signAccessToken(keys: KeySet, claims: AccessTokenClaims): Promise<string> {
-  const key = keys.active;
+  const key = keys.activeAt(claims.iat * 1000);
   const input = `${headerSegment(key)}.${base64urlText(JSON.stringify(claims))}`;
   const signature = await crypto.subtle.sign(
     signParams(key.alg),
