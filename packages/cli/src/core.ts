@@ -17,7 +17,7 @@ export async function createCore(context: CommandContext, store: PassportStore):
   const loaded = await context.config();
   const keys =
     (await loadKeysFromEnv(context.io.env)) ??
-    (await loadKeysFrom(resolveKeysPath(undefined, loaded, context.io.cwd))) ??
+    (await loadKeysFrom(resolveKeysPath(undefined, loaded, context.io.cwd), { env: context.io.env })) ??
     KeySet.from([await generateSigningKey('ES256')]);
   return createPassport({
     ...loaded.config.options,

@@ -8,6 +8,7 @@ export type CliErrorCode =
   | 'ERR_CLI_DATABASE'
   | 'ERR_CLI_KEYS_EXIST'
   | 'ERR_CLI_KEYS'
+  | 'ERR_CLI_KEY_PERMISSIONS'
   | 'ERR_CLI_INPUT'
   | 'ERR_CLI_VALIDATION';
 

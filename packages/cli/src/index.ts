@@ -15,11 +15,21 @@ export {
 } from './config.js';
 export { CliError, type CliErrorCode } from './errors.js';
 export type { CliIo } from './io.js';
+export { type KeyReloader, type KeyReloaderOptions, startKeyReloader } from './key-reloader.js';
 export {
+  DEFAULT_ROTATION_DELAY_SECONDS,
+  type KeyFileStatus,
+  type LoadKeysOptions,
   loadKeysFrom,
   loadKeysFromEnv,
   PRIVATE_KEY_FILE,
+  type PrunedKeyFiles,
+  type PruneKeyFilesOptions,
   PUBLIC_KEY_FILE,
+  pruneKeyFiles,
+  type RotatedKeyFiles,
+  type RotateKeyFilesOptions,
+  rotateKeyFiles,
   type WriteKeyFilesOptions,
   type WrittenKeyFiles,
   writeKeyFiles,

@@ -25,12 +25,13 @@ export function runBin(
   options: { cwd: string; env?: Record<string, string | undefined>; input?: string; timeoutMs?: number },
 ): Promise<BinResult> {
   return new Promise((resolve, reject) => {
+    // only what the test gives: never the database or keys of the machine running the tests
+    const isolated = (key: string) => key === 'DATABASE_URL' || key.startsWith('PASSPORT_');
     const env: Record<string, string> = {};
-    for (const [key, value] of Object.entries({ ...process.env, ...options.env })) {
-      if (value !== undefined && key !== 'DATABASE_URL' && key !== 'PASSPORT_PRIVATE_KEY') env[key] = value;
+    for (const [key, value] of Object.entries(process.env)) {
+      if (value !== undefined && !isolated(key)) env[key] = value;
     }
-    for (const key of ['DATABASE_URL', 'PASSPORT_PRIVATE_KEY']) {
-      const value = options.env?.[key];
+    for (const [key, value] of Object.entries(options.env ?? {})) {
       if (value !== undefined) env[key] = value;
     }
     const child = spawn(process.execPath, [BIN, ...args], {

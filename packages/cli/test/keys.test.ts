@@ -47,7 +47,9 @@ describe('passport keys', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(isOneLine(result.stderr)).toBe(true);
-    expect(result.stderr).toMatch(/^passport: .*oauth-private\.key already exists; use --force/);
+    expect(result.stderr).toMatch(
+      /^passport: .*oauth-private\.key already exists; use --rotate to add a new key without invalidating tokens, or --force/,
+    );
     expect(await readFile(join(dir, 'storage/oauth-private.key'), 'utf8')).toBe(before);
   });
 

@@ -1,21 +1,10 @@
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { ClientRecord, GrantType } from '@passport/core';
 import { type Command, databaseHelp, databaseOptions, flagOption, stringOption } from '../command.js';
 import { resolveKeysPath } from '../config.js';
 import { createCore } from '../core.js';
-import { PRIVATE_KEY_FILE, PUBLIC_KEY_FILE, writeKeyFiles } from '../keys.js';
+import { hasKeyFiles, writeKeyFiles } from '../keys.js';
 import { clientJson, clientLines, createClientOfKind } from './client.js';
 import { displayPath, keyOptions } from './keys.js';
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function findLiveClient(clients: ClientRecord[], grant: GrantType): ClientRecord | undefined {
   return clients.find((client) => !client.revoked && client.grantTypes.includes(grant));
@@ -58,9 +47,7 @@ ${databaseHelp}`,
     const loaded = await context.config();
     const keysPath = resolveKeysPath(stringOption(values, 'path'), loaded, io.cwd);
     const force = flagOption(values, 'force');
-    const keysExist =
-      (await exists(join(keysPath, PRIVATE_KEY_FILE))) || (await exists(join(keysPath, PUBLIC_KEY_FILE)));
-    const keysCreated = force || !keysExist;
+    const keysCreated = force || !(await hasKeyFiles(keysPath));
     if (keysCreated) await writeKeyFiles(keysPath, { alg, modulusLength, force });
 
     const database = await context.database();
