@@ -2,13 +2,17 @@
 /**
  * One end-to-end scenario (test/runtime/scenario.mjs) against the same small app on Node, Bun,
  * Deno and workerd. The Node run also drives the server with oauth4webapi, an independent strict
- * client. Bun, Deno and workerd run a bundle of their entry file (esbuild, from the sources).
+ * client. Bun, Deno and workerd run a bundle of their entry file (esbuild, from the sources). The
+ * app's keys are PEM strings in its environment (process environment, Deno's, the Worker's
+ * bindings): an active key, a next key scheduled far ahead and a previous key.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { importPrivateKeyPem } from '@passport/core';
 import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
 import * as oauth from 'oauth4webapi';
@@ -23,6 +27,7 @@ const expectedSteps = [
   'metadata',
   'jwks',
   'client_credentials',
+  'key_rotation',
   'authorization_code_pkce',
   'refresh',
   'reuse_detection',
@@ -35,8 +40,34 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const packageDir = here('..');
 const outDir = here('../test-results/runtime');
 
-type Scenario = (base: string, fetchImpl?: typeof fetch) => Promise<string[]>;
-const scenario = runScenario as Scenario;
+type Kids = { active: string; next: string; previous: string };
+type Scenario = (base: string, fetchImpl: typeof fetch | undefined, keys: Kids) => Promise<string[]>;
+const runScenarioWith = runScenario as Scenario;
+
+/** An ES256 private key as PKCS#8 PEM (Node's crypto: independent of the code under test). */
+function newPrivateKeyPem(): string {
+  return generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    .privateKey.export({ type: 'pkcs8', format: 'pem' })
+    .toString();
+}
+
+const activePem = newPrivateKeyPem();
+const nextPem = newPrivateKeyPem();
+const previousPem = newPrivateKeyPem();
+/** The app's environment: PEM strings as a secrets manager holds them (one line, a literal \n). */
+const keyEnv: Record<string, string> = {
+  PASSPORT_PRIVATE_KEY: activePem.trim().replace(/\n/g, '\\n'),
+  PASSPORT_PREVIOUS_KEYS: createPublicKey(previousPem).export({ type: 'spki', format: 'pem' }).toString(),
+  PASSPORT_NEXT_KEY: nextPem,
+  PASSPORT_NEXT_KEY_ACTIVATES_AT: '2099-01-01T00:00:00Z',
+  SCENARIO_PREVIOUS_PRIVATE_KEY: previousPem,
+};
+const kids: Kids = {
+  active: (await importPrivateKeyPem(activePem)).kid,
+  next: (await importPrivateKeyPem(nextPem)).kid,
+  previous: (await importPrivateKeyPem(previousPem)).kid,
+};
+const scenario = (base: string, fetchImpl?: typeof fetch) => runScenarioWith(base, fetchImpl, kids);
 
 async function bundle(entry: string, name: string, conditions: string[]): Promise<string> {
   mkdirSync(outDir, { recursive: true });
@@ -64,7 +95,7 @@ function startProcess(command: string, args: string[]): Promise<{ base: string; 
       cwd: packageDir,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1' },
+      env: { ...process.env, NO_COLOR: '1', ...keyEnv },
     });
     let output = '';
     const timer = setTimeout(() => {
@@ -118,7 +149,7 @@ describe('runtime: Node (node:http through @passport/http/node)', () => {
   let server: Server;
   let base: string;
   beforeAll(async () => {
-    server = createServer(toNodeListener(createApp() as (request: Request) => Promise<Response>));
+    server = createServer(toNodeListener(createApp(keyEnv) as (request: Request) => Promise<Response>));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
@@ -283,7 +314,7 @@ describe('runtime: workerd (miniflare)', () => {
   let mf: Miniflare;
   beforeAll(async () => {
     const scriptPath = await bundle('worker.mjs', 'worker', ['workerd', 'worker', 'browser']);
-    mf = new Miniflare({ modules: true, scriptPath, compatibilityDate: '2025-09-01' });
+    mf = new Miniflare({ modules: true, scriptPath, compatibilityDate: '2025-09-01', bindings: keyEnv });
     await mf.ready;
   });
   afterAll(() => mf?.dispose());

@@ -1,6 +1,8 @@
 // The small app every runtime serves: Passport's handler, a fake session (cookie `session=<user>`),
 // a protected route and a setup route that registers the scenario's clients. Plain JS, Web APIs
-// only, so the same file runs on Node, Bun, Deno and workerd.
+// only, so the same file runs on Node, Bun, Deno and workerd. Its keys come from the environment
+// (`KeySet.fromEnv`: the active, previous and next key as PEM strings), as on a host without a key
+// directory.
 import { createPassport, KeySet } from '@passport/core';
 import { createGuard, createPassportHandler } from '@passport/http';
 import { MemoryStore } from '@passport/store-memory';
@@ -12,12 +14,14 @@ function sessionUser(request) {
   return match ? (users[match[1]] ?? null) : null;
 }
 
-async function build(issuer) {
+async function build(issuer, env) {
+  const keys = await KeySet.fromEnv(env);
+  if (keys === null) throw new Error('the runtime app needs PASSPORT_PRIVATE_KEY in its environment');
+  const store = new MemoryStore();
   const passport = createPassport({
     issuer,
-    store: new MemoryStore(),
-    // ES256 keeps start-up fast on every runtime; RS256 works the same way.
-    keys: await KeySet.generate('ES256'),
+    store,
+    keys,
     scopes: { 'orders:read': 'Read your orders', 'orders:write': 'Change your orders' },
     userProviders: { users: { findById: async (id) => users[id] ?? null } },
   });
@@ -39,9 +43,22 @@ async function build(issuer) {
       confidential: false,
       redirectUris: ['http://127.0.0.1/callback'],
     });
+    // a token issued before the rotation, when the previous key still signed: a passport over the
+    // same store whose only key is the previous one (SCENARIO_PREVIOUS_PRIVATE_KEY, test only)
+    const beforeRotation = createPassport({
+      issuer,
+      store,
+      keys: await KeySet.fromPem({ active: env.SCENARIO_PREVIOUS_PRIVATE_KEY }),
+      scopes: { 'orders:read': 'Read your orders' },
+    });
+    const previous = await beforeRotation.handleTokenRequest({
+      params: new URLSearchParams({ grant_type: 'client_credentials', scope: 'orders:read' }),
+      authorization: `Basic ${btoa(`${machine.client.id}:${machine.plainSecret}`)}`,
+    });
     return Response.json({
       machine: { id: machine.client.id, secret: machine.plainSecret },
       spa: { id: spa.client.id, redirectUri: 'http://127.0.0.1/callback' },
+      previousKeyToken: previous.access_token,
     });
   }
 
@@ -54,13 +71,14 @@ async function build(issuer) {
 }
 
 /**
- * A fetch function for the app. Built on the first request, since workerd forbids generating keys
- * at start-up and the issuer is the origin the server is reached at.
+ * A fetch function for the app, with its keys from `env` (`process.env`, `Deno.env.toObject()`, a
+ * Worker's `env`). Built on the first request, since workerd forbids crypto at start-up and the
+ * issuer is the origin the server is reached at.
  */
-export function createApp() {
+export function createApp(env) {
   let app = null;
   return (request) => {
-    app ??= build(new URL(request.url).origin);
+    app ??= build(new URL(request.url).origin, env);
     return app.then((fetchApp) => fetchApp(request));
   };
 }

@@ -18,11 +18,16 @@ function formBody(params) {
 const formHeaders = { 'content-type': 'application/x-www-form-urlencoded' };
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The `kid` in a JWT's header. */
+function kidOf(token) {
+  return JSON.parse(atob(token.split('.')[0].replace(/-/g, '+').replace(/_/g, '/'))).kid;
+}
+
 /**
- * Runs the scenario against `base` (for example `http://127.0.0.1:3000`). Returns the names of the
- * steps that passed.
+ * Runs the scenario against `base` (for example `http://127.0.0.1:3000`). `keys` holds the kids of
+ * the app's `active`, `next` and `previous` keys. Returns the names of the steps that passed.
  */
-export async function runScenario(base, fetchImpl = globalThis.fetch) {
+export async function runScenario(base, fetchImpl = globalThis.fetch, keys) {
   const steps = [];
   const call = (path, init = {}) => fetchImpl(`${base}${path}`, { redirect: 'manual', ...init });
   const json = async (response) => JSON.parse(await response.text());
@@ -64,6 +69,20 @@ export async function runScenario(base, fetchImpl = globalThis.fetch) {
   const machineBody = await json(machineOrders);
   assert(machineBody.user === null && machineBody.client === clients.machine.id, 'cc token has no user');
   steps.push('client_credentials');
+
+  // keys from the environment: all three are published, the active key signs (the next one waits
+  // for its activation time), and a token the previous key signed before the rotation still
+  // passes the guard
+  const published = jwks.keys.map((key) => key.kid).sort();
+  const expected = [keys.active, keys.next, keys.previous].sort();
+  assert(published.join() === expected.join(), `JWKS kids ${published} instead of ${expected}`);
+  assert(kidOf(cc.access_token) === keys.active, 'the active key signs');
+  assert(kidOf(clients.previousKeyToken) === keys.previous, 'the setup token was signed by the previous key');
+  const previousOrders = await call('/api/orders', {
+    headers: { authorization: `Bearer ${clients.previousKeyToken}` },
+  });
+  assert(previousOrders.status === 200, `guarded route with a previous key's token ${previousOrders.status}`);
+  steps.push('key_rotation');
 
   // authorization code + PKCE through the approval form
   const verifier = b64url(crypto.getRandomValues(new Uint8Array(32)));

@@ -3,5 +3,5 @@ import { createApp } from './app.mjs';
 
 Deno.serve(
   { hostname: '127.0.0.1', port: 0, onListen: ({ port }) => console.log(`LISTENING ${port}`) },
-  createApp(),
+  createApp(Deno.env.toObject()),
 );

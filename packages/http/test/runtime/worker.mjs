@@ -1,10 +1,11 @@
-// workerd entry (bundled with esbuild, run through miniflare).
+// workerd entry (bundled with esbuild, run through miniflare): the keys are the Worker's bindings.
 import { createApp } from './app.mjs';
 
-const app = createApp();
+let app = null;
 
 export default {
-  fetch(request) {
+  fetch(request, env) {
+    app ??= createApp(env);
     return app(request);
   },
 };
