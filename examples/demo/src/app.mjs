@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { loadKeysFrom, writeKeyFiles } from '@passport/cli';
+import { loadKeysFrom, startKeyReloader, writeKeyFiles } from '@passport/cli';
 import { createPassport, hashSecret, KeySet } from '@passport/core';
 import { createGuard, createPassportHandler } from '@passport/http';
 import { toNodeListener } from '@passport/http/node';
@@ -194,7 +194,9 @@ function forbidden() {
 
 /**
  * Starts the demo server. First start: generates keys and a signing secret in `dataDir`, applies
- * the schema, creates the demo clients. Later starts reuse all of it.
+ * the schema, creates the demo clients. Later starts reuse all of it. The keys are reloaded from
+ * `dataDir/keys` every minute and on SIGHUP, so `passport keys --rotate` takes effect without a
+ * restart.
  * @param {DemoOptions} options
  * @returns {Promise<DemoServer>}
  */
@@ -240,6 +242,8 @@ export async function startDemo(options) {
     defaultScopes: ['profile'],
     userProviders: { users: userProvider },
   });
+  // a rotation (`passport keys --rotate --path <dataDir>/keys`) reaches the running server
+  const keyReloader = startKeyReloader({ passport, path: keysPath, log });
 
   const secretsPath = join(options.dataDir, 'demo-secrets.json');
   /** @type {Record<string, string>} */
@@ -357,6 +361,7 @@ export async function startDemo(options) {
     database,
     clients,
     close: async () => {
+      keyReloader.close();
       await new Promise((resolve) => {
         server.close(() => resolve(undefined));
         server.closeAllConnections();

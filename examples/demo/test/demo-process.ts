@@ -9,6 +9,10 @@ export interface RunningDemo {
   url: string;
   /** Everything it printed on stdout. */
   output: string;
+  /** Everything it printed on stderr. */
+  errors: string;
+  /** Sends `signal` to the process (SIGHUP reloads the keys). */
+  signal(signal: NodeJS.Signals): void;
   stop(): Promise<void>;
 }
 
@@ -46,6 +50,12 @@ export function startDemoProcess(dataDir: string, env: Record<string, string> = 
           url: match[1],
           get output() {
             return output;
+          },
+          get errors() {
+            return errors;
+          },
+          signal: (signal) => {
+            child.kill(signal);
           },
           stop: async () => {
             if (child.exitCode === null) child.kill('SIGTERM');
