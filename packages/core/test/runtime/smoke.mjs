@@ -15,39 +15,49 @@ import {
 
 const issuer = 'https://auth.example.com';
 
+/** The claims of a token issued at `iat` (seconds). */
+function claimsAt(iat, jti, lifetime = 3600) {
+  return {
+    iss: issuer,
+    sub: 'user-1',
+    aud: 'client-1',
+    client_id: 'client-1',
+    jti,
+    iat,
+    nbf: iat,
+    exp: iat + lifetime,
+    scope: 'read',
+    scopes: ['read'],
+  };
+}
+
+/** A store with just `findAccessToken`, and `remember(claims)` to add a token's row. */
+function tokenStore() {
+  const rows = new Map();
+  return {
+    rows,
+    store: { findAccessToken: async (id) => rows.get(id) ?? null },
+    remember: (claims) =>
+      rows.set(claims.jti, {
+        id: claims.jti,
+        userId: 'user-1',
+        clientId: 'client-1',
+        name: null,
+        scopes: ['read'],
+        familyId: null,
+        revoked: false,
+        createdAt: new Date(claims.iat * 1000),
+        expiresAt: new Date(claims.exp * 1000),
+      }),
+  };
+}
+
 async function main() {
   for (const alg of ['RS256', 'ES256', 'EdDSA']) {
     const keys = await KeySet.generate(alg);
-    const iat = Math.floor(Date.now() / 1000);
-    const claims = {
-      iss: issuer,
-      sub: 'user-1',
-      aud: 'client-1',
-      client_id: 'client-1',
-      jti: `jti-${alg}`,
-      iat,
-      nbf: iat,
-      exp: iat + 3600,
-      scope: 'read',
-      scopes: ['read'],
-    };
-    const rows = new Map([
-      [
-        claims.jti,
-        {
-          id: claims.jti,
-          userId: 'user-1',
-          clientId: 'client-1',
-          name: null,
-          scopes: ['read'],
-          familyId: null,
-          revoked: false,
-          createdAt: new Date(iat * 1000),
-          expiresAt: new Date(claims.exp * 1000),
-        },
-      ],
-    ]);
-    const store = { findAccessToken: async (id) => rows.get(id) ?? null };
+    const claims = claimsAt(Math.floor(Date.now() / 1000), `jti-${alg}`);
+    const { rows, store, remember } = tokenStore();
+    remember(claims);
 
     const token = await signAccessToken(keys, claims);
     const verified = await verifyAccessToken(token, { keys, issuer, store });
@@ -69,32 +79,7 @@ async function main() {
 
 /** Key sets from PEM strings and from an environment record: rotation keeps old tokens valid. */
 async function pemKeySets() {
-  const claimsAt = (iat, jti) => ({
-    iss: issuer,
-    sub: 'user-1',
-    aud: 'client-1',
-    client_id: 'client-1',
-    jti,
-    iat,
-    nbf: iat,
-    exp: iat + 31_536_000,
-    scope: 'read',
-    scopes: ['read'],
-  });
-  const rows = new Map();
-  const store = { findAccessToken: async (id) => rows.get(id) ?? null };
-  const remember = (claims) =>
-    rows.set(claims.jti, {
-      id: claims.jti,
-      userId: 'user-1',
-      clientId: 'client-1',
-      name: null,
-      scopes: ['read'],
-      familyId: null,
-      revoked: false,
-      createdAt: new Date(claims.iat * 1000),
-      expiresAt: new Date(claims.exp * 1000),
-    });
+  const { store, remember } = tokenStore();
   const kidOf = (token) => JSON.parse(atob(token.split('.')[0].replace(/-/g, '+').replace(/_/g, '/'))).kid;
 
   const old = await generateSigningKey('ES256');
@@ -103,7 +88,7 @@ async function pemKeySets() {
   const iat = Math.floor(Date.now() / 1000);
 
   const before = await KeySet.fromPem({ active: await exportPrivateKeyPem(old) });
-  const oldClaims = claimsAt(iat, 'jti-old');
+  const oldClaims = claimsAt(iat, 'jti-old', 31_536_000);
   remember(oldClaims);
   const oldToken = await signAccessToken(before, oldClaims);
 
@@ -123,11 +108,11 @@ async function pemKeySets() {
   const verified = await verifyAccessToken(oldToken, { keys: after, issuer, store });
   if (verified.claims.jti !== 'jti-old') throw new Error('a token of the previous key does not verify');
 
-  const nowClaims = claimsAt(iat, 'jti-now');
+  const nowClaims = claimsAt(iat, 'jti-now', 31_536_000);
   remember(nowClaims);
   const nowToken = await signAccessToken(after, nowClaims);
   if (kidOf(nowToken) !== current.kid) throw new Error('the active key does not sign before the activation');
-  const laterClaims = claimsAt(iat + 3600, 'jti-later');
+  const laterClaims = claimsAt(iat + 3600, 'jti-later', 31_536_000);
   remember(laterClaims);
   const laterToken = await signAccessToken(after, laterClaims);
   if (kidOf(laterToken) !== next.kid) throw new Error('the next key does not sign from its activation');
