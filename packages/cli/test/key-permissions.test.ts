@@ -2,7 +2,7 @@ import { chmod, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CliError } from '../src/errors.js';
-import { loadKeysFrom } from '../src/keys.js';
+import { loadKeysFrom, rotateKeyFiles, writeKeyFiles } from '../src/keys.js';
 import { isOneLine, runBin, tempDir } from './helpers.js';
 
 let dir: string;
@@ -12,7 +12,7 @@ let cleanup: () => Promise<void>;
 beforeEach(async () => {
   ({ dir, cleanup } = await tempDir());
   storage = join(dir, 'storage');
-  expect((await runBin(['keys', '--alg', 'ES256'], { cwd: dir })).code).toBe(0);
+  await writeKeyFiles(storage, { alg: 'ES256' });
 });
 afterEach(async () => {
   await cleanup();
@@ -52,7 +52,7 @@ describe.skipIf(process.platform === 'win32')('private key permissions', () => {
   });
 
   it('checks rotated private keys too', async () => {
-    expect((await runBin(['keys', '--rotate'], { cwd: dir })).code).toBe(0);
+    await rotateKeyFiles(storage, { env: {} });
     const rotated = (await readdir(storage)).find((name) => name.startsWith('oauth-private.2')) ?? '';
     await chmod(join(storage, rotated), 0o640);
     expect((await refusal()).message).toContain(rotated);

@@ -4,7 +4,7 @@ import { createPassport, exportPublicKeyPem, type Passport } from '@passport/cor
 import { createMemoryStore } from '@passport/store-memory';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type KeyReloader, startKeyReloader } from '../src/key-reloader.js';
-import { loadKeysFrom } from '../src/keys.js';
+import { loadKeysFrom, rotateKeyFiles, writeKeyFiles } from '../src/keys.js';
 import { runBin, tempDir } from './helpers.js';
 
 let dir: string;
@@ -17,7 +17,7 @@ let logged: string[];
 beforeEach(async () => {
   ({ dir, cleanup } = await tempDir());
   storage = join(dir, 'storage');
-  expect((await runBin(['keys', '--alg', 'ES256'], { cwd: dir })).code).toBe(0);
+  await writeKeyFiles(storage, { alg: 'ES256' });
   const keys = await loadKeysFrom(storage, { env: {} });
   if (keys === null) throw new Error('no keys');
   passport = createPassport({ issuer: 'https://auth.example', store: createMemoryStore(), keys });
@@ -63,7 +63,7 @@ describe('startKeyReloader', () => {
     const listeners = process.listenerCount('SIGHUP');
     start({ signal: 'SIGHUP' });
     expect(process.listenerCount('SIGHUP')).toBe(listeners + 1);
-    expect((await runBin(['keys', '--rotate', '--delay', '0'], { cwd: dir })).code).toBe(0);
+    await rotateKeyFiles(storage, { env: {}, delaySeconds: 0 });
     process.emit('SIGHUP', 'SIGHUP');
     await vi.waitFor(() => expect(kids()).toHaveLength(2), { timeout: 5_000, interval: 20 });
     reloader?.close();
@@ -99,7 +99,7 @@ describe('startKeyReloader', () => {
 
     // fixed, and rotated meanwhile
     await writeFile(join(storage, 'oauth-public.key'), await exportPublicKeyPem(keys.keys[0]!));
-    expect((await runBin(['keys', '--rotate'], { cwd: dir })).code).toBe(0);
+    await rotateKeyFiles(storage, { env: {} });
     expect(await reloads.reload()).toBe(true);
     expect(kids()).toHaveLength(2);
     expect(logged[2]).toBe(`passport: the keys in ${storage} load again`);
@@ -108,7 +108,7 @@ describe('startKeyReloader', () => {
 
   it('runs one reload at a time', async () => {
     const reloads = start();
-    expect((await runBin(['keys', '--rotate'], { cwd: dir })).code).toBe(0);
+    await rotateKeyFiles(storage, { env: {} });
     const first = reloads.reload();
     expect(reloads.reload()).toBe(first);
     expect(await first).toBe(true);

@@ -10,7 +10,13 @@ import {
 } from '@passport/core';
 import { createMemoryStore } from '@passport/store-memory';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { formatActivationStamp, loadKeysFrom, pruneKeyFiles, rotateKeyFiles } from '../src/keys.js';
+import {
+  formatActivationStamp,
+  loadKeysFrom,
+  pruneKeyFiles,
+  rotateKeyFiles,
+  writeKeyFiles,
+} from '../src/keys.js';
 import { isOneLine, runBin, tempDir } from './helpers.js';
 
 let dir: string;
@@ -57,7 +63,7 @@ async function writeKey(key: SigningKey, activatesAt: number | null, parts: 'bot
 
 describe('passport keys --rotate', () => {
   it('keeps a personal access token of the old key verifiable: published first, signing after the delay', async () => {
-    expect((await runBin(['keys', '--alg', 'ES256'], { cwd: dir })).code).toBe(0);
+    await writeKeyFiles(storage, { alg: 'ES256' });
     let now = Date.now();
     const passport = createPassport({
       issuer: 'https://auth.example',
@@ -98,7 +104,7 @@ describe('passport keys --rotate', () => {
   });
 
   it('drops the private half of the replaced key, then the key itself once its longest lifetime has passed', async () => {
-    expect((await runBin(['keys', '--alg', 'ES256'], { cwd: dir })).code).toBe(0);
+    await writeKeyFiles(storage, { alg: 'ES256' });
     const start = Date.now();
     const first = await rotateKeyFiles(storage, { now: start, delaySeconds: 3600 });
     const oldKid = first.keys.find((key) => key.state === 'active')?.kid ?? '';
@@ -154,7 +160,7 @@ describe('passport keys --rotate', () => {
       generateSigningKey('ES256'),
       generateSigningKey('EdDSA'),
     ]);
-    expect((await runBin(['keys', '--alg', 'ES256'], { cwd: dir })).code).toBe(0);
+    await writeKeyFiles(storage, { alg: 'ES256' });
     const now = Date.now();
     await writeFile(join(storage, 'oauth-private.key'), await exportPrivateKeyPem(first!), { mode: 0o600 });
     await writeFile(join(storage, 'oauth-public.key'), await exportPublicKeyPem(first!));
@@ -186,8 +192,8 @@ describe('passport keys --rotate', () => {
   });
 
   it('refuses a second rotation while the first key waits to sign; --force starts over', async () => {
-    expect((await runBin(['keys', '--alg', 'EdDSA'], { cwd: dir })).code).toBe(0);
-    expect((await runBin(['keys', '--rotate', '--delay', '600'], { cwd: dir })).code).toBe(0);
+    await writeKeyFiles(storage, { alg: 'EdDSA' });
+    await rotateKeyFiles(storage, { env: {}, delaySeconds: 600 });
     const second = await runBin(['keys', '--rotate'], { cwd: dir });
     expect(second.code).toBe(1);
     expect(isOneLine(second.stderr)).toBe(true);
@@ -206,7 +212,7 @@ describe('passport keys --rotate', () => {
   });
 
   it('rotates at once with --delay 0, keeping the algorithm unless --alg changes it', async () => {
-    expect((await runBin(['keys', '--alg', 'EdDSA'], { cwd: dir })).code).toBe(0);
+    await writeKeyFiles(storage, { alg: 'EdDSA' });
     const rotated = await runBin(['keys', '--rotate', '--delay', '0', '--alg', 'RS256'], { cwd: dir });
     expect(rotated.code).toBe(0);
     expect(rotated.stdout).toMatch(
@@ -215,8 +221,7 @@ describe('passport keys --rotate', () => {
     const keys = await load();
     expect(keys.algorithms).toEqual(['RS256', 'EdDSA']);
     expect(keys.activeAt(Date.now() + 1000).alg).toBe('RS256');
-    const plainEd = await runBin(['keys', '--path', 'other', '--alg', 'EdDSA'], { cwd: dir });
-    expect(plainEd.code).toBe(0);
+    await writeKeyFiles(join(dir, 'other'), { alg: 'EdDSA' });
     const kept = await runBin(['keys', '--path', 'other', '--rotate'], { cwd: dir });
     expect(kept.stdout).toMatch(/New signing key \(EdDSA,/);
   });
@@ -229,7 +234,7 @@ describe('passport keys --rotate', () => {
     [['--rotate', '--delay', '1h'], /--delay must be a whole number of seconds, not "1h"/],
     [['--list', '--alg', 'ES256'], /--alg and --length apply to new keys, not to --list/],
   ])('rejects %j with exit code 2 and one line', async (args, message) => {
-    expect((await runBin(['keys'], { cwd: dir })).code).toBe(0);
+    await writeKeyFiles(storage, { alg: 'ES256' });
     const before = (await readdir(storage)).sort();
     const result = await runBin(['keys', ...args], { cwd: dir });
     expect(result.code).toBe(2);
@@ -252,14 +257,14 @@ describe('passport keys --rotate', () => {
 describe('loadKeysFrom', () => {
   it('is null for a missing or keyless directory and ignores files of other names', async () => {
     expect(await loadKeysFrom(storage)).toBeNull();
-    expect((await runBin(['keys', '--alg', 'ES256'], { cwd: dir })).code).toBe(0);
+    await writeKeyFiles(storage, { alg: 'ES256' });
     await writeFile(join(storage, 'README'), 'keys live here\n');
     await writeFile(join(storage, 'oauth-private.key.bak'), 'junk');
     expect((await load()).keys).toHaveLength(1);
   });
 
   it('loads a rotated key that has lost its private file as verify-only', async () => {
-    expect((await runBin(['keys', '--alg', 'ES256'], { cwd: dir })).code).toBe(0);
+    await writeKeyFiles(storage, { alg: 'ES256' });
     const retired = await generateSigningKey('ES256');
     await writeKey(retired, Date.now() - DAY, 'public');
     const keys = await load();
@@ -268,7 +273,7 @@ describe('loadKeysFrom', () => {
   });
 
   it('refuses a public file that is not the half of its private file, and a bad activation time', async () => {
-    expect((await runBin(['keys', '--alg', 'ES256'], { cwd: dir })).code).toBe(0);
+    await writeKeyFiles(storage, { alg: 'ES256' });
     const stranger = await generateSigningKey('ES256');
     const original = await readFile(join(storage, 'oauth-public.key'), 'utf8');
     await writeFile(join(storage, 'oauth-public.key'), await exportPublicKeyPem(stranger));
