@@ -1,47 +1,34 @@
 /**
  * @passport/core: OAuth 2 authorization server logic behind store interfaces. Web APIs only.
+ *
+ * What is exported: the facade ({@link createPassport}), its option, input and result types, the
+ * store contract with its records, keys, errors, and the few encoding and secret helpers that
+ * stores, `@passport/http` and the CLI share with core. Grants, endpoints and the read-through
+ * cache are internal: reach them through the facade.
  * @packageDocumentation
  */
 
-export {
-  type AuthenticatedClient,
-  authenticateClient,
-  type ClientAuthenticationContext,
-  type ClientAuthenticationInput,
-  type ClientAuthenticationMethod,
-  type ClientAuthenticationOptions,
-} from './clients/client-authentication.js';
-export {
+export type { ClientAuthenticationInput } from './clients/client-authentication.js';
+export type {
   ClientService,
-  type ClientWithSecret,
-  type CreateClientInput,
-  type UpdateClientInput,
+  ClientWithSecret,
+  CreateClientInput,
+  UpdateClientInput,
 } from './clients/client-service.js';
-export { redirectUriMatches } from './clients/redirect-uri.js';
-export { ClientValidationError, redirectUriProblem } from './clients/validation.js';
+export { ClientValidationError } from './clients/validation.js';
 export {
   AuthorizationError,
   type AuthorizationErrorOptions,
-  appendResponseParams,
   type ResponseMode,
 } from './endpoints/authorization-error.js';
-export {
-  type AuthorizationPrompt,
-  type AuthorizationRequest,
-  type InteractionOptions,
-  PROMPT_LOGIN_MAX_AGE_SECONDS,
+export type {
+  AuthorizationPrompt,
+  AuthorizationRequest,
+  InteractionOptions,
 } from './endpoints/authorize.js';
-export {
-  type DeviceAuthorizationResponse,
-  type DeviceSettings,
-  formatUserCode,
-  normalizeUserCode,
-  type PendingDeviceRequest,
-  userCodeAlphabet,
-} from './endpoints/device-authorization.js';
+export type { DeviceAuthorizationResponse, PendingDeviceRequest } from './endpoints/device-authorization.js';
 export type { IntrospectionResponse } from './endpoints/introspection.js';
-export type { TokenTypeHint } from './endpoints/revocation.js';
-export type { PurgeTokensOptions } from './endpoints/token-management.js';
+export type { ListUserTokensOptions, PurgeTokensOptions } from './endpoints/token-management.js';
 export { OAuthError, type OAuthErrorCode, type OAuthErrorOptions } from './errors/oauth-error.js';
 export {
   PassportError,
@@ -51,22 +38,17 @@ export {
   StoreConflictError,
   StoreUnavailableError,
 } from './errors/passport-error.js';
-export {
+export type {
   PassportEventEmitter,
-  type PassportEventName,
-  type PassportEvents,
-  type PassportListener,
+  PassportEventName,
+  PassportEvents,
+  PassportListener,
 } from './events/emitter.js';
-export { deviceCodeGrantType } from './grants/device-code.js';
-export { type PersonalAccessTokenResult, personalAccessClientName } from './grants/personal-access.js';
+export type { PersonalAccessTokenResult } from './grants/personal-access.js';
 export { type CodeChallengeMethod, computeS256Challenge } from './grants/pkce.js';
-export {
-  generateSecret,
-  hashSecret,
-  type RandomSource,
-  timingSafeEqual,
-  verifySecret,
-} from './internal/secrets.js';
+export { decodeBase64url, encodeBase64url } from './internal/encoding.js';
+export { rejectRepeatedParameters } from './internal/params.js';
+export { generateSecret, hashSecret, type RandomSource, timingSafeEqual } from './internal/secrets.js';
 export { type TextProblem, type TextRules, textProblem } from './internal/text.js';
 export { type GenerateSigningKeyOptions, generateSigningKey } from './keys/generate.js';
 export { type JsonWebKeySet, KeySet, type KeySetOptions } from './keys/key-set.js';
@@ -90,10 +72,8 @@ export {
   type UserProvider,
 } from './options.js';
 export { createPassport, type Passport } from './passport.js';
-export { type FinalizeScopesInput, finalizeScopes } from './scopes/finalize.js';
-export { ScopeRegistry, type ScopeRegistryOptions } from './scopes/registry.js';
+export type { ScopeRegistry } from './scopes/registry.js';
 export type { ScopeDefinition } from './scopes/types.js';
-export { ReadThroughCache, type ReadThroughCacheOptions } from './stores/read-through-cache.js';
 export type {
   AccessTokenRecord,
   AuthCodeRecord,
@@ -115,12 +95,6 @@ export type {
   PassportStore,
   TokenStore,
 } from './stores/store.js';
-export {
-  type AccessTokenClaims,
-  signAccessToken,
-  type VerifiedAccessToken,
-  type VerifyAccessTokenOptions,
-  verifyAccessToken,
-} from './tokens/access-token.js';
-export type { ClaimsHook, IssuedTokenSet } from './tokens/issue.js';
+export type { AccessTokenClaims, VerifiedAccessToken } from './tokens/access-token.js';
+export type { ClaimsHook } from './tokens/issue.js';
 export type { TokenResponse } from './tokens/token-response.js';

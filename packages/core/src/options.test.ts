@@ -1,6 +1,6 @@
 import { MemoryStore } from '@passport/store-memory';
 import { describe, expect, it } from 'vitest';
-import { PassportOptionsError } from './errors/passport-error.js';
+import { PassportError, PassportOptionsError } from './errors/passport-error.js';
 import { KeySet } from './keys/key-set.js';
 import { type PassportOptions, resolveOptions, storeMethods } from './options.js';
 
@@ -13,7 +13,7 @@ function errorOf(options: unknown): PassportOptionsError {
     resolveOptions(options as PassportOptions);
   } catch (error) {
     expect(error).toBeInstanceOf(PassportOptionsError);
-    expect(error).toBeInstanceOf(TypeError);
+    expect(error).toBeInstanceOf(PassportError); // one hierarchy: every error Passport throws
     expect((error as PassportOptionsError).code).toBe('ERR_INVALID_OPTIONS');
     return error as PassportOptionsError;
   }
@@ -21,15 +21,15 @@ function errorOf(options: unknown): PassportOptionsError {
 }
 
 describe('resolveOptions', () => {
-  it('applies the PARITY F1/F2 defaults', () => {
+  it('applies the default lifetimes, grants, PKCE policy and device settings', () => {
     const resolved = resolveOptions(base);
     expect(resolved.issuer).toBe('https://auth.example.com');
-    // the store, wrapped so this instance's revocations evict the 5-second revocation-state cache
-    expect(resolved.revocationCacheSeconds).toBe(5);
-    expect(resolved.revocationCache.enabled).toBe(true);
+    // the store, wrapped so this instance's revocations evict the 5-second read-through cache
+    expect(resolved.options.revocationCacheSeconds).toBe(5);
+    expect(resolved.cache.enabled).toBe(true);
     expect(resolved.store).not.toBe(store);
     expect(resolveOptions({ ...base, revocationCacheSeconds: 0 }).store).toBe(store);
-    expect(resolveOptions({ ...base, revocationCacheSeconds: 0 }).revocationCache.enabled).toBe(false);
+    expect(resolveOptions({ ...base, revocationCacheSeconds: 0 }).cache.enabled).toBe(false);
     expect(resolved.keys).toBe(keys);
     expect(resolved.lifetimes).toEqual({
       accessToken: 3600,
@@ -48,7 +48,7 @@ describe('resolveOptions', () => {
     });
     expect(resolved.pkce).toEqual({ allowPlain: false, requireForConfidentialClients: false });
     expect(resolved.refreshTokenGraceSeconds).toBe(0);
-    expect(resolved.inheritScopes).toBe(false);
+    expect(resolved.options.inheritScopes).toBe(false);
     expect(resolved.userProviders).toEqual({});
     expect(resolved.device).toEqual({
       verificationUri: 'https://auth.example.com/oauth/device',
@@ -56,7 +56,13 @@ describe('resolveOptions', () => {
     });
     expect(resolved.personalAccessClientId).toBeNull();
     expect(resolved).not.toHaveProperty('claims');
-    expect(resolved.context).toBe(resolved);
+    // the public view: plain frozen settings, no store, keys, cache or clock
+    expect(Object.isFrozen(resolved.options)).toBe(true);
+    for (const internal of ['store', 'keys', 'cache', 'context', 'now', 'events']) {
+      expect(resolved.options).not.toHaveProperty(internal);
+    }
+    expect(resolved.options.lifetimes).toBe(resolved.lifetimes);
+    expect(resolved.options.grants).toBe(resolved.grants);
     expect(resolved.scopes.scopeIds()).toEqual([]);
     expect(resolved.random(32)).toHaveLength(32);
     expect(resolved.generateId()).toMatch(/^[0-9a-f-]{36}$/);
@@ -154,6 +160,19 @@ describe('resolveOptions', () => {
     );
     expect(errorOf({ ...base, device: { verificationUri: '/device' } }).message).toMatch(
       /device.verificationUri must be an absolute https or http URL/,
+    );
+    expect(errorOf({ ...base, lifetimes: 'long' }).message).toMatch(
+      /lifetimes must be an object of lifetimes in seconds/,
+    );
+    expect(errorOf({ ...base, scopes: [{ id: 'read' }] }).message).toMatch(/scopes must be an object of/);
+    expect(errorOf({ ...base, defaultScopes: [1] }).message).toMatch(
+      /defaultScopes must be an array of scope ids/,
+    );
+    expect(errorOf({ ...base, personalAccessClientId: '' }).message).toMatch(
+      /personalAccessClientId must be a client id string/,
+    );
+    expect(errorOf({ ...base, lifetimes: { accessToken: Number.POSITIVE_INFINITY } }).message).toMatch(
+      /lifetimes.accessToken must be a positive whole number/,
     );
     expect(errorOf(null).message).toMatch(/options must be an object with at least issuer, store and keys/);
   });

@@ -1,7 +1,18 @@
-import { z } from 'zod';
 import { PassportOptionsError } from './errors/passport-error.js';
 import { PassportEventEmitter } from './events/emitter.js';
-import type { Lifetimes, PassportContext } from './internal/context.js';
+import type { GrantContext, Lifetimes } from './internal/context.js';
+import {
+  type Check,
+  collectIssues,
+  flag,
+  fn,
+  isRecord,
+  optional,
+  satisfies,
+  section,
+  stringWhere,
+  wholeNumber,
+} from './internal/option-checks.js';
 import { type RandomSource, webCryptoRandom } from './internal/secrets.js';
 import { KeySet } from './keys/key-set.js';
 import { ScopeRegistry } from './scopes/registry.js';
@@ -155,27 +166,40 @@ export interface PassportOptions<User extends PassportUser = PassportUser> {
 export type ResolvedGrants = Readonly<Required<GrantOptions>>;
 
 /**
- * Options after validation and defaults: the {@link PassportContext} every grant needs plus the
- * resolved switches. Internal; built once by `createPassport`.
+ * The options of a passport after validation and defaults (`passport.options`): plain, frozen
+ * settings. The store, keys, scopes, events and clock are on the passport itself.
  */
-export interface ResolvedOptions<User extends PassportUser = PassportUser> extends PassportContext {
-  /** The same object, typed as the context (pass it to grants and `issueTokens`). */
-  readonly context: PassportContext;
+export interface ResolvedOptions<User extends PassportUser = PassportUser> {
+  readonly issuer: string;
+  /** Token lifetimes in seconds. */
+  readonly lifetimes: Readonly<Required<LifetimeOptions>>;
   readonly grants: ResolvedGrants;
   readonly pkce: Readonly<{ allowPlain: boolean; requireForConfidentialClients: boolean }>;
   readonly refreshTokenGraceSeconds: number;
-  /** The bound of the revocation-state cache (bearer path, client authentication), in seconds (`0`: off). */
+  /** The bound of the read-through cache (bearer path, client authentication), in seconds (`0`: off). */
   readonly revocationCacheSeconds: number;
-  /**
-   * The instance's revocation-state cache (disabled when `revocationCacheSeconds` is `0`). When it
-   * is enabled, `store` is the given store wrapped so this instance's revocations evict it.
-   */
-  readonly revocationCache: ReadThroughCache;
   readonly inheritScopes: boolean;
   readonly userProviders: Readonly<Record<string, UserProvider<User>>>;
-  readonly claims?: ClaimsHook;
   readonly device: Readonly<{ verificationUri: string; interval: number }>;
   readonly personalAccessClientId: string | null;
+}
+
+/**
+ * Everything one passport instance runs on, resolved once from validated options: the
+ * {@link GrantContext} every grant and endpoint reads, the read-through cache, and the public
+ * {@link ResolvedOptions}. Internal: `createPassport` builds it.
+ */
+export interface ServerContext<User extends PassportUser = PassportUser> extends GrantContext {
+  readonly device: Readonly<{ verificationUri: string; interval: number }>;
+  readonly userProviders: Readonly<Record<string, UserProvider<User>>>;
+  readonly personalAccessClientId: string | null;
+  /**
+   * The read-through cache of the store (disabled when `revocationCacheSeconds` is `0`). When it
+   * is enabled, `store` is the given store wrapped so this instance's revocations evict it.
+   */
+  readonly cache: ReadThroughCache;
+  /** The public view of the resolved options (`passport.options`). */
+  readonly options: ResolvedOptions<User>;
 }
 
 /** Default bound of the revocation-state cache, in seconds (see `revocationCacheSeconds`). */
@@ -247,138 +271,140 @@ function isAbsoluteHttpUrl(value: string): boolean {
   );
 }
 
-const isFunction = (value: unknown): boolean => typeof value === 'function';
-
-/** A strict object whose type and unknown-key errors say what the option expects. */
-function section<T extends z.ZodRawShape>(shape: T, expected: string) {
-  const known = Object.keys(shape).join(', ');
-  return z.strictObject(shape, {
-    error: (issue) =>
-      issue.code === 'unrecognized_keys'
-        ? `has unknown key(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}; known keys: ${known}`
-        : `must be ${expected}`,
-  });
-}
-
+const secondsMessage = (example: number) => `must be a positive whole number of seconds, e.g. ${example}`;
 const seconds = (example: number) =>
-  z
-    .number({ error: `must be a positive whole number of seconds, e.g. ${example}` })
-    .int({ error: `must be a positive whole number of seconds, e.g. ${example}` })
-    .positive({ error: `must be a positive whole number of seconds, e.g. ${example}` });
+  optional(wholeNumber(1, Number.MAX_SAFE_INTEGER, secondsMessage(example)));
 
-const flag = z.boolean({ error: 'must be true or false' });
+const storeCheck: Check = (value, path, issues) => {
+  if (typeof value !== 'object' || value === null) {
+    issues.push({
+      path,
+      message:
+        'is required: a PassportStore, e.g. new MemoryStore() from @passport/store-memory or a @passport/store-postgres store',
+    });
+    return;
+  }
+  const missing = storeMethods.filter((m) => typeof (value as Record<string, unknown>)[m] !== 'function');
+  if (missing.length > 0) {
+    issues.push({
+      path,
+      message: `is not a PassportStore: it lacks ${missing.join(', ')}; use a store package or implement the PassportStore interface and check it with @passport/store-testkit`,
+    });
+  }
+};
 
-const fn = (signature: string) => z.custom<never>(isFunction, { error: `must be a function ${signature}` });
+const isScopeList = (value: unknown): boolean =>
+  Array.isArray(value) &&
+  value.every(
+    (scope) => isRecord(scope) && typeof scope.id === 'string' && typeof scope.description === 'string',
+  );
+const isScopeRecord = (value: unknown): boolean =>
+  isRecord(value) && Object.values(value).every((description) => typeof description === 'string');
 
-const schema = section(
+const userProvidersCheck: Check = (value, path, issues) => {
+  if (!isRecord(value)) {
+    issues.push({
+      path,
+      message: 'must be an object of user providers by name, e.g. { users: { findById } }',
+    });
+    return;
+  }
+  for (const [name, provider] of Object.entries(value)) {
+    if (!isRecord(provider) || typeof provider.findById !== 'function') {
+      issues.push({
+        path: `${path}.${name}`,
+        message: 'must be a UserProvider: an object with an async findById(id) method',
+      });
+    }
+  }
+};
+
+const optionsCheck = section(
   {
-    issuer: z
-      .string({ error: 'is required: an absolute https or http URL, e.g. https://auth.example.com' })
-      .refine(isAbsoluteHttpUrl, {
-        error:
-          'must be an absolute https or http URL without query or fragment, e.g. https://auth.example.com',
-      }),
-    store: z.custom<PassportStore>().superRefine((value, ctx) => {
-      if (typeof value !== 'object' || value === null) {
-        ctx.addIssue({
-          code: 'custom',
-          message:
-            'is required: a PassportStore, e.g. new MemoryStore() from @passport/store-memory or a @passport/store-postgres store',
-        });
-        return;
-      }
-      const missing = storeMethods.filter(
-        (m) => typeof (value as unknown as Record<string, unknown>)[m] !== 'function',
-      );
-      if (missing.length > 0) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `is not a PassportStore: it lacks ${missing.join(', ')}; use a store package or implement the PassportStore interface and check it with @passport/store-testkit`,
-        });
-      }
-    }),
-    keys: z.custom<KeySet>((value) => value instanceof KeySet, {
-      error:
-        'must be a KeySet, e.g. await KeySet.generate() or KeySet.from([await importPrivateKeyPem(privateKeyPem)])',
-    }),
-    scopes: z
-      .union(
-        [z.record(z.string(), z.string()), z.array(z.object({ id: z.string(), description: z.string() }))],
+    issuer: stringWhere(
+      isAbsoluteHttpUrl,
+      'is required: an absolute https or http URL, e.g. https://auth.example.com',
+      'must be an absolute https or http URL without query or fragment, e.g. https://auth.example.com',
+    ),
+    store: storeCheck,
+    keys: satisfies(
+      (value) => value instanceof KeySet,
+      'must be a KeySet, e.g. await KeySet.generate() or KeySet.from([await importPrivateKeyPem(privateKeyPem)])',
+    ),
+    scopes: optional(
+      satisfies(
+        (value) => isScopeRecord(value) || isScopeList(value),
+        'must be an object of { id: description } or an array of { id, description }, e.g. { "orders:read": "Read your orders" }',
+      ),
+    ),
+    defaultScopes: optional(
+      satisfies(
+        (value) => Array.isArray(value) && value.every((scope) => typeof scope === 'string'),
+        'must be an array of scope ids, e.g. ["orders:read"]',
+      ),
+    ),
+    inheritScopes: optional(flag),
+    lifetimes: optional(
+      section(
         {
-          error:
-            'must be an object of { id: description } or an array of { id, description }, e.g. { "orders:read": "Read your orders" }',
+          accessToken: seconds(3600),
+          refreshToken: seconds(2_592_000),
+          personalAccessToken: seconds(31_536_000),
+          authCode: seconds(600),
+          deviceCode: seconds(600),
         },
-      )
-      .optional(),
-    defaultScopes: z
-      .array(z.string(), { error: 'must be an array of scope ids, e.g. ["orders:read"]' })
-      .optional(),
-    inheritScopes: flag.optional(),
-    lifetimes: section(
-      {
-        accessToken: seconds(3600).optional(),
-        refreshToken: seconds(2_592_000).optional(),
-        personalAccessToken: seconds(31_536_000).optional(),
-        authCode: seconds(600).optional(),
-        deviceCode: seconds(600).optional(),
-      },
-      'an object of lifetimes in seconds, e.g. { accessToken: 3600, refreshToken: 2592000 }',
-    ).optional(),
-    grants: section(
-      {
-        authorizationCode: flag.optional(),
-        refreshToken: flag.optional(),
-        clientCredentials: flag.optional(),
-        password: flag.optional(),
-        implicit: flag.optional(),
-        deviceCode: flag.optional(),
-      },
-      'an object of grant switches, e.g. { password: true }',
-    ).optional(),
-    pkce: section(
-      { allowPlain: flag.optional(), requireForConfidentialClients: flag.optional() },
-      'an object, e.g. { requireForConfidentialClients: true }',
-    ).optional(),
-    refreshTokenGraceSeconds: z
-      .number({ error: 'must be a whole number of seconds >= 0, e.g. 0 (off) or 10' })
-      .int({ error: 'must be a whole number of seconds >= 0, e.g. 0 (off) or 10' })
-      .nonnegative({ error: 'must be a whole number of seconds >= 0, e.g. 0 (off) or 10' })
-      .optional(),
-    revocationCacheSeconds: z
-      .number({ error: 'must be a whole number of seconds from 0 to 300, e.g. 0 (off) or 5' })
-      .int({ error: 'must be a whole number of seconds from 0 to 300, e.g. 0 (off) or 5' })
-      .min(0, { error: 'must be a whole number of seconds from 0 to 300, e.g. 0 (off) or 5' })
-      .max(300, { error: 'must be a whole number of seconds from 0 to 300, e.g. 0 (off) or 5' })
-      .optional(),
-    userProviders: z
-      .record(
-        z.string(),
-        z.custom<UserProvider>(
-          (value) =>
-            typeof value === 'object' && value !== null && isFunction((value as UserProvider).findById),
-          { error: 'must be a UserProvider: an object with an async findById(id) method' },
-        ),
-        { error: 'must be an object of user providers by name, e.g. { users: { findById } }' },
-      )
-      .optional(),
-    claims: fn('(input) => extra claims (an object, or a promise of one)').optional(),
-    device: section(
-      {
-        verificationUri: z
-          .string({ error: 'must be an absolute URL, e.g. https://auth.example.com/oauth/device' })
-          .refine(isAbsoluteHttpUrl, {
-            error: 'must be an absolute https or http URL, e.g. https://auth.example.com/oauth/device',
-          })
-          .optional(),
-        interval: seconds(5).optional(),
-      },
-      'an object, e.g. { interval: 5 }',
-    ).optional(),
-    personalAccessClientId: z.string({ error: 'must be a client id string' }).min(1).optional(),
-    clock: fn('returning the current time in milliseconds, e.g. () => Date.now()').optional(),
-    random: fn('(length) => Uint8Array of random bytes').optional(),
-    generateId: fn('returning a new unique id string, e.g. () => crypto.randomUUID()').optional(),
-    onListenerError: fn('(error, event) => void').optional(),
+        'an object of lifetimes in seconds, e.g. { accessToken: 3600, refreshToken: 2592000 }',
+      ),
+    ),
+    grants: optional(
+      section(
+        {
+          authorizationCode: optional(flag),
+          refreshToken: optional(flag),
+          clientCredentials: optional(flag),
+          password: optional(flag),
+          implicit: optional(flag),
+          deviceCode: optional(flag),
+        },
+        'an object of grant switches, e.g. { password: true }',
+      ),
+    ),
+    pkce: optional(
+      section(
+        { allowPlain: optional(flag), requireForConfidentialClients: optional(flag) },
+        'an object, e.g. { requireForConfidentialClients: true }',
+      ),
+    ),
+    refreshTokenGraceSeconds: optional(
+      wholeNumber(0, Number.MAX_SAFE_INTEGER, 'must be a whole number of seconds >= 0, e.g. 0 (off) or 10'),
+    ),
+    revocationCacheSeconds: optional(
+      wholeNumber(0, 300, 'must be a whole number of seconds from 0 to 300, e.g. 0 (off) or 5'),
+    ),
+    userProviders: optional(userProvidersCheck),
+    claims: optional(fn('(input) => extra claims (an object, or a promise of one)')),
+    device: optional(
+      section(
+        {
+          verificationUri: optional(
+            stringWhere(
+              isAbsoluteHttpUrl,
+              'must be an absolute URL, e.g. https://auth.example.com/oauth/device',
+              'must be an absolute https or http URL, e.g. https://auth.example.com/oauth/device',
+            ),
+          ),
+          interval: seconds(5),
+        },
+        'an object, e.g. { interval: 5 }',
+      ),
+    ),
+    personalAccessClientId: optional(
+      stringWhere((value) => value !== '', 'must be a client id string', 'must be a client id string'),
+    ),
+    clock: optional(fn('returning the current time in milliseconds, e.g. () => Date.now()')),
+    random: optional(fn('(length) => Uint8Array of random bytes')),
+    generateId: optional(fn('returning a new unique id string, e.g. () => crypto.randomUUID()')),
+    onListenerError: optional(fn('(error, event) => void')),
   },
   'an object with at least issuer, store and keys',
 );
@@ -395,51 +421,32 @@ function withDefaults<T extends object>(defaults: T, given: Partial<T> | undefin
   return out;
 }
 
-function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
-  return issues
-    .map((issue) => {
-      const path = issue.path.length === 0 ? 'options' : issue.path.map(String).join('.');
-      return `${path} ${issue.message}`;
-    })
-    .join('; ');
-}
-
 /**
- * Validates `createPassport` options once and resolves defaults into a {@link PassportContext}
- * plus the grant, PKCE and device settings. Internal: `createPassport` calls it.
+ * Validates `createPassport` options once and resolves defaults into the instance's
+ * {@link ServerContext}. Internal: `createPassport` calls it.
  *
  * @throws PassportOptionsError naming each bad option and how to fix it, e.g.
  *   `issuer must be an absolute https or http URL without query or fragment, e.g. https://auth.example.com`.
  */
 export function resolveOptions<User extends PassportUser = PassportUser>(
   options: PassportOptions<User>,
-): ResolvedOptions<User> {
-  const result = schema.safeParse(options);
-  if (!result.success) {
-    throw new PassportOptionsError(`Invalid Passport options: ${formatIssues(result.error.issues)}`, {
-      cause: result.error,
-    });
-  }
+): ServerContext<User> {
+  const issues = collectIssues(optionsCheck, options);
+  if (issues.length > 0) throw new PassportOptionsError(`Invalid Passport options: ${issues.join('; ')}`);
   const issuer = options.issuer;
+  const inheritScopes = options.inheritScopes ?? false;
   const scopes = new ScopeRegistry({
     ...(options.scopes === undefined ? {} : { scopes: options.scopes }),
     ...(options.defaultScopes === undefined ? {} : { defaultScopes: options.defaultScopes }),
-    inherit: options.inheritScopes ?? false,
+    inherit: inheritScopes,
   });
   const base = issuer.endsWith('/') ? issuer.slice(0, -1) : issuer;
   const now = options.clock ?? Date.now;
   const revocationCacheSeconds = options.revocationCacheSeconds ?? defaultRevocationCacheSeconds;
-  const revocationCache = new ReadThroughCache({ seconds: revocationCacheSeconds, now });
-  const resolved = {
+  const cache = new ReadThroughCache({ seconds: revocationCacheSeconds, now });
+  const publicOptions: ResolvedOptions<User> = Object.freeze({
     issuer,
-    store: revocationCache.enabled ? revocationCache.wrap(options.store) : options.store,
-    keys: options.keys,
-    scopes,
-    events: new PassportEventEmitter(options.onListenerError),
     lifetimes: Object.freeze(withDefaults(defaultLifetimes, options.lifetimes)),
-    now,
-    random: options.random ?? webCryptoRandom,
-    generateId: options.generateId ?? (() => crypto.randomUUID()),
     grants: Object.freeze(withDefaults(defaultGrants, options.grants)),
     pkce: Object.freeze({
       allowPlain: options.pkce?.allowPlain ?? false,
@@ -447,16 +454,32 @@ export function resolveOptions<User extends PassportUser = PassportUser>(
     }),
     refreshTokenGraceSeconds: options.refreshTokenGraceSeconds ?? 0,
     revocationCacheSeconds,
-    revocationCache,
-    inheritScopes: options.inheritScopes ?? false,
+    inheritScopes,
     userProviders: Object.freeze({ ...options.userProviders }),
-    ...(options.claims === undefined ? {} : { claims: options.claims }),
     device: Object.freeze({
       verificationUri: options.device?.verificationUri ?? `${base}/oauth/device`,
       interval: options.device?.interval ?? 5,
     }),
     personalAccessClientId: options.personalAccessClientId ?? null,
-  } as Omit<ResolvedOptions<User>, 'context'> & { context?: PassportContext };
-  resolved.context = resolved;
-  return resolved as ResolvedOptions<User>;
+  });
+  return {
+    issuer,
+    store: cache.enabled ? cache.wrap(options.store) : options.store,
+    keys: options.keys,
+    scopes,
+    events: new PassportEventEmitter(options.onListenerError),
+    lifetimes: publicOptions.lifetimes,
+    now,
+    random: options.random ?? webCryptoRandom,
+    generateId: options.generateId ?? (() => crypto.randomUUID()),
+    grants: publicOptions.grants,
+    pkce: publicOptions.pkce,
+    refreshTokenGraceSeconds: publicOptions.refreshTokenGraceSeconds,
+    ...(options.claims === undefined ? {} : { claims: options.claims }),
+    device: publicOptions.device,
+    userProviders: publicOptions.userProviders,
+    personalAccessClientId: publicOptions.personalAccessClientId,
+    cache,
+    options: publicOptions,
+  };
 }

@@ -1,14 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { ISSUER, makeClient, setup } from '../test/grants-harness.js';
+import { basic, ISSUER, makeClient, setup } from '../test/grants-harness.js';
 import { PassportOptionsError } from './errors/passport-error.js';
 import { createPassport } from './passport.js';
 
 describe('createPassport', () => {
-  it('exposes the resolved options, store, keys, scopes and events', async () => {
+  it('exposes the resolved options, store, keys, scopes, events and clock', async () => {
     const h = await setup();
-    expect(h.passport.store).toBe(h.store);
+    // the store the facade uses: the given one behind the read-through cache
+    expect(h.passport.store).toBe(h.ctx.store);
+    expect(h.passport.store).not.toBe(h.store);
     expect(h.passport.options.issuer).toBe(ISSUER);
-    expect(h.passport.keys).toBe(h.passport.options.keys);
+    expect(h.passport.keys).toBe(h.ctx.keys);
+    expect(h.passport.now()).toBe(h.now());
+    h.advance(60);
+    expect(h.passport.now()).toBe(h.now());
     expect(h.passport.scopes.hasScope('read')).toBe(true);
     const seen: string[] = [];
     h.passport.events.on('clientCreated', ({ client }) => {
@@ -16,6 +21,31 @@ describe('createPassport', () => {
     });
     const { client } = await makeClient(h);
     expect(seen).toEqual([client.id]);
+  });
+
+  it('evicts the read-through cache when a token is revoked through passport.store', async () => {
+    const h = await setup();
+    const { client, secret } = await makeClient(h, { grantTypes: ['client_credentials'] });
+    const { access_token } = await h.passport.handleTokenRequest({
+      params: new URLSearchParams({ grant_type: 'client_credentials' }),
+      authorization: basic(client.id, secret ?? ''),
+    });
+    const verified = await h.passport.verifyAccessToken(access_token); // now cached as live
+    await h.passport.store.revokeAccessToken(verified.record.id);
+    await expect(h.passport.verifyAccessToken(access_token)).rejects.toMatchObject({
+      code: 'ERR_TOKEN_REVOKED',
+    });
+  });
+
+  it('spends a nonce once: the first useNonce is true, every later one false', async () => {
+    const h = await setup();
+    const expiresAt = new Date(h.now() + 600_000);
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => h.passport.useNonce('authorize:n1', expiresAt)),
+    );
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await h.passport.useNonce('authorize:n1', expiresAt)).toBe(false);
+    expect(await h.passport.useNonce('device:n1', expiresAt)).toBe(true);
   });
 
   it('picks the user provider of the client (null provider = "users")', async () => {

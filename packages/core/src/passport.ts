@@ -19,17 +19,19 @@ import { type IntrospectionResponse, introspectToken } from './endpoints/introsp
 import { revokeToken } from './endpoints/revocation.js';
 import { handleTokenRequest, type TokenGrantHandlers } from './endpoints/token.js';
 import {
+  type ListUserTokensOptions,
   listUserTokens,
   type PurgeTokensOptions,
   purgeTokens,
   revokeAccessToken,
+  revokePersonalAccessToken,
   revokeUserToken,
 } from './endpoints/token-management.js';
 import { PassportOptionsError } from './errors/passport-error.js';
 import type { PassportEventEmitter } from './events/emitter.js';
 import { handleAuthorizationCodeGrant } from './grants/authorization-code.js';
 import { handleClientCredentialsGrant } from './grants/client-credentials.js';
-import { handleDeviceCodeGrant } from './grants/device-code.js';
+import { deviceCodeGrantType, handleDeviceCodeGrant } from './grants/device-code.js';
 import { handlePasswordGrant } from './grants/password.js';
 import { createPersonalAccessToken, type PersonalAccessTokenResult } from './grants/personal-access.js';
 import { handleRefreshTokenGrant } from './grants/refresh-token.js';
@@ -39,6 +41,7 @@ import {
   type PassportUser,
   type ResolvedOptions,
   resolveOptions,
+  type ServerContext,
   type UserProvider,
 } from './options.js';
 import type { ScopeRegistry } from './scopes/registry.js';
@@ -49,15 +52,19 @@ import type { TokenResponse } from './tokens/token-response.js';
 
 /**
  * The authorization server: every endpoint's logic, independent of HTTP. Build it with
- * {@link createPassport}; `@passport/http` maps it to routes.
+ * {@link createPassport}; `@passport/http` maps it to routes and calls nothing else, so a host
+ * with its own HTTP layer gets the same behaviour from these methods.
  */
 export interface Passport<User extends PassportUser = PassportUser> {
-  /** The validated, resolved options. */
-  readonly options: ResolvedOptions;
+  /** The validated options with their defaults (frozen). */
+  readonly options: ResolvedOptions<User>;
   /**
-   * The store given in the options, as given. Revocations made directly on it bypass this
-   * instance's revocation-state cache (they take effect within `revocationCacheSeconds`, like a
-   * revocation from another instance): revoke through the passport's methods instead.
+   * The store every method of this passport uses: the store given in the options, wrapped by the
+   * instance's read-through cache when `revocationCacheSeconds` is above `0` (the default), so a
+   * revocation or client change made through it evicts the cached rows at once. Methods specific
+   * to a store class (migrations, outage switches, `close` of a pool you own) are not on it: keep
+   * your own reference to the store for those. Prefer the passport's methods, which also emit
+   * events.
    */
   readonly store: PassportStore;
   /**
@@ -80,17 +87,23 @@ export interface Passport<User extends PassportUser = PassportUser> {
   setKeys(keys: KeySet): void;
   /** The scope registry built from the `scopes` and `defaultScopes` options. */
   readonly scopes: ScopeRegistry;
-  /** Typed event listeners (PARITY E1): `passport.events.on('accessTokenCreated', ...)`. */
+  /** Typed event listeners: `passport.events.on('accessTokenCreated', ...)`. */
   readonly events: PassportEventEmitter;
+  /**
+   * The current time in milliseconds since the epoch, from the `clock` option. `@passport/http`
+   * (handler, guards, approval forms, first-party cookie) reads the time here, so one clock rules
+   * a whole server and a test moves it in one place.
+   */
+  now(): number;
 
   /**
-   * Validates an authorization request (PARITY A1 to A7). Throws an `AuthorizationError`: when
-   * its `redirectUri` is `null` (unknown client, unregistered redirect URI) show it, never
-   * redirect; otherwise redirect to `error.toRedirectUrl()`.
+   * Validates an authorization request (RFC 6749 sections 4.1.1 and 4.2.1). Throws an
+   * `AuthorizationError`: when its `redirectUri` is `null` (unknown client, unregistered redirect
+   * URI) show it, never redirect; otherwise redirect to `error.toRedirectUrl()`.
    */
   validateAuthorizationRequest(params: URLSearchParams): Promise<AuthorizationRequest>;
   /**
-   * Whether the user must log in or consent first (PARITY A4); honours `prompt`. With
+   * Whether the user must log in or consent first; honours `prompt` and `max_age`. With
    * `prompt=none` it throws an `AuthorizationError` (`login_required`, `consent_required`)
    * instead of asking.
    */
@@ -104,7 +117,10 @@ export interface Passport<User extends PassportUser = PassportUser> {
   /** The redirect URL with `error=access_denied`, `state` and `iss`. */
   denyAuthorizationRequest(request: AuthorizationRequest): string;
 
-  /** Answers a token request (PARITY T1 to T8). Throws `OAuthError`; store outages throw `StoreUnavailableError`. */
+  /**
+   * Answers a token request (RFC 6749 section 3.2), every enabled grant. Throws `OAuthError`;
+   * store outages throw `StoreUnavailableError`.
+   */
   handleTokenRequest(input: ClientAuthenticationInput): Promise<TokenResponse>;
   /** RFC 7009 revocation; unknown tokens succeed silently. */
   revoke(input: ClientAuthenticationInput): Promise<void>;
@@ -116,17 +132,29 @@ export interface Passport<User extends PassportUser = PassportUser> {
   findDeviceRequest(userCode: string): Promise<PendingDeviceRequest | null>;
   /** Approves or denies a device request; `false` when none is pending for the code. */
   decideDeviceRequest(userCode: string, user: User, decision: 'approve' | 'deny'): Promise<boolean>;
+  /**
+   * Marks the single-use value `id` used, remembered until `expiresAt`: `true` the first time,
+   * `false` for every later call with the same id (also under concurrent calls: exactly one wins).
+   * The approval forms of `@passport/http` spend their `auth_token` this way, so a form is
+   * answered once. Prefix ids by purpose (`authorize:`, `device:`) so purposes never collide.
+   *
+   * @example
+   * ```ts
+   * if (!(await passport.useNonce(`authorize:${nonce}`, new Date(exp * 1000)))) return alreadyAnswered();
+   * ```
+   */
+  useNonce(id: string, expiresAt: Date): Promise<boolean>;
 
   /**
-   * Verifies a bearer access token (PARITY G1): signature, claims and the store row. A live row
-   * may come from the instance's revocation-state cache: a revocation made through this instance
-   * is refused at once, one made elsewhere within the `revocationCacheSeconds` option (default 5;
-   * `0` asks the store every time).
+   * Verifies a bearer access token (RFC 9068 section 4, RFC 6750): signature, claims and the store
+   * row. A live row may come from the instance's read-through cache: a revocation made through
+   * this instance is refused at once, one made elsewhere within the `revocationCacheSeconds`
+   * option (default 5; `0` asks the store every time).
    */
   verifyAccessToken(token: string): Promise<VerifiedAccessToken>;
   /**
    * The client with this id for the bearer path (the `@passport/http` guards): like
-   * `clients.find`, but a client that is not revoked may be served from the revocation-state cache
+   * `clients.find`, but a client that is not revoked may be served from the read-through cache
    * for up to `revocationCacheSeconds` (updates, revocation and deletion through this instance
    * evict it at once). Never use it to authenticate a client: the token endpoint reads the store.
    *
@@ -137,22 +165,40 @@ export interface Passport<User extends PassportUser = PassportUser> {
    * ```
    */
   findClientCached(id: string): Promise<ClientRecord | null>;
-  /** Creates a personal access token (PARITY T5). */
+  /** Creates a personal access token for `user` (Laravel Passport's `createToken`). */
   createPersonalAccessToken(user: User, name: string, scopes?: string[]): Promise<PersonalAccessTokenResult>;
 
-  /** The user's live access tokens, newest first (PARITY M1). */
-  listUserTokens(userId: string, options?: { clientId?: string }): Promise<AccessTokenRecord[]>;
-  /** Revokes one of the user's tokens; `false` when it is not theirs (PARITY M1). */
+  /** The user's live access tokens, newest first (filtered by client and kind on request). */
+  listUserTokens(userId: string, options?: ListUserTokensOptions): Promise<AccessTokenRecord[]>;
+  /** Revokes one of the user's tokens and its refresh tokens; `false` when it is not theirs. */
   revokeUserToken(userId: string, tokenId: string): Promise<boolean>;
-  /** Revokes an access token and its refresh tokens (PARITY M2). */
+  /**
+   * Revokes one of the user's live personal access tokens; `false` when it is unknown, foreign,
+   * not a personal access token or already revoked.
+   */
+  revokePersonalAccessToken(userId: string, tokenId: string): Promise<boolean>;
+  /** Revokes an access token and its refresh tokens. */
   revokeAccessToken(tokenId: string): Promise<boolean>;
-  /** Deletes revoked and expired rows (PARITY M3). Defaults: revoked, expired, 168 hours. */
+  /** Deletes revoked and expired rows. Defaults: revoked, expired, 168 hours. */
   purge(options?: PurgeTokensOptions): Promise<PurgeResult>;
 
-  /** Client management (PARITY C1 to C4). */
+  /** Client management: create, update, regenerate secrets, delete, find and list. */
   readonly clients: ClientService;
   /** The user provider of a client's users (`client.provider`, or `users`), or `null`. */
   userProvider(client: ClientRecord): UserProvider<User> | null;
+}
+
+/** The context behind each passport, for core's own unit tests. */
+const contexts = new WeakMap<object, ServerContext>();
+
+/**
+ * The internal context a passport runs on (store, clock, grant settings, cache). Internal: core's
+ * unit tests call grant and endpoint functions with it; nothing outside core can reach it.
+ */
+export function contextOf<User extends PassportUser>(passport: Passport<User>): ServerContext<User> {
+  const ctx = contexts.get(passport);
+  if (ctx === undefined) throw new TypeError('Not a passport made by createPassport');
+  return ctx as ServerContext<User>;
 }
 
 /**
@@ -162,11 +208,11 @@ export interface Passport<User extends PassportUser = PassportUser> {
  * @example
  * ```ts
  * import { createPassport, KeySet } from '@passport/core';
- * import { createMemoryStore } from '@passport/store-memory';
+ * import { MemoryStore } from '@passport/store-memory';
  *
  * const passport = createPassport({
  *   issuer: 'https://auth.example.com',
- *   store: createMemoryStore(),
+ *   store: new MemoryStore(),
  *   keys: await KeySet.generate('ES256'),
  *   scopes: { 'orders:read': 'Read your orders' },
  * });
@@ -179,25 +225,19 @@ export interface Passport<User extends PassportUser = PassportUser> {
 export function createPassport<User extends PassportUser = PassportUser>(
   options: PassportOptions<User>,
 ): Passport<User> {
-  const resolved = resolveOptions(options);
-  const ctx = resolved;
+  const ctx = resolveOptions(options);
 
   const handlers: TokenGrantHandlers = {};
   if (ctx.grants.authorizationCode) handlers.authorization_code = handleAuthorizationCodeGrant;
   if (ctx.grants.refreshToken) handlers.refresh_token = handleRefreshTokenGrant;
   if (ctx.grants.clientCredentials) handlers.client_credentials = handleClientCredentialsGrant;
-  // B2: password and device_code grants.
   if (ctx.grants.password)
     handlers.password = (_, params, client) => handlePasswordGrant(ctx, params, client);
-  if (ctx.grants.deviceCode) {
-    handlers['urn:ietf:params:oauth:grant-type:device_code'] = (_, params, client) =>
-      handleDeviceCodeGrant(ctx, params, client);
-  }
+  if (ctx.grants.deviceCode) handlers[deviceCodeGrantType] = handleDeviceCodeGrant;
 
   const clients = new ClientService(ctx);
-  const userProviders = resolved.userProviders as Readonly<Record<string, UserProvider<User>>>;
-
-  const revocationCache = resolved.revocationCache;
+  const userProviders = ctx.userProviders;
+  const cache = ctx.cache;
   const verifyOptions = {
     get keys() {
       return ctx.keys;
@@ -205,13 +245,13 @@ export function createPassport<User extends PassportUser = PassportUser>(
     issuer: ctx.issuer,
     store: ctx.store,
     now: ctx.now,
-    ...(revocationCache.enabled ? { revocationCache } : {}),
+    ...(cache.enabled ? { cache } : {}),
   };
 
-  return {
-    options: resolved,
-    store: options.store,
-    // a getter: setKeys replaces the key set on the resolved options
+  const passport: Passport<User> = {
+    options: ctx.options,
+    store: ctx.store,
+    // a getter: setKeys replaces the key set on the context
     get keys() {
       return ctx.keys;
     },
@@ -226,6 +266,7 @@ export function createPassport<User extends PassportUser = PassportUser>(
     scopes: ctx.scopes,
     events: ctx.events,
     clients,
+    now: ctx.now,
 
     validateAuthorizationRequest: (params) => validateAuthorizationRequest(ctx, params),
     interactionRequired: (request, user, interaction) => interactionRequired(ctx, request, user, interaction),
@@ -233,25 +274,27 @@ export function createPassport<User extends PassportUser = PassportUser>(
     denyAuthorizationRequest: (request) => denyAuthorizationRequest(ctx, request),
 
     handleTokenRequest: (input) => handleTokenRequest(ctx, input, handlers),
-
-    // B2: revocation, introspection, device flow, personal access tokens, token management.
     revoke: (input) => revokeToken(ctx, input),
     introspect: (input) => introspectToken(ctx, input),
     requestDeviceCode: (input) => requestDeviceAuthorization(ctx, input),
     findDeviceRequest: (userCode) => findDeviceRequest(ctx, userCode),
     decideDeviceRequest: (userCode, user, decision) => decideDeviceRequest(ctx, userCode, user, decision),
+    useNonce: (id, expiresAt) => ctx.store.useNonce(id, expiresAt),
     createPersonalAccessToken: (user, name, scopes) => createPersonalAccessToken(ctx, user, name, scopes),
     listUserTokens: (userId, listOptions) => listUserTokens(ctx, userId, listOptions),
     revokeUserToken: (userId, tokenId) => revokeUserToken(ctx, userId, tokenId),
+    revokePersonalAccessToken: (userId, tokenId) => revokePersonalAccessToken(ctx, userId, tokenId),
     revokeAccessToken: (tokenId) => revokeAccessToken(ctx, tokenId),
     purge: (purgeOptions) => purgeTokens(ctx, purgeOptions),
 
     verifyAccessToken: (token) => verifyAccessToken(token, verifyOptions),
     async findClientCached(id) {
-      if (!revocationCache.enabled) return ctx.store.findClient(id);
+      if (!cache.enabled) return ctx.store.findClient(id);
       const now = ctx.now();
-      return revocationCache.client(id, now) ?? revocationCache.loadClient(ctx.store, id, now);
+      return cache.client(id, now) ?? cache.loadClient(ctx.store, id, now);
     },
     userProvider: (client) => userProviders[client.provider ?? 'users'] ?? null,
   };
+  contexts.set(passport, ctx as ServerContext);
+  return passport;
 }

@@ -4,8 +4,8 @@
  */
 import { createMemoryStore, type MemoryStore } from '@passport/store-memory';
 import { KeySet } from '../src/keys/key-set.js';
-import type { PassportOptions } from '../src/options.js';
-import { createPassport, type Passport } from '../src/passport.js';
+import type { PassportOptions, ServerContext } from '../src/options.js';
+import { contextOf, createPassport, type Passport } from '../src/passport.js';
 import type { ClientRecord, GrantType } from '../src/stores/records.js';
 
 let sharedKeys: Promise<KeySet> | undefined;
@@ -21,6 +21,8 @@ export const START = Date.UTC(2026, 0, 1, 12, 0, 0);
 
 export interface Harness {
   passport: Passport;
+  /** The passport's internal context, for calling grant and endpoint functions directly. */
+  ctx: ServerContext;
   store: MemoryStore;
   /** Current fake time (ms). */
   now(): number;
@@ -41,6 +43,7 @@ export async function setup(overrides: Partial<PassportOptions> = {}): Promise<H
   });
   return {
     passport,
+    ctx: contextOf(passport),
     store,
     now: () => now,
     advance: (seconds) => {

@@ -1,6 +1,7 @@
 /// <reference types="node" />
 /**
- * Core runs everywhere: the built package mints and verifies an access token under Node, Bun and
+ * Core runs everywhere: the built package mints and verifies an access token through its facade
+ * under Node, Bun and
  * Deno, and builds key sets from PEM strings and environment variables (active, previous and a
  * scheduled next key). Each runtime runs `test/runtime/smoke.mjs`, which imports `dist/index.js`;
  * build first with `npx tsup` (turbo's test task depends on build).

@@ -23,7 +23,7 @@ describe('authenticateClient', () => {
     const header = basic(client.id, newSecret);
     expect(header).toContain('Basic ');
     for (const scheme of ['Basic', 'basic', 'BASIC']) {
-      const result = await authenticateClient(h.passport.options, {
+      const result = await authenticateClient(h.ctx, {
         params: form(),
         authorization: header.replace('Basic', scheme),
       });
@@ -32,23 +32,23 @@ describe('authenticateClient', () => {
     }
     // not decoded as form data: a raw '+' stands for a space
     const raw = `Basic ${btoa(`${client.id}:a+b%2Bc%25d%3Ae%2F%C3%A9`)}`;
-    expect(
-      (await authenticateClient(h.passport.options, { params: form(), authorization: raw })).client.id,
-    ).toBe(client.id);
+    expect((await authenticateClient(h.ctx, { params: form(), authorization: raw })).client.id).toBe(
+      client.id,
+    );
     expect(secret).not.toBe(newSecret);
     // raw (not percent-encoded) UTF-8 inside the base64 is decoded as UTF-8 too
     const utf8 = String.fromCharCode(...new TextEncoder().encode(`${client.id}:a b+c%d:e/é`));
     const rawUtf8 = `Basic ${btoa(utf8.replace('a b+c%d', 'a+b%2Bc%25d'))}`;
-    expect(
-      (await authenticateClient(h.passport.options, { params: form(), authorization: rawUtf8 })).client.id,
-    ).toBe(client.id);
+    expect((await authenticateClient(h.ctx, { params: form(), authorization: rawUtf8 })).client.id).toBe(
+      client.id,
+    );
   });
 
   it('rejects a Basic header whose decoded bytes are not UTF-8', async () => {
     const h = await setup();
     const { client } = await makeClient(h);
     const error = await oauthError(
-      authenticateClient(h.passport.options, {
+      authenticateClient(h.ctx, {
         params: form(),
         authorization: `Basic ${btoa(`${client.id}:\xff\xfe`)}`,
       }),
@@ -59,7 +59,7 @@ describe('authenticateClient', () => {
   it('accepts client_secret_post', async () => {
     const h = await setup();
     const { client, secret } = await makeClient(h);
-    const result = await authenticateClient(h.passport.options, {
+    const result = await authenticateClient(h.ctx, {
       params: form({ client_id: client.id, client_secret: secret ?? '' }),
       authorization: null,
     });
@@ -70,7 +70,7 @@ describe('authenticateClient', () => {
     const h = await setup();
     const { client, secret } = await makeClient(h);
     const error = await oauthError(
-      authenticateClient(h.passport.options, {
+      authenticateClient(h.ctx, {
         params: form({ client_id: client.id, client_secret: secret ?? '' }),
         authorization: basic(client.id, secret ?? ''),
       }),
@@ -83,12 +83,12 @@ describe('authenticateClient', () => {
     const h = await setup();
     const { client } = await makeClient(h);
     const header = await oauthError(
-      authenticateClient(h.passport.options, { params: form(), authorization: basic(client.id, 'wrong') }),
+      authenticateClient(h.ctx, { params: form(), authorization: basic(client.id, 'wrong') }),
     );
     expect(header).toMatchObject({ error: 'invalid_client', status: 401, usedAuthorizationHeader: true });
 
     const body = await oauthError(
-      authenticateClient(h.passport.options, {
+      authenticateClient(h.ctx, {
         params: form({ client_id: client.id, client_secret: 'wrong' }),
         authorization: null,
       }),
@@ -97,7 +97,7 @@ describe('authenticateClient', () => {
 
     const missing = await oauthError(
       authenticateClient(
-        h.passport.options,
+        h.ctx,
         { params: form({ client_id: client.id }), authorization: null },
         { allowPublic: true },
       ),
@@ -109,20 +109,18 @@ describe('authenticateClient', () => {
     const h = await setup();
     const { client, secret } = await makeClient(h);
     const unknown = await oauthError(
-      authenticateClient(h.passport.options, { params: form(), authorization: basic('nobody', 'x') }),
+      authenticateClient(h.ctx, { params: form(), authorization: basic('nobody', 'x') }),
     );
     expect(unknown).toMatchObject({ error: 'invalid_client', usedAuthorizationHeader: true });
     await h.store.updateClient(client.id, { revoked: true, updatedAt: new Date() });
     const revoked = await oauthError(
-      authenticateClient(h.passport.options, {
+      authenticateClient(h.ctx, {
         params: form(),
         authorization: basic(client.id, secret ?? ''),
       }),
     );
     expect(revoked.error).toBe('invalid_client');
-    const none = await oauthError(
-      authenticateClient(h.passport.options, { params: form(), authorization: null }),
-    );
+    const none = await oauthError(authenticateClient(h.ctx, { params: form(), authorization: null }));
     expect(none.error).toBe('invalid_client');
   });
 
@@ -130,11 +128,11 @@ describe('authenticateClient', () => {
     const h = await setup();
     const { client } = await makeClient(h, { confidential: false });
     const input = { params: form({ client_id: client.id }), authorization: null };
-    expect((await authenticateClient(h.passport.options, input, { allowPublic: true })).method).toBe('none');
-    expect((await oauthError(authenticateClient(h.passport.options, input))).error).toBe('invalid_client');
+    expect((await authenticateClient(h.ctx, input, { allowPublic: true })).method).toBe('none');
+    expect((await oauthError(authenticateClient(h.ctx, input))).error).toBe('invalid_client');
     const withSecret = await oauthError(
       authenticateClient(
-        h.passport.options,
+        h.ctx,
         { params: form({ client_id: client.id, client_secret: 'x' }), authorization: null },
         { allowPublic: true },
       ),
@@ -147,23 +145,19 @@ describe('authenticateClient', () => {
     const { client } = await makeClient(h, { confidential: false });
     for (const header of ['Basic', 'Basic !!!', `Basic ${btoa('no-colon')}`, 'Basic %%%']) {
       const error = await oauthError(
-        authenticateClient(
-          h.passport.options,
-          { params: form(), authorization: header },
-          { allowPublic: true },
-        ),
+        authenticateClient(h.ctx, { params: form(), authorization: header }, { allowPublic: true }),
       );
       expect(error, header).toMatchObject({ error: 'invalid_client', usedAuthorizationHeader: true });
     }
     const bearer = await authenticateClient(
-      h.passport.options,
+      h.ctx,
       { params: form({ client_id: client.id }), authorization: 'Bearer abc' },
       { allowPublic: true },
     );
     expect(bearer.usedAuthorizationHeader).toBe(false);
     // a failed attempt with another scheme in the header still gets a challenge (RFC 6749 5.2)
     const failed = await oauthError(
-      authenticateClient(h.passport.options, {
+      authenticateClient(h.ctx, {
         params: form({ client_id: 'unknown' }),
         authorization: 'Bearer abc',
       }),
@@ -212,22 +206,28 @@ describe('authenticateClient', () => {
     const h = await setup();
     const { client, secret } = await makeClient(h);
     const mismatch = await oauthError(
-      authenticateClient(h.passport.options, {
+      authenticateClient(h.ctx, {
         params: form({ client_id: 'other' }),
         authorization: basic(client.id, secret ?? ''),
       }),
     );
     expect(mismatch.error).toBe('invalid_request');
-    const same = await authenticateClient(h.passport.options, {
+    const same = await authenticateClient(h.ctx, {
       params: form({ client_id: client.id }),
       authorization: basic(client.id, secret ?? ''),
     });
     expect(same.client.id).toBe(client.id);
-    const repeated = form({ client_id: client.id });
+    // Every endpoint that authenticates clients refuses a repeated client_id before reading it.
+    const repeated = form({ client_id: client.id, token: 'x', grant_type: 'client_credentials' });
     repeated.append('client_id', client.id);
-    expect(
-      (await oauthError(authenticateClient(h.passport.options, { params: repeated, authorization: null })))
-        .error,
-    ).toBe('invalid_request');
+    const input = { params: repeated, authorization: null };
+    for (const call of [
+      h.passport.handleTokenRequest(input),
+      h.passport.revoke(input),
+      h.passport.introspect(input),
+      h.passport.requestDeviceCode(input),
+    ]) {
+      expect((await oauthError(call)).errorDescription).toBe('The "client_id" parameter is repeated');
+    }
   });
 });

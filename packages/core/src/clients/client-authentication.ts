@@ -40,7 +40,7 @@ export interface ClientAuthenticationOptions {
  * cache's bound is reused; a refusal is always decided on a fresh row.
  */
 export type ClientAuthenticationContext = Pick<PassportContext, 'store'> & {
-  readonly revocationCache?: ReadThroughCache;
+  readonly cache?: ReadThroughCache;
 };
 
 /** Result of {@link authenticateClient}. */
@@ -154,12 +154,6 @@ export function parseBasicAuthorization(header: string | null): BasicCredentials
   return { clientId, clientSecret };
 }
 
-function singleParam(params: URLSearchParams, name: string): string | null {
-  const values = params.getAll(name);
-  if (values.length > 1) throw OAuthError.invalidRequest(`The "${name}" parameter is repeated`);
-  return values[0] ?? null;
-}
-
 /**
  * Authenticates the client of a token, revocation or introspection request (PARITY T7).
  *
@@ -193,8 +187,9 @@ export async function authenticateClient(
   options: ClientAuthenticationOptions = {},
 ): Promise<AuthenticatedClient> {
   const basic = parseBasicAuthorization(input.authorization);
-  const bodyClientId = singleParam(input.params, 'client_id');
-  const bodySecret = singleParam(input.params, 'client_secret');
+  // The endpoints refused repeated parameters before calling this (rejectRepeatedParameters).
+  const bodyClientId = input.params.get('client_id');
+  const bodySecret = input.params.get('client_secret');
   const usedAuthorizationHeader = basic !== null;
   // Any Authorization header counts for the error (RFC 6749 5.2): a failed attempt answers 401 with
   // a challenge, also when the header used another scheme than Basic.
@@ -224,7 +219,7 @@ export async function authenticateClient(
     allowPublic: options.allowPublic === true,
   };
 
-  const cache = ctx.revocationCache?.enabled === true ? ctx.revocationCache : undefined;
+  const cache = ctx.cache?.enabled === true ? ctx.cache : undefined;
   if (cache !== undefined) {
     const now = cache.now();
     const cached = cache.client(clientId, now);

@@ -3,6 +3,7 @@ import { OAuthError } from '../errors/oauth-error.js';
 import { issueImplicitToken } from '../grants/implicit.js';
 import { type CodeChallengeMethod, parseCodeChallenge } from '../grants/pkce.js';
 import type { GrantContext } from '../internal/context.js';
+import { repeatedParameter, repeatedParameterError } from '../internal/params.js';
 import { generateSecret, hashSecret } from '../internal/secrets.js';
 import { finalizeScopes } from '../scopes/finalize.js';
 import { ScopeRegistry } from '../scopes/registry.js';
@@ -42,22 +43,13 @@ export interface AuthorizationRequest {
 export interface InteractionOptions {
   /**
    * When the user last authenticated (ms since the epoch). `prompt=login` is satisfied by a login
-   * at most {@link PROMPT_LOGIN_MAX_AGE_SECONDS} seconds old (or `max_age` when the request sent it).
+   * at most 60 seconds old (or `max_age` when the request sent it).
    */
   authenticatedAt?: number;
 }
 
 /** How fresh a login must be to satisfy `prompt=login` when the request has no `max_age`. */
 export const PROMPT_LOGIN_MAX_AGE_SECONDS = 60;
-
-function firstDuplicate(params: URLSearchParams): string | null {
-  const seen = new Set<string>();
-  for (const name of params.keys()) {
-    if (seen.has(name)) return name;
-    seen.add(name);
-  }
-  return null;
-}
 
 function paramsRecord(params: URLSearchParams): Record<string, string> {
   const record: Record<string, string> = {};
@@ -83,22 +75,24 @@ export async function validateAuthorizationRequest(
   const fatal = (error: OAuthError): AuthorizationError =>
     AuthorizationError.from(error, { redirectUri: null, issuer: ctx.issuer });
 
-  const clientIds = params.getAll('client_id');
-  if (clientIds.length > 1) throw fatal(OAuthError.invalidRequest('The "client_id" parameter is repeated'));
-  const clientId = clientIds[0];
-  if (clientId === undefined || clientId === '') {
+  const repeated = repeatedParameter(params);
+  if (repeated !== null) {
+    // A repeated client_id or redirect_uri leaves the client or where to answer in doubt: the
+    // error is shown, never redirected. Other repeated parameters are answered at the redirect URI.
+    for (const name of ['client_id', 'redirect_uri']) {
+      if (params.getAll(name).length > 1) throw fatal(repeatedParameterError(name));
+    }
+  }
+  const clientId = params.get('client_id');
+  if (clientId === null || clientId === '') {
     throw fatal(OAuthError.invalidRequest('The "client_id" parameter is required'));
   }
   const client = await ctx.store.findClient(clientId);
   if (client === null || client.revoked) throw fatal(OAuthError.invalidClient('Unknown client'));
 
-  const redirectUris = params.getAll('redirect_uri');
-  if (redirectUris.length > 1) {
-    throw fatal(OAuthError.invalidRequest('The "redirect_uri" parameter is repeated'));
-  }
-  const sentRedirectUri = redirectUris[0];
+  const sentRedirectUri = params.get('redirect_uri');
   let redirectUri: string;
-  if (sentRedirectUri !== undefined) {
+  if (sentRedirectUri !== null) {
     if (!redirectUriMatches(client.redirectUris, sentRedirectUri)) {
       throw fatal(OAuthError.invalidRequest('The redirect_uri is not registered for this client'));
     }
@@ -114,14 +108,13 @@ export async function validateAuthorizationRequest(
   }
 
   // From here on the redirect URI is trusted: errors go back to the client.
-  const state = params.getAll('state')[0] ?? null;
-  const responseTypeParam = params.getAll('response_type')[0] ?? null;
+  const state = params.get('state');
+  const responseTypeParam = params.get('response_type');
   let responseMode: ResponseMode = responseTypeParam === 'token' ? 'fragment' : 'query';
   const back = (error: OAuthError): AuthorizationError =>
     AuthorizationError.from(error, { redirectUri, state, responseMode, issuer: ctx.issuer });
 
-  const duplicate = firstDuplicate(params);
-  if (duplicate !== null) throw back(OAuthError.invalidRequest(`The "${duplicate}" parameter is repeated`));
+  if (repeated !== null) throw back(repeatedParameterError(repeated));
 
   const modeParam = params.get('response_mode');
   if (modeParam !== null) {
@@ -198,7 +191,7 @@ export async function validateAuthorizationRequest(
     client,
     responseType,
     redirectUri,
-    redirectUriProvided: sentRedirectUri !== undefined,
+    redirectUriProvided: sentRedirectUri !== null,
     scopes,
     state,
     codeChallenge,

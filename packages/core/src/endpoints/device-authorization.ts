@@ -3,6 +3,7 @@ import { OAuthError } from '../errors/oauth-error.js';
 import type { StoreConflictError } from '../errors/passport-error.js';
 import { deviceCodeGrantType } from '../grants/device-code.js';
 import type { GrantContext } from '../internal/context.js';
+import { rejectRepeatedParameters } from '../internal/params.js';
 import { generateSecret, hashSecret, type RandomSource } from '../internal/secrets.js';
 import { finalizeScopes } from '../scopes/finalize.js';
 import { ScopeRegistry } from '../scopes/registry.js';
@@ -91,12 +92,6 @@ export function generateUserCode(random: RandomSource): string {
 function isStoreConflict(error: unknown): error is StoreConflictError {
   return error instanceof Error && (error as { code?: unknown }).code === 'ERR_STORE_CONFLICT';
 }
-function singleParam(params: URLSearchParams, name: string): string | null {
-  const values = params.getAll(name);
-  if (values.length > 1) throw OAuthError.invalidRequest(`The "${name}" parameter is repeated`);
-  return values[0] ?? null;
-}
-
 /**
  * Starts a device authorization (RFC 8628 section 3.1, `POST /oauth/device/code`). The client
  * authenticates (public clients send `client_id`), must be allowed the device-code grant
@@ -118,10 +113,11 @@ export async function requestDeviceAuthorization(
   if (!ctx.grants.deviceCode) {
     throw OAuthError.unsupportedGrantType('The device authorization grant is not enabled');
   }
+  rejectRepeatedParameters(input.params);
   const { client } = await authenticateClient(ctx, input, { allowPublic: true });
   assertGrantAllowed(client, deviceCodeGrantType);
   const scopes = finalizeScopes(ctx, {
-    requested: ScopeRegistry.parse(singleParam(input.params, 'scope')),
+    requested: ScopeRegistry.parse(input.params.get('scope')),
     client,
     grantType: deviceCodeGrantType,
   });

@@ -1,6 +1,7 @@
 import { authenticateClient } from '../clients/client-authentication.js';
 import { PassportError } from '../errors/passport-error.js';
 import type { PassportContext } from '../internal/context.js';
+import { rejectRepeatedParameters } from '../internal/params.js';
 import { hashSecret } from '../internal/secrets.js';
 import { ScopeRegistry } from '../scopes/registry.js';
 import { verifyAccessToken } from '../tokens/access-token.js';
@@ -95,6 +96,7 @@ export async function introspectToken(
   ctx: IntrospectionContext,
   input: IntrospectionInput,
 ): Promise<IntrospectionResponse> {
+  rejectRepeatedParameters(input.params);
   const { client } = await authenticateClient(ctx, input);
   const { token, hint } = readTokenParams(input.params);
 

@@ -1,4 +1,5 @@
 import { createMemoryStore } from '@passport/store-memory';
+import { type JWTHeaderParameters, type JWTPayload, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { OAuthError } from '../errors/oauth-error.js';
 import { hashSecret } from '../internal/secrets.js';
@@ -133,6 +134,29 @@ describe('token revocation (RFC 7009)', () => {
     expect(await signedTokenId({ keys, issuer: 'https://other.example' }, tokens.access_token)).toBeNull();
     const [h, p] = tokens.access_token.split('.');
     expect(await signedTokenId({ keys, issuer: 'https://auth.example' }, `${h}.${p}.AAAA`)).toBeNull();
+  });
+
+  it('ignores a JWT signed by our key that is not an access token (typ), or has crit (same rules as the guard)', async () => {
+    const { store, makeClient } = await setup();
+    const app = await makeClient('App');
+    const tokens = await app.login();
+    const jti = jtiOf(tokens.access_token);
+    const claims = JSON.parse(
+      atob((tokens.access_token.split('.')[1] as string).replace(/-/g, '+').replace(/_/g, '/')),
+    ) as JWTPayload;
+    const key = keys.active;
+    for (const header of [
+      { alg: key.alg, kid: key.kid }, // no typ
+      { alg: key.alg, kid: key.kid, typ: 'JWT' }, // an ordinary JWT, e.g. an ID token
+      { alg: key.alg, kid: key.kid, typ: 'at+jwt', crit: ['urn:example:ext'], 'urn:example:ext': 1 },
+    ]) {
+      const other = await new SignJWT(claims)
+        .setProtectedHeader(header as JWTHeaderParameters)
+        .sign(key.privateKey as CryptoKey, { crit: { 'urn:example:ext': true } });
+      expect(await signedTokenId({ keys, issuer: 'https://auth.example' }, other)).toBeNull();
+      await app.revoke({ token: other, token_type_hint: 'access_token' });
+      expect((await store.findAccessToken(jti))?.revoked).toBe(false);
+    }
   });
 
   it('requires client authentication (invalid_client, 401) and the token parameter (invalid_request)', async () => {

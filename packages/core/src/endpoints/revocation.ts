@@ -1,9 +1,11 @@
-import { compactVerify, decodeProtectedHeader } from 'jose';
 import { authenticateClient } from '../clients/client-authentication.js';
 import { OAuthError } from '../errors/oauth-error.js';
+import { PassportError } from '../errors/passport-error.js';
 import type { PassportContext } from '../internal/context.js';
+import { rejectRepeatedParameters } from '../internal/params.js';
 import { hashSecret } from '../internal/secrets.js';
 import type { AccessTokenRecord, RefreshTokenRecord } from '../stores/records.js';
+import { verifyJws } from '../tokens/jws.js';
 
 /** Context the revocation endpoint needs. */
 export type RevocationContext = Pick<PassportContext, 'store' | 'keys' | 'issuer' | 'events'>;
@@ -17,54 +19,40 @@ export interface RevocationInput {
 /** `token_type_hint` values of RFC 7009 section 2.1. */
 export type TokenTypeHint = 'access_token' | 'refresh_token';
 
-function singleParam(params: URLSearchParams, name: string): string | null {
-  const values = params.getAll(name);
-  if (values.length > 1) throw OAuthError.invalidRequest(`The "${name}" parameter is repeated`);
-  return values[0] ?? null;
-}
-
 /**
- * Reads the `token` and `token_type_hint` parameters shared by revocation and introspection.
- * An unknown hint is ignored (the server then searches every token type, RFC 7009 section 2.1).
- *
- * @internal
+ * Reads the `token` and `token_type_hint` parameters shared by revocation and introspection
+ * (repeated parameters were refused first). An unknown hint is ignored (the server then searches
+ * every token type, RFC 7009 section 2.1).
  */
 export function readTokenParams(params: URLSearchParams): { token: string; hint: TokenTypeHint | null } {
-  const token = singleParam(params, 'token');
+  const token = params.get('token');
   if (token === null || token === '') throw OAuthError.invalidRequest('The "token" parameter is required');
-  const hint = singleParam(params, 'token_type_hint');
+  const hint = params.get('token_type_hint');
   return { token, hint: hint === 'access_token' || hint === 'refresh_token' ? hint : null };
 }
 
 /**
- * The `jti` of an access token whose signature verifies against one of our keys and whose `iss`
- * is ours, or `null`. Time claims are deliberately NOT checked: an expired token can still be
- * revoked. Malformed input gives `null`, never an error.
- *
- * @internal
+ * The `jti` of an access token of ours: a JWS that passes the same header rules and signature
+ * check as every bearer token (`verifyJws`: `typ` `at+jwt`, no `crit`, a known `kid` and its
+ * `alg`), whose `iss` is ours. Time claims are deliberately NOT checked: an expired token can
+ * still be revoked. Anything else gives `null`, never an error.
  */
 export async function signedTokenId(
   ctx: Pick<PassportContext, 'keys' | 'issuer'>,
   token: string,
 ): Promise<string | null> {
-  if (token.split('.').length !== 3) return null;
   try {
-    const header = decodeProtectedHeader(token);
-    if (typeof header.kid !== 'string' || typeof header.alg !== 'string') return null;
-    const key = ctx.keys.get(header.kid);
-    if (!key || key.alg !== header.alg) return null;
-    const { payload } = await compactVerify(token, key.publicKey, { algorithms: [key.alg] });
-    const claims: unknown = JSON.parse(new TextDecoder().decode(payload));
-    if (typeof claims !== 'object' || claims === null) return null;
-    const { jti, iss } = claims as { jti?: unknown; iss?: unknown };
+    const { payload } = await verifyJws(token, ctx.keys);
+    const { jti, iss } = payload;
     if (typeof jti !== 'string' || jti === '' || iss !== ctx.issuer) return null;
     return jti;
-  } catch {
-    return null;
+  } catch (error) {
+    if (error instanceof PassportError && error.code === 'ERR_TOKEN_INVALID') return null;
+    throw error;
   }
 }
 
-/** Finds the access token record a JWT stands for (signature checked, expiry not). @internal */
+/** Finds the access token record a JWT stands for (signature checked, expiry not). */
 async function findAccessTokenByValue(
   ctx: RevocationContext,
   token: string,
@@ -73,7 +61,7 @@ async function findAccessTokenByValue(
   return jti === null ? null : ctx.store.findAccessToken(jti);
 }
 
-/** Finds the refresh token record for a refresh token value. @internal */
+/** Finds the refresh token record for a refresh token value. */
 function findRefreshTokenByValue(ctx: RevocationContext, token: string): Promise<RefreshTokenRecord | null> {
   // Refresh tokens are opaque base64url strings; a JWT (with dots) can never be one.
   if (token.includes('.') || token.length > 512) return Promise.resolve(null);
@@ -103,6 +91,7 @@ function findRefreshTokenByValue(ctx: RevocationContext, token: string): Promise
  * @see https://www.rfc-editor.org/rfc/rfc7009#section-2
  */
 export async function revokeToken(ctx: RevocationContext, input: RevocationInput): Promise<void> {
+  rejectRepeatedParameters(input.params);
   const { client } = await authenticateClient(ctx, input, { allowPublic: true });
   const { token, hint } = readTokenParams(input.params);
 

@@ -71,6 +71,35 @@ describe('token management', () => {
     expect((await passport.listUserTokens(alice.id)).map((t) => t.id)).toEqual([personal.token.id]);
   });
 
+  it('lists personal access tokens apart from the tokens issued to clients', async () => {
+    const { passport, login, jti } = await setup();
+    const issued = await jti((await login(alice)).access_token);
+    const personal = await passport.createPersonalAccessToken(alice, 'cli');
+    expect((await passport.listUserTokens(alice.id, { personal: true })).map((t) => t.id)).toEqual([
+      personal.token.id,
+    ]);
+    expect((await passport.listUserTokens(alice.id, { personal: false })).map((t) => t.id)).toEqual([issued]);
+  });
+
+  it("revokes a user's own personal access token only: foreign, issued, unknown and revoked ids are false", async () => {
+    const { passport, store, login, jti } = await setup();
+    const personal = await passport.createPersonalAccessToken(alice, 'cli');
+    const issued = await jti((await login(alice)).access_token);
+    const events: string[] = [];
+    passport.events.on('accessTokenRevoked', ({ accessTokenId }) => void events.push(accessTokenId));
+
+    expect(await passport.revokePersonalAccessToken(bob.id, personal.token.id)).toBe(false);
+    expect(await passport.revokePersonalAccessToken(alice.id, issued)).toBe(false);
+    expect(await passport.revokePersonalAccessToken(alice.id, 'no-such-token')).toBe(false);
+    expect((await store.findAccessToken(personal.token.id))?.revoked).toBe(false);
+    expect((await store.findAccessToken(issued))?.revoked).toBe(false);
+
+    expect(await passport.revokePersonalAccessToken(alice.id, personal.token.id)).toBe(true);
+    expect((await store.findAccessToken(personal.token.id))?.revoked).toBe(true);
+    expect(await passport.revokePersonalAccessToken(alice.id, personal.token.id)).toBe(false);
+    expect(events).toEqual([personal.token.id]);
+  });
+
   it("revokes a user's own token and its refresh token; a foreign or unknown id is false and changes nothing", async () => {
     const { passport, store, login, jti } = await setup();
     const tokens = await login(alice);

@@ -24,25 +24,40 @@ export interface PurgeTokensOptions {
   hours?: number;
 }
 
+/** Options of {@link listUserTokens}. */
+export interface ListUserTokensOptions {
+  /** Only the tokens of this client. */
+  clientId?: string;
+  /**
+   * `true`: only personal access tokens (those with a `name`); `false`: only tokens issued to
+   * clients through a grant. Omitted: both.
+   */
+  personal?: boolean;
+}
+
 /**
  * A user's live access tokens (not revoked, not expired), newest first; only those of
- * `options.clientId` when given (PARITY M1, `GET /oauth/tokens`).
+ * `options.clientId` when given, and only personal (or only non-personal) ones when
+ * `options.personal` says so. `GET /oauth/tokens` lists `{ personal: false }`,
+ * `GET /oauth/personal-access-tokens` lists `{ personal: true }`.
  *
  * @example
  * ```ts
- * const tokens = await passport.listUserTokens(user.id);
+ * const tokens = await passport.listUserTokens(user.id, { personal: false });
  * ```
  */
-export function listUserTokens(
+export async function listUserTokens(
   ctx: TokenManagementContext,
   userId: string,
-  options: { clientId?: string } = {},
+  options: ListUserTokensOptions = {},
 ): Promise<AccessTokenRecord[]> {
   const now = new Date(ctx.now());
-  return ctx.store.listUserTokens(
+  const tokens = await ctx.store.listUserTokens(
     userId,
     options.clientId === undefined ? { now } : { now, clientId: options.clientId },
   );
+  const personal = options.personal;
+  return personal === undefined ? tokens : tokens.filter((token) => (token.name !== null) === personal);
 }
 
 /**
@@ -77,6 +92,27 @@ export async function revokeUserToken(
 ): Promise<boolean> {
   const token = await ctx.store.findAccessToken(tokenId);
   if (token === null || token.userId === null || token.userId !== userId) return false;
+  return revokeAccessToken(ctx, tokenId);
+}
+
+/**
+ * Revokes one of the user's personal access tokens, as `DELETE /oauth/personal-access-tokens/{id}`
+ * does. Returns `false`, changing nothing, unless the token exists, belongs to the user, is a
+ * personal access token and is not revoked already: a foreign, non-personal or unknown id all
+ * look the same. Emits `accessTokenRevoked` with reason `revoked`.
+ *
+ * @example
+ * ```ts
+ * if (!(await passport.revokePersonalAccessToken(user.id, tokenId))) return notFound();
+ * ```
+ */
+export async function revokePersonalAccessToken(
+  ctx: TokenManagementContext,
+  userId: string,
+  tokenId: string,
+): Promise<boolean> {
+  const token = await ctx.store.findAccessToken(tokenId);
+  if (token === null || token.userId !== userId || token.name === null || token.revoked) return false;
   return revokeAccessToken(ctx, tokenId);
 }
 

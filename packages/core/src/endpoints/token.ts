@@ -5,6 +5,7 @@ import {
 } from '../clients/client-authentication.js';
 import { OAuthError } from '../errors/oauth-error.js';
 import type { GrantContext } from '../internal/context.js';
+import { rejectRepeatedParameters } from '../internal/params.js';
 import type { ClientRecord, GrantType } from '../stores/records.js';
 import type { TokenResponse } from '../tokens/token-response.js';
 
@@ -28,14 +29,6 @@ const publicClientGrants: ReadonlySet<string> = new Set<GrantType>([
 
 /** Grants that only exist inside the library and are never reachable over the token endpoint. */
 const internalGrants: ReadonlySet<string> = new Set<GrantType>(['personal_access', 'implicit']);
-
-function rejectRepeatedParameters(params: URLSearchParams): void {
-  const seen = new Set<string>();
-  for (const name of params.keys()) {
-    if (seen.has(name)) throw OAuthError.invalidRequest(`The "${name}" parameter is repeated`);
-    seen.add(name);
-  }
-}
 
 /**
  * Answers a token request (RFC 6749 section 3.2, PARITY T1 to T8): rejects repeated parameters

@@ -1,6 +1,16 @@
 /**
  * Stable string codes of {@link PassportError}. Codes never change meaning between releases;
  * match on `error.code`, not on messages.
+ *
+ * | code | class | meaning |
+ * | --- | --- | --- |
+ * | `ERR_INVALID_OPTIONS` | {@link PassportOptionsError} | programmer misuse: bad options to a factory or method |
+ * | `ERR_KEY_IMPORT`, `ERR_KEY_NOT_FOUND`, `ERR_NO_SIGNING_KEY` | `PassportError` | a key cannot be imported, found, or used to sign |
+ * | `ERR_TOKEN_INVALID`, `ERR_TOKEN_EXPIRED`, `ERR_TOKEN_REVOKED` | `PassportError` | an access token failed verification |
+ * | `ERR_STORE_UNAVAILABLE` | {@link StoreUnavailableError} | the store is down or timed out (HTTP 503) |
+ * | `ERR_STORE_CONFLICT` | {@link StoreConflictError} | a write hit an existing id |
+ * | `ERR_VALIDATION` | `ClientValidationError` | client input failed validation, with per-field messages |
+ * | `ERR_OAUTH` | `OAuthError` (and `AuthorizationError`) | an RFC 6749 protocol error with its `error` code and HTTP status |
  */
 export type PassportErrorCode =
   | 'ERR_INVALID_OPTIONS'
@@ -22,11 +32,14 @@ export interface PassportErrorOptions {
 }
 
 /**
- * Base class of every error Passport throws on purpose.
+ * Base class of every error Passport throws on purpose: one hierarchy, each error with a stable
+ * string `code` (see {@link PassportErrorCode} for the table of codes and subclasses), `name`
+ * set to its class name, and the underlying error in `cause`. Anything else that escapes
+ * Passport is a bug (or a host callback's own error, passed through).
  *
  * @example
  * ```ts
- * try { await verifyAccessToken(token, options) }
+ * try { await passport.verifyAccessToken(token) }
  * catch (e) { if (e instanceof PassportError && e.code === 'ERR_TOKEN_EXPIRED') ... }
  * ```
  */
@@ -46,16 +59,22 @@ export class PassportError extends Error {
 }
 
 /**
- * Programmer misuse: invalid options passed to a constructor or factory. Thrown at construction
- * time with a message that says how to fix the call.
+ * Programmer misuse (code `ERR_INVALID_OPTIONS`): invalid options passed to a factory or method
+ * (`createPassport`, `createPassportHandler`, `createGuard`, `KeySet.from`, `passport.purge`,
+ * the store factories). Thrown at construction time, with a message that names the option and
+ * says how to fix the call.
+ *
+ * @example
+ * ```ts
+ * createPassport({ issuer: 'auth.example.com', store, keys });
+ * // PassportOptionsError: Invalid Passport options: issuer must be an absolute https or http URL ...
+ * ```
  */
-export class PassportOptionsError extends TypeError {
-  /** Always `ERR_INVALID_OPTIONS`. */
-  readonly code = 'ERR_INVALID_OPTIONS' as const;
+export class PassportOptionsError extends PassportError {
+  declare readonly code: 'ERR_INVALID_OPTIONS';
 
   constructor(message: string, options?: PassportErrorOptions) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
+    super('ERR_INVALID_OPTIONS', message, options);
   }
 }
 

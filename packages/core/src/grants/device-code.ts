@@ -12,12 +12,6 @@ export const deviceCodeGrantType = 'urn:ietf:params:oauth:grant-type:device_code
 /** Seconds the polling interval grows by on each `slow_down` (RFC 8628 section 3.5). */
 const slowDownIncrement = 5;
 
-function singleParam(params: URLSearchParams, name: string): string | null {
-  const values = params.getAll(name);
-  if (values.length > 1) throw OAuthError.invalidRequest(`The "${name}" parameter is repeated`);
-  return values[0] ?? null;
-}
-
 /**
  * The device-code grant at the token endpoint (RFC 8628 section 3.4 and 3.5), for a client the
  * dispatcher already authenticated and checked. Answers, in order:
@@ -43,7 +37,7 @@ export async function handleDeviceCodeGrant(
   if (!ctx.grants.deviceCode) {
     throw OAuthError.unsupportedGrantType('The device authorization grant is not enabled');
   }
-  const deviceCode = singleParam(params, 'device_code');
+  const deviceCode = params.get('device_code');
   if (deviceCode === null || deviceCode === '') {
     throw OAuthError.invalidRequest('The "device_code" parameter is required');
   }

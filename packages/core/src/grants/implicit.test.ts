@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { OAuthError } from '../errors/oauth-error.js';
 import { KeySet } from '../keys/key-set.js';
 import type { PassportOptions } from '../options.js';
-import { createPassport } from '../passport.js';
+import { contextOf, createPassport } from '../passport.js';
 import { issueImplicitToken } from './implicit.js';
 
 const keys = await KeySet.generate('ES256');
@@ -78,13 +78,13 @@ describe('implicit grant', () => {
       'refreshTokenCreated',
       ({ refreshToken }) => void refreshes.push(refreshToken.id),
     );
-    const params = await issueImplicitToken(enabled.passport.options, request, alice);
+    const params = await issueImplicitToken(contextOf(enabled.passport), request, alice);
     expect(Object.keys(params).sort()).toEqual(['access_token', 'expires_in', 'scope', 'token_type']);
     expect(issued).toHaveLength(1);
     expect(refreshes).toEqual([]);
 
     const disabled = await setup();
-    const error = await issueImplicitToken(disabled.passport.options, request, alice).catch(
+    const error = await issueImplicitToken(contextOf(disabled.passport), request, alice).catch(
       (e: unknown) => e,
     );
     expect((error as OAuthError).error).toBe('unsupported_response_type');
@@ -94,7 +94,7 @@ describe('implicit grant', () => {
       redirectUris: [redirectUri],
     });
     const notAllowed = await issueImplicitToken(
-      enabled.passport.options,
+      contextOf(enabled.passport),
       { client: web, scopes: [] },
       alice,
     ).catch((e: unknown) => e);

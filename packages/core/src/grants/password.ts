@@ -24,11 +24,8 @@ export type PasswordGrantContext = GrantContext & {
 export const defaultUserProvider = 'users';
 
 function requiredParam(params: URLSearchParams, name: string): string {
-  const values = params.getAll(name);
-  if (values.length > 1) throw OAuthError.invalidRequest(`The "${name}" parameter is repeated`);
-  const value = values[0];
-  if (value === undefined || value === '')
-    throw OAuthError.invalidRequest(`The "${name}" parameter is required`);
+  const value = params.get(name);
+  if (value === null || value === '') throw OAuthError.invalidRequest(`The "${name}" parameter is required`);
   return value;
 }
 
@@ -72,10 +69,8 @@ export async function handlePasswordGrant(
   if (!ctx.grants.password) throw OAuthError.unsupportedGrantType('The password grant is not enabled');
   const username = requiredParam(params, 'username');
   const password = requiredParam(params, 'password');
-  const scopeValues = params.getAll('scope');
-  if (scopeValues.length > 1) throw OAuthError.invalidRequest('The "scope" parameter is repeated');
   const scopes = finalizeScopes(ctx, {
-    requested: ScopeRegistry.parse(scopeValues[0] ?? null),
+    requested: ScopeRegistry.parse(params.get('scope')),
     client,
     grantType: 'password',
   });

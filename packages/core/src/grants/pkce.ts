@@ -1,6 +1,6 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { OAuthError } from '../errors/oauth-error.js';
-import { base64url, utf8 } from '../internal/encoding.js';
+import { encodeBase64url, utf8 } from '../internal/encoding.js';
 import { timingSafeEqual } from '../internal/secrets.js';
 
 /** PKCE transformation methods (RFC 7636 section 4.2). */
@@ -67,7 +67,7 @@ export function isValidCodeVerifier(verifier: string): boolean {
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.2
  */
 export function computeS256Challenge(verifier: string): string {
-  return base64url(sha256(utf8(verifier)));
+  return encodeBase64url(sha256(utf8(verifier)));
 }
 
 /**

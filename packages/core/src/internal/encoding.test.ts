@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { base64url, base64urlText, utf8 } from './encoding.js';
+import { base64urlText, encodeBase64url, utf8 } from './encoding.js';
 
 describe('base64urlText', () => {
-  it('encodes the UTF-8 bytes of ASCII and non-ASCII text like base64url(utf8(text))', () => {
+  it('encodes the UTF-8 bytes of ASCII and non-ASCII text like encodeBase64url(utf8(text))', () => {
     const samples = [
       '',
       'a',
@@ -16,7 +16,7 @@ describe('base64urlText', () => {
       '\x7f\x00',
     ];
     for (const text of samples) {
-      const expected = base64url(utf8(text));
+      const expected = encodeBase64url(utf8(text));
       expect(base64urlText(text), JSON.stringify(text)).toBe(expected);
       expect(base64urlText(text)).toMatch(/^[A-Za-z0-9_-]*$/);
     }

@@ -1,5 +1,5 @@
 import { sha256 } from '@noble/hashes/sha2.js';
-import { base64url, toHex, utf8 } from './encoding.js';
+import { encodeBase64url, toHex, utf8 } from './encoding.js';
 
 /** Source of cryptographically secure random bytes (injectable for tests). */
 export type RandomSource = (length: number) => Uint8Array;
@@ -12,7 +12,7 @@ export const webCryptoRandom: RandomSource = (length) => crypto.getRandomValues(
  * authorization codes and device codes.
  */
 export function generateSecret(random: RandomSource = webCryptoRandom): string {
-  return base64url(random(32));
+  return encodeBase64url(random(32));
 }
 
 /** SHA-256 of a secret, lowercase hex: the only form stores ever see. */

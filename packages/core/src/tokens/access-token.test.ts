@@ -2,7 +2,7 @@ import { MemoryStore } from '@passport/store-memory';
 import { jwtVerify, SignJWT } from 'jose';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { PassportError } from '../errors/passport-error.js';
-import { base64url, utf8 } from '../internal/encoding.js';
+import { encodeBase64url, utf8 } from '../internal/encoding.js';
 import { generateSigningKey } from '../keys/generate.js';
 import { KeySet } from '../keys/key-set.js';
 import type { SigningAlgorithm, SigningKey } from '../keys/types.js';
@@ -84,7 +84,7 @@ function options(keys: KeySet, extra: Partial<VerifyAccessTokenOptions> = {}): V
 
 /** A JWS with an arbitrary protected header, signed with Web Crypto (no library checks). */
 async function signWithHeader(key: SigningKey, header: Record<string, unknown>, claims: AccessTokenClaims) {
-  const input = `${base64url(utf8(JSON.stringify({ alg: key.alg, ...header })))}.${base64url(utf8(JSON.stringify(claims)))}`;
+  const input = `${encodeBase64url(utf8(JSON.stringify({ alg: key.alg, ...header })))}.${encodeBase64url(utf8(JSON.stringify(claims)))}`;
   const params =
     key.alg === 'RS256'
       ? { name: 'RSASSA-PKCS1-v1_5' }
@@ -96,7 +96,7 @@ async function signWithHeader(key: SigningKey, header: Record<string, unknown>, 
     key.privateKey as CryptoKey,
     utf8(input) as Uint8Array<ArrayBuffer>,
   );
-  return `${input}.${base64url(new Uint8Array(signature))}`;
+  return `${input}.${encodeBase64url(new Uint8Array(signature))}`;
 }
 
 async function rejection(promise: Promise<unknown>): Promise<PassportError> {
@@ -149,7 +149,7 @@ describe.each(algs)('access tokens with %s', (alg) => {
     const bad = await rejection(verifyAccessToken(`${header}.${payload}.${flipped}`, options(keys)));
     expect(bad.code).toBe('ERR_TOKEN_INVALID');
     expect(bad.message).toMatch(/signature/);
-    const elevated = base64url(utf8(JSON.stringify({ ...claimsFor(), scope: '*', scopes: ['*'] })));
+    const elevated = encodeBase64url(utf8(JSON.stringify({ ...claimsFor(), scope: '*', scopes: ['*'] })));
     const tampered = await rejection(verifyAccessToken(`${header}.${elevated}.${signature}`, options(keys)));
     expect(tampered.code).toBe('ERR_TOKEN_INVALID');
   });
@@ -161,17 +161,17 @@ describe('verifyAccessToken', () => {
   it('rejects alg "none" and HS256 tokens crafted with the public key (algorithm confusion)', async () => {
     const claims = claimsFor();
     await save(claims);
-    const payload = base64url(utf8(JSON.stringify(claims)));
-    const none = `${base64url(utf8(JSON.stringify({ alg: 'none', typ: 'at+jwt', kid: keys.active.kid })))}.${payload}.`;
+    const payload = encodeBase64url(utf8(JSON.stringify(claims)));
+    const none = `${encodeBase64url(utf8(JSON.stringify({ alg: 'none', typ: 'at+jwt', kid: keys.active.kid })))}.${payload}.`;
     expect((await rejection(verifyAccessToken(none, options(keys)))).code).toBe('ERR_TOKEN_INVALID');
 
     const spki = new Uint8Array(await crypto.subtle.exportKey('spki', keys.active.publicKey));
     const hmacKey = await crypto.subtle.importKey('raw', spki, { name: 'HMAC', hash: 'SHA-256' }, false, [
       'sign',
     ]);
-    const input = `${base64url(utf8(JSON.stringify({ alg: 'HS256', typ: 'at+jwt', kid: keys.active.kid })))}.${payload}`;
+    const input = `${encodeBase64url(utf8(JSON.stringify({ alg: 'HS256', typ: 'at+jwt', kid: keys.active.kid })))}.${payload}`;
     const mac = new Uint8Array(await crypto.subtle.sign('HMAC', hmacKey, new TextEncoder().encode(input)));
-    const hs256 = `${input}.${base64url(mac)}`;
+    const hs256 = `${input}.${encodeBase64url(mac)}`;
     const error = await rejection(verifyAccessToken(hs256, options(keys)));
     expect(error.code).toBe('ERR_TOKEN_INVALID');
     expect(error.message).toMatch(/alg/);
@@ -323,7 +323,7 @@ describe('verifyAccessToken', () => {
       `${header}.${payload}.${signature}=`,
       `${header}.${payload}.!${signature.slice(1)}`,
       `e30.${payload}.${signature}`,
-      `${base64url(utf8('[]'))}.${payload}.${signature}`,
+      `${encodeBase64url(utf8('[]'))}.${payload}.${signature}`,
       `!!.${payload}.${signature}`,
       42 as unknown as string,
     ];

@@ -1,12 +1,12 @@
 import { PassportError } from '../errors/passport-error.js';
-import { base64url, base64urlText, utf8 } from '../internal/encoding.js';
+import { base64urlText, encodeBase64url, utf8 } from '../internal/encoding.js';
 import { signParams } from '../keys/algorithms.js';
 import type { KeySet } from '../keys/key-set.js';
 import type { SigningAlgorithm, SigningKey } from '../keys/types.js';
 import type { ReadThroughCache } from '../stores/read-through-cache.js';
 import type { AccessTokenRecord } from '../stores/records.js';
 import type { TokenStore } from '../stores/store.js';
-import { decodeBase64url } from './base64url.js';
+import { verifyJws } from './jws.js';
 
 /**
  * Claims of a Passport access token: RFC 9068's JWT profile plus Passport's `scopes` array
@@ -82,7 +82,7 @@ export interface VerifyAccessTokenOptions {
    * a missing or revoked row is never cached. Without it every call asks the store.
    * @default none: every call asks the store
    */
-  revocationCache?: ReadThroughCache;
+  cache?: ReadThroughCache;
 }
 
 const textEncoder = new TextEncoder();
@@ -91,7 +91,7 @@ const headerSegments = new WeakMap<SigningKey, string>();
 function headerSegment(key: SigningKey): string {
   let segment = headerSegments.get(key);
   if (segment === undefined) {
-    segment = base64url(utf8(JSON.stringify({ alg: key.alg, typ: 'at+jwt', kid: key.kid })));
+    segment = encodeBase64url(utf8(JSON.stringify({ alg: key.alg, typ: 'at+jwt', kid: key.kid })));
     headerSegments.set(key, segment);
   }
   return segment;
@@ -118,50 +118,11 @@ export async function signAccessToken(keys: KeySet, claims: AccessTokenClaims): 
     key.privateKey as CryptoKey,
     textEncoder.encode(input),
   );
-  return `${input}.${base64url(new Uint8Array(signature))}`;
+  return `${input}.${encodeBase64url(new Uint8Array(signature))}`;
 }
 
 function invalid(message: string): PassportError {
   return new PassportError('ERR_TOKEN_INVALID', message);
-}
-
-const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
-
-function parseJsonSegment(token: string, start: number, end: number): Record<string, unknown> | null {
-  const bytes = decodeBase64url(token, start, end);
-  if (bytes === null) return null;
-  try {
-    const value: unknown = JSON.parse(utf8Decoder.decode(bytes));
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * Header segments whose signature already verified, per key set: tokens signed by one key share
- * one header segment, so verification skips decoding it. Only headers that carried a valid
- * signature are remembered (an attacker cannot fill the cache), and at most a few per set.
- */
-const verifiedHeaders = new WeakMap<KeySet, Map<string, SigningKey>>();
-const maxVerifiedHeaders = 16;
-
-function keyForHeader(header: Record<string, unknown> | null, keys: KeySet): SigningKey {
-  if (header === null) throw invalid('The access token header is not a JSON object');
-  const typ = header.typ;
-  if (typeof typ !== 'string' || (typ !== 'at+jwt' && typ.toLowerCase() !== 'application/at+jwt')) {
-    throw invalid('The token is not an access token (typ must be "at+jwt")');
-  }
-  if (header.crit !== undefined) throw invalid('The access token header has unsupported critical parameters');
-  const alg = header.alg;
-  const kid = header.kid;
-  if (typeof kid !== 'string') throw invalid('The access token header has no kid');
-  const key = keys.get(kid);
-  if (key === undefined) throw invalid('The access token was signed by an unknown key');
-  if (alg !== key.alg) throw invalid(`The access token alg does not match key ${kid}`);
-  return key;
 }
 
 /**
@@ -173,7 +134,7 @@ function keyForHeader(header: Record<string, unknown> | null, keys: KeySet): Sig
  *
  * Hot path: keys are imported once (they live in the {@link KeySet}), the header of a known key is
  * recognised without decoding, and the store is called once, or not at all while the row is in the
- * optional `revocationCache` (a revocation made elsewhere is then seen within the cache's bound).
+ * optional `cache` (a revocation made elsewhere is then seen within the cache's bound).
  *
  * @throws PassportError `ERR_TOKEN_INVALID` (malformed, wrong typ/alg/kid/signature/iss/aud, not
  *   yet valid), `ERR_TOKEN_EXPIRED` (`exp` passed beyond the leeway), `ERR_TOKEN_REVOKED` (row
@@ -190,45 +151,7 @@ export async function verifyAccessToken(
   token: string,
   options: VerifyAccessTokenOptions,
 ): Promise<VerifiedAccessToken> {
-  if (typeof token !== 'string') throw invalid('The access token must be a string');
-  const dot1 = token.indexOf('.');
-  const dot2 = dot1 === -1 ? -1 : token.indexOf('.', dot1 + 1);
-  if (dot2 === -1 || token.indexOf('.', dot2 + 1) !== -1)
-    throw invalid('The access token is not a compact JWS');
-
-  const keys = options.keys;
-  const header = token.slice(0, dot1);
-  let cache = verifiedHeaders.get(keys);
-  let key = cache?.get(header);
-  const cached = key !== undefined;
-  if (key === undefined) key = keyForHeader(parseJsonSegment(token, 0, dot1), keys);
-  const algorithms = options.algorithms ?? keys.algorithms;
-  if (!algorithms.includes(key.alg)) throw invalid(`The access token alg ${key.alg} is not allowed`);
-
-  const signature = decodeBase64url(token, dot2 + 1, token.length);
-  if (signature === null) throw invalid('The access token signature is not base64url');
-  let valid: boolean;
-  try {
-    valid = await crypto.subtle.verify(
-      signParams(key.alg),
-      key.publicKey,
-      signature,
-      textEncoder.encode(token.slice(0, dot2)),
-    );
-  } catch {
-    valid = false;
-  }
-  if (!valid) throw invalid('The access token signature is invalid');
-  if (!cached) {
-    if (cache === undefined) {
-      cache = new Map();
-      verifiedHeaders.set(keys, cache);
-    }
-    if (cache.size < maxVerifiedHeaders) cache.set(header, key);
-  }
-
-  const claims = parseJsonSegment(token, dot1 + 1, dot2);
-  if (claims === null) throw invalid('The access token payload is not a JSON object');
+  const { payload: claims } = await verifyJws(token, options.keys, options.algorithms);
   const { exp, nbf, iat } = claims;
   if (typeof exp !== 'number' || typeof iat !== 'number' || typeof nbf !== 'number') {
     throw invalid('The access token lacks numeric exp, iat and nbf claims');
@@ -251,12 +174,12 @@ export async function verifyAccessToken(
     throw invalid('The access token lacks scope and scopes claims');
   }
 
-  const revocationCache = options.revocationCache;
-  let record: AccessTokenRecord | null | undefined = revocationCache?.accessToken(jti, nowMs);
+  const cache = options.cache;
+  let record: AccessTokenRecord | null | undefined = cache?.accessToken(jti, nowMs);
   let fromStore = false;
   let epoch = 0;
   if (record === undefined) {
-    epoch = revocationCache === undefined ? 0 : revocationCache.epoch;
+    epoch = cache === undefined ? 0 : cache.epoch;
     record = await options.store.findAccessToken(jti);
     fromStore = true;
   }
@@ -269,7 +192,7 @@ export async function verifyAccessToken(
   if (record.clientId !== clientId || (record.userId !== null && record.userId !== sub)) {
     throw invalid('The access token does not match its stored record');
   }
-  if (fromStore && revocationCache !== undefined) revocationCache.rememberAccessToken(record, epoch, nowMs);
+  if (fromStore && cache !== undefined) cache.rememberAccessToken(record, epoch, nowMs);
   return {
     token,
     claims: claims as AccessTokenClaims,

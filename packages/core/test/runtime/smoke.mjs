@@ -1,73 +1,67 @@
-// Runtime smoke test: mints and verifies an access token with the BUILT core on whatever runtime
-// runs this file (node, bun, deno), and loads key sets from PEM strings (active, previous and a
-// scheduled next key) as a host without a key directory does. Prints "ok" and exits 0, or prints
-// the failure and exits 1. Run `npx tsup` in packages/core first; test/runtime.test.ts runs it
-// under every runtime.
+// Runtime smoke test: mints and verifies an access token through the BUILT core's facade on
+// whatever runtime runs this file (node, bun, deno), and loads key sets from PEM strings (active,
+// previous and a scheduled next key) as a host without a key directory does. Prints "ok" and exits
+// 0, or prints the failure and exits 1. Run `npx tsup` in packages/core first;
+// test/runtime.test.ts runs it under every runtime.
 import {
+  createPassport,
   exportPrivateKeyPem,
   exportPublicKeyPem,
   generateSigningKey,
   KeySet,
   PassportError,
-  signAccessToken,
-  verifyAccessToken,
 } from '../../dist/index.js';
 
 const issuer = 'https://auth.example.com';
 
-/** The claims of a token issued at `iat` (seconds). */
-function claimsAt(iat, jti, lifetime = 3600) {
-  return {
-    iss: issuer,
-    sub: 'user-1',
-    aud: 'client-1',
-    client_id: 'client-1',
-    jti,
-    iat,
-    nbf: iat,
-    exp: iat + lifetime,
-    scope: 'read',
-    scopes: ['read'],
+/**
+ * The few store methods a client_credentials token and its verification use, over two Maps. Any
+ * other method exists (createPassport checks the contract) but throws if it is ever called.
+ */
+function smokeStore() {
+  const clients = new Map();
+  const tokens = new Map();
+  const used = {
+    createClient: async (client) => void clients.set(client.id, { ...client }),
+    findClient: async (id) => clients.get(id) ?? null,
+    saveTokens: async ({ accessToken }) => void tokens.set(accessToken.id, { ...accessToken }),
+    findAccessToken: async (id) => tokens.get(id) ?? null,
+    revokeAccessToken: async (id) => {
+      const row = tokens.get(id);
+      if (row === undefined) return false;
+      row.revoked = true;
+      return true;
+    },
   };
-}
-
-/** A store with just `findAccessToken`, and `remember(claims)` to add a token's row. */
-function tokenStore() {
-  const rows = new Map();
-  return {
-    rows,
-    store: { findAccessToken: async (id) => rows.get(id) ?? null },
-    remember: (claims) =>
-      rows.set(claims.jti, {
-        id: claims.jti,
-        userId: 'user-1',
-        clientId: 'client-1',
-        name: null,
-        scopes: ['read'],
-        familyId: null,
-        revoked: false,
-        createdAt: new Date(claims.iat * 1000),
-        expiresAt: new Date(claims.exp * 1000),
+  return new Proxy(used, {
+    get: (target, name) =>
+      target[name] ??
+      (async () => {
+        throw new Error(`the smoke store does not implement ${String(name)}`);
       }),
-  };
+  });
 }
 
 async function main() {
   for (const alg of ['RS256', 'ES256', 'EdDSA']) {
     const keys = await KeySet.generate(alg);
-    const claims = claimsAt(Math.floor(Date.now() / 1000), `jti-${alg}`);
-    const { rows, store, remember } = tokenStore();
-    remember(claims);
-
-    const token = await signAccessToken(keys, claims);
-    const verified = await verifyAccessToken(token, { keys, issuer, store });
-    if (verified.userId !== 'user-1' || verified.claims.jti !== claims.jti) {
+    const passport = createPassport({ issuer, store: smokeStore(), keys, scopes: { read: 'Read' } });
+    const { client, plainSecret } = await passport.clients.create({
+      name: 'Smoke',
+      grantTypes: ['client_credentials'],
+    });
+    const { access_token } = await passport.handleTokenRequest({
+      params: new URLSearchParams({ grant_type: 'client_credentials', scope: 'read' }),
+      authorization: `Basic ${btoa(`${client.id}:${plainSecret}`)}`,
+    });
+    const verified = await passport.verifyAccessToken(access_token);
+    if (verified.clientId !== client.id || verified.scopes.join(' ') !== 'read') {
       throw new Error(`${alg}: verified token has unexpected contents`);
     }
     if (keys.toJWKS().keys[0].kid !== keys.active.kid) throw new Error(`${alg}: JWKS kid mismatch`);
 
-    rows.get(claims.jti).revoked = true;
-    const revoked = await verifyAccessToken(token, { keys, issuer, store }).then(
+    await passport.revokeAccessToken(verified.record.id);
+    const revoked = await passport.verifyAccessToken(access_token).then(
       () => null,
       (error) => error,
     );
@@ -79,22 +73,36 @@ async function main() {
 
 /** Key sets from PEM strings and from an environment record: rotation keeps old tokens valid. */
 async function pemKeySets() {
-  const { store, remember } = tokenStore();
   const kidOf = (token) => JSON.parse(atob(token.split('.')[0].replace(/-/g, '+').replace(/_/g, '/'))).kid;
-
   const old = await generateSigningKey('ES256');
   const current = await generateSigningKey('RS256');
   const next = await generateSigningKey('EdDSA');
-  const iat = Math.floor(Date.now() / 1000);
+  let now = Math.floor(Date.now() / 1000) * 1000;
 
-  const before = await KeySet.fromPem({ active: await exportPrivateKeyPem(old) });
-  const oldClaims = claimsAt(iat, 'jti-old', 31_536_000);
-  remember(oldClaims);
-  const oldToken = await signAccessToken(before, oldClaims);
+  const passport = createPassport({
+    issuer,
+    store: smokeStore(),
+    keys: await KeySet.fromPem({ active: await exportPrivateKeyPem(old) }),
+    scopes: { read: 'Read' },
+    lifetimes: { accessToken: 31_536_000 },
+    clock: () => now,
+  });
+  const { client, plainSecret } = await passport.clients.create({
+    name: 'Smoke',
+    grantTypes: ['client_credentials'],
+  });
+  const mint = async () =>
+    (
+      await passport.handleTokenRequest({
+        params: new URLSearchParams({ grant_type: 'client_credentials', scope: 'read' }),
+        authorization: `Basic ${btoa(`${client.id}:${plainSecret}`)}`,
+      })
+    ).access_token;
+  const oldToken = await mint();
 
   // the environment form, as a Worker's env or Deno.env.toObject() hands it over (literal \n)
   const flat = (pem) => pem.trim().replace(/\n/g, '\\n');
-  const activatesAt = (iat + 3600) * 1000;
+  const activatesAt = now + 3_600_000;
   const after = await KeySet.fromEnv({
     PASSPORT_PRIVATE_KEY: flat(await exportPrivateKeyPem(current)),
     PASSPORT_PREVIOUS_KEYS: flat(await exportPublicKeyPem(old)),
@@ -105,22 +113,18 @@ async function pemKeySets() {
   if (kids.join() !== [current.kid, next.kid, old.kid].join()) throw new Error(`fromEnv: JWKS kids ${kids}`);
   if (after.get(old.kid).privateKey !== null) throw new Error('fromEnv: a previous key kept a private key');
 
-  const verified = await verifyAccessToken(oldToken, { keys: after, issuer, store });
-  if (verified.claims.jti !== 'jti-old') throw new Error('a token of the previous key does not verify');
-
-  const nowClaims = claimsAt(iat, 'jti-now', 31_536_000);
-  remember(nowClaims);
-  const nowToken = await signAccessToken(after, nowClaims);
+  passport.setKeys(after);
+  await passport.verifyAccessToken(oldToken); // a token of the previous key still verifies
+  const nowToken = await mint();
   if (kidOf(nowToken) !== current.kid) throw new Error('the active key does not sign before the activation');
-  const laterClaims = claimsAt(iat + 3600, 'jti-later', 31_536_000);
-  remember(laterClaims);
-  const laterToken = await signAccessToken(after, laterClaims);
+  now = activatesAt;
+  const laterToken = await mint();
   if (kidOf(laterToken) !== next.kid) throw new Error('the next key does not sign from its activation');
-  await verifyAccessToken(nowToken, { keys: after, issuer, store });
-  await verifyAccessToken(laterToken, { keys: after, issuer, store, now: () => activatesAt });
+  await passport.verifyAccessToken(nowToken);
+  await passport.verifyAccessToken(laterToken);
 
-  const retired = await KeySet.fromPem({ active: await exportPrivateKeyPem(current) });
-  const refused = await verifyAccessToken(oldToken, { keys: retired, issuer, store }).then(
+  passport.setKeys(await KeySet.fromPem({ active: await exportPrivateKeyPem(current) }));
+  const refused = await passport.verifyAccessToken(oldToken).then(
     () => null,
     (error) => error,
   );
