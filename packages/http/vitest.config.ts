@@ -9,6 +9,10 @@ export default defineConfig({
         find: /^@passport\/http\/node$/,
         replacement: fileURLToPath(new URL('./src/adapter/node/index.ts', import.meta.url)),
       },
+      {
+        find: /^@passport\/http\/testing$/,
+        replacement: fileURLToPath(new URL('./src/testing.ts', import.meta.url)),
+      },
       { find: /^@passport\/http$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
     ],
   },

@@ -144,6 +144,17 @@ export interface Passport<User extends PassportUser = PassportUser> {
    * ```
    */
   useNonce(id: string, expiresAt: Date): Promise<boolean>;
+  /**
+   * One cheap read of the store (a refresh token id no one holds): resolves when the store
+   * answers, rejects with `StoreUnavailableError` while it is down. For health checks, and for
+   * `@passport/http`, which probes with it to tell when an outage has ended.
+   *
+   * @example
+   * ```ts
+   * const healthy = await passport.pingStore().then(() => true, () => false);
+   * ```
+   */
+  pingStore(): Promise<void>;
 
   /**
    * Verifies a bearer access token (RFC 9068 section 4, RFC 6750): signature, claims and the store
@@ -187,6 +198,9 @@ export interface Passport<User extends PassportUser = PassportUser> {
   /** The user provider of a client's users (`client.provider`, or `users`), or `null`. */
   userProvider(client: ClientRecord): UserProvider<User> | null;
 }
+
+/** A refresh token id (a SHA-256 in hex, as stores key them) that is never issued: what pingStore reads. */
+const pingId = '0'.repeat(64);
 
 /** The context behind each passport, for core's own unit tests. */
 const contexts = new WeakMap<object, ServerContext>();
@@ -280,6 +294,9 @@ export function createPassport<User extends PassportUser = PassportUser>(
     findDeviceRequest: (userCode) => findDeviceRequest(ctx, userCode),
     decideDeviceRequest: (userCode, user, decision) => decideDeviceRequest(ctx, userCode, user, decision),
     useNonce: (id, expiresAt) => ctx.store.useNonce(id, expiresAt),
+    async pingStore() {
+      await ctx.store.findRefreshToken(pingId);
+    },
     createPersonalAccessToken: (user, name, scopes) => createPersonalAccessToken(ctx, user, name, scopes),
     listUserTokens: (userId, listOptions) => listUserTokens(ctx, userId, listOptions),
     revokeUserToken: (userId, tokenId) => revokeUserToken(ctx, userId, tokenId),

@@ -1,7 +1,7 @@
-import type { PassportUser } from '@passport/core';
+import { type PassportUser, timingSafeEqual } from '@passport/core';
 import { cookieValue, isSecureRequest, serializeCookie } from './internal/cookies.js';
-import { randomToken, Signer, safeEqual } from './internal/crypto.js';
-import { headerOf } from './internal/dispatch.js';
+import { randomToken, Signer } from './internal/crypto.js';
+import { type Incoming, incomingFromFetch } from './internal/incoming.js';
 import type { FirstPartyCookieOptions } from './options.js';
 
 const purpose = 'passport.first-party-cookie';
@@ -40,11 +40,10 @@ export function resolveCookieSettings(options: FirstPartyCookieOptions = {}): Re
 }
 
 /**
- * Issues and reads the first-party cookie (PARITY G5): an httpOnly cookie holding a short-lived
- * HMAC-signed token for the signed-in user, plus a readable CSRF cookie whose value the page's
- * JavaScript must echo in a header.
- *
- * @internal
+ * Issues and reads the first-party cookie (Laravel Passport's `CreateFreshApiToken`): an httpOnly
+ * cookie holding a short-lived HMAC-signed token for the signed-in user, plus a readable CSRF
+ * cookie whose value the page's JavaScript must echo in a header. Internal: the handler, the
+ * guard and {@link withFirstPartyCookie} each build one.
  */
 export class FirstPartyCookie {
   readonly settings: ResolvedCookieSettings;
@@ -61,15 +60,15 @@ export class FirstPartyCookie {
    * `Set-Cookie` values for `user`. The CSRF value of a still-valid cookie of the same user is kept,
    * so a page that already read it keeps working.
    */
-  async issue(request: Request, user: PassportUser): Promise<string[]> {
-    const current = await this.#read(request);
+  async issue(incoming: Incoming, user: PassportUser): Promise<string[]> {
+    const current = await this.#read(incoming);
     const csrf = current !== null && current.sub === user.id ? current.csrf : randomToken(24);
     const exp = Math.floor(this.#clock() / 1000) + this.settings.lifetime;
     const token = await this.#signer.sign(purpose, { sub: user.id, csrf, exp } satisfies CookieTokenPayload);
     const common = {
       path: this.settings.path,
       maxAge: this.settings.lifetime,
-      secure: this.settings.secure ?? isSecureRequest(request),
+      secure: this.settings.secure ?? isSecureRequest(incoming),
       sameSite: 'Lax' as const,
       ...(this.settings.domain === undefined ? {} : { domain: this.settings.domain }),
     };
@@ -83,21 +82,21 @@ export class FirstPartyCookie {
    * The user id of a valid cookie token whose CSRF value matches the request's `X-CSRF-TOKEN` or
    * `X-XSRF-TOKEN` header; `null` otherwise (no cookie, bad signature, expired, no or wrong header).
    */
-  async authenticate(request: Request): Promise<string | null> {
-    const payload = await this.#read(request);
+  async authenticate(incoming: Incoming): Promise<string | null> {
+    const payload = await this.#read(incoming);
     if (payload === null) return null;
-    const header = headerOf(request, 'x-csrf-token') ?? headerOf(request, 'x-xsrf-token');
-    if (header === null || !safeEqual(header, payload.csrf)) return null;
+    const header = incoming.header('x-csrf-token') ?? incoming.header('x-xsrf-token');
+    if (header === null || !timingSafeEqual(header, payload.csrf)) return null;
     return payload.sub;
   }
 
   /** `true` when the request carries the cookie at all (valid or not). */
-  present(request: Request): boolean {
-    return cookieValue(request, this.settings.name) !== undefined;
+  present(incoming: Incoming): boolean {
+    return cookieValue(incoming, this.settings.name) !== undefined;
   }
 
-  async #read(request: Request): Promise<CookieTokenPayload | null> {
-    const value = cookieValue(request, this.settings.name);
+  async #read(incoming: Incoming): Promise<CookieTokenPayload | null> {
+    const value = cookieValue(incoming, this.settings.name);
     if (value === undefined) return null;
     const payload = await this.#signer.verify<CookieTokenPayload>(purpose, value, this.#clock());
     if (payload === null || typeof payload.sub !== 'string' || typeof payload.csrf !== 'string') return null;
@@ -112,13 +111,17 @@ export interface WithFirstPartyCookieOptions<User extends PassportUser = Passpor
   secret: string;
   /** The host app's session: the signed-in user of this request, or `null`. */
   authenticateUser: (request: Request) => User | null | Promise<User | null>;
-  /** Current time in ms. @default Date.now */
+  /**
+   * Current time in ms, for the cookie's expiry. Pass the passport's clock (`passport.now`) when
+   * the app has one, so the cookie and the guard agree.
+   * @default Date.now
+   */
   clock?: () => number;
 }
 
 /**
  * Wraps a host handler so that every `GET` response for a signed-in user sets the first-party
- * cookie (PARITY G5, Passport's `CreateFreshApiToken`): an httpOnly, `SameSite=Lax` cookie
+ * cookie (Laravel Passport's `CreateFreshApiToken`): an httpOnly, `SameSite=Lax` cookie
  * (`Secure` on https) with a short-lived signed token, and a readable `XSRF-TOKEN` cookie. The
  * app's own JavaScript can then call routes protected by a guard created with the same `cookie`
  * settings, sending the `XSRF-TOKEN` value in an `X-XSRF-TOKEN` header.
@@ -141,7 +144,9 @@ export function withFirstPartyCookie<User extends PassportUser>(
     const user = await options.authenticateUser(request);
     if (user === null) return response;
     const headers = new Headers(response.headers);
-    for (const value of await cookie.issue(request, user)) headers.append('set-cookie', value);
+    for (const value of await cookie.issue(incomingFromFetch(request), user)) {
+      headers.append('set-cookie', value);
+    }
     return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
   };
 }

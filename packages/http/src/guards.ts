@@ -8,17 +8,17 @@ import {
   type VerifiedAccessToken,
 } from '@passport/core';
 import { FirstPartyCookie } from './first-party-cookie.js';
-import { headerOf } from './internal/dispatch.js';
+import { type Incoming, incomingFromFetch } from './internal/incoming.js';
 import { isStoreUnavailable, storeUnavailableResponse, toResponse } from './internal/responses.js';
 import type { FirstPartyCookieOptions } from './options.js';
 
-/** Who a request to a protected route is acting for (PARITY G1 to G6). */
+/** Who a request to a protected route is acting for. */
 export interface Authentication<User extends PassportUser = PassportUser> {
   /** The resource owner; always `null` for a client-credentials token, whatever its `sub`. */
   user: User | null;
   /** The client the token was issued to; `null` for the first-party cookie. */
   client: ClientRecord | null;
-  /** The verified bearer token; `null` for the first-party cookie and the testing helpers. */
+  /** The verified bearer token; `null` for the first-party cookie and `@passport/http/testing` guards. */
   token: VerifiedAccessToken | null;
   /** The token's scopes (`['*']` for the first-party cookie). */
   scopes: string[];
@@ -26,7 +26,7 @@ export interface Authentication<User extends PassportUser = PassportUser> {
   via: 'bearer' | 'cookie' | 'testing';
   /**
    * `true` when the token carries `scope` (`*` grants every scope; inherited scopes count when
-   * the server enables them). PARITY G6, Passport's `tokenCan`.
+   * the server enables them): Laravel Passport's `tokenCan`.
    */
   tokenCan(scope: string): boolean;
 }
@@ -47,7 +47,7 @@ export interface GuardRequirement {
   scopes?: readonly string[];
   /** The token must have **at least one** of these scopes. */
   anyScope?: readonly string[];
-  /** Client-credentials tokens only (no user), PARITY G3. */
+  /** Client-credentials tokens only (no user), like Laravel Passport's `CheckClientCredentials`. */
   clientOnly?: boolean;
 }
 
@@ -62,7 +62,7 @@ export interface GuardOptions<User extends PassportUser = PassportUser> {
   passport: Passport<User>;
   /**
    * The user provider this guard serves. A token is accepted only when its client's `provider`
-   * (`null` meaning `users`) is this one (PARITY G4).
+   * (`null` meaning `users`) is this one.
    * @default 'users'
    */
   provider?: string;
@@ -72,8 +72,8 @@ export interface GuardOptions<User extends PassportUser = PassportUser> {
    */
   userProvider?: UserProvider<User>;
   /**
-   * Accept the first-party cookie set by `withFirstPartyCookie` (PARITY G5), with the same secret.
-   * A bearer token, when present, always wins.
+   * Accept the first-party cookie set by `withFirstPartyCookie`, with the same secret. A bearer
+   * token, when present, always wins.
    */
   cookie?: FirstPartyCookieOptions & { secret: string };
   /**
@@ -81,8 +81,6 @@ export interface GuardOptions<User extends PassportUser = PassportUser> {
    * @default 'api'
    */
   realm?: string;
-  /** Current time in ms (for the cookie). @default Date.now */
-  clock?: () => number;
 }
 
 /** A route handler that runs once the request is authenticated. */
@@ -91,7 +89,11 @@ export type ProtectedHandler<User extends PassportUser = PassportUser> = (
   authentication: Authentication<User>,
 ) => Response | Promise<Response>;
 
-/** Protects the host app's routes with Passport tokens (PARITY G1 to G6, E2). */
+/**
+ * Protects the host app's routes with Passport tokens. Immutable: what a guard accepts is fixed
+ * when it is created. Tests that need a signed-in caller without a token build a testing guard
+ * with `actingAs` from `@passport/http/testing` instead of switching this one.
+ */
 export interface Guard<User extends PassportUser = PassportUser> {
   /** The provider this guard serves. */
   readonly provider: string;
@@ -123,19 +125,12 @@ export interface Guard<User extends PassportUser = PassportUser> {
   ): (request: Request) => Promise<Response>;
   /**
    * Runs `handler` only for client-credentials tokens (no user), with all of `scopes` when given
-   * (PARITY G3, Passport's `CheckClientCredentials`).
+   * (Laravel Passport's `CheckClientCredentials`).
    */
   requireClient(
     handler: ProtectedHandler<User>,
     scopes?: readonly string[],
   ): (request: Request) => Promise<Response>;
-  /**
-   * Testing helper (PARITY E2): until the returned function is called, every request
-   * authenticates as `user` with `scopes`, no token needed.
-   */
-  actingAs(user: User, scopes?: readonly string[]): () => void;
-  /** Testing helper (PARITY E2): every request authenticates as `client` (client credentials). */
-  actingAsClient(client: ClientRecord, scopes?: readonly string[]): () => void;
 }
 
 /** Quotes a value for an auth-param (RFC 7235 quoted-string). */
@@ -181,18 +176,142 @@ export function bearerChallenge(
 }
 
 /** The bearer token of the `Authorization` header; `null` without one; `''` when malformed. */
-function bearerToken(request: Request): string | null {
-  const header = headerOf(request, 'authorization');
+function bearerToken(incoming: Incoming): string | null {
+  const header = incoming.header('authorization');
   if (header === null) return null;
   const match = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)\s*$/i.exec(header);
   if (match) return match[1] as string;
   return /^Bearer\b/i.test(header) ? '' : null;
 }
 
+/** What a guard is made of besides its authentication check. */
+export interface GuardSettings<User extends PassportUser> {
+  passport: Passport<User>;
+  provider: string;
+  realm: string;
+}
+
+/** How a guard authenticates one request. */
+export type GuardAuthenticator<User extends PassportUser> = (incoming: Incoming) => Promise<GuardCheck<User>>;
+
+/** What the Node adapter and the testing guards need of a guard besides its public methods. */
+export interface GuardInternals<User extends PassportUser> {
+  settings: GuardSettings<User>;
+  decide(incoming: Incoming, requirement?: GuardRequirement): Promise<GuardDecision<User>>;
+}
+
+const guardInternals = new WeakMap<object, GuardInternals<PassportUser>>();
+
+/**
+ * The internals of a guard made by {@link createGuard} or `@passport/http/testing`, for
+ * `authenticateNode` (which decides on the Node adapter's request without building a `Request`)
+ * and the testing guards. Internal: not exported from the package.
+ */
+export function internalsOf<User extends PassportUser>(guard: Guard<User>): GuardInternals<User> {
+  const internals = guardInternals.get(guard);
+  if (internals === undefined) throw new TypeError('Not a guard made by createGuard');
+  return internals as unknown as GuardInternals<User>;
+}
+
+/** `tokenCan` for a granted scope list: `*` grants everything, inherited scopes per the registry. */
+export function scopeChecker<User extends PassportUser>(
+  passport: Passport<User>,
+  scopes: readonly string[],
+): (scope: string) => boolean {
+  return (scope) => scopes.includes('*') || passport.scopes.tokenCan(scopes, scope);
+}
+
+/**
+ * Builds a guard around `authenticate`: the requirements, the refusals (RFC 6750 challenges,
+ * `403 insufficient_scope`, `503` while the store is down) and the wrappers are the same for
+ * every guard; only how a request authenticates differs. The result is frozen. Internal:
+ * `createGuard` and the testing guards of `@passport/http/testing` call it.
+ */
+export function buildGuard<User extends PassportUser>(
+  settings: GuardSettings<User>,
+  authenticate: GuardAuthenticator<User>,
+): Guard<User> {
+  const { realm } = settings;
+  const insufficient = (scopes: readonly string[]) =>
+    bearerChallenge(realm, {
+      code: 'insufficient_scope',
+      description: 'The token lacks a required scope',
+      scope: scopes.join(' '),
+    });
+
+  /** The refusal `requirement` gives `auth`, or `null` when it is met. */
+  function refusalFor(auth: Authentication<User>, requirement: GuardRequirement): Response | null {
+    if (requirement.clientOnly === true && (auth.user !== null || auth.client === null)) {
+      return bearerChallenge(realm, {
+        code: 'invalid_token',
+        description: 'This resource accepts client-credentials tokens only',
+      });
+    }
+    const all = requirement.scopes;
+    if (all !== undefined && !all.every((s) => auth.tokenCan(s))) return insufficient(all);
+    const any = requirement.anyScope;
+    if (any !== undefined && !any.some((s) => auth.tokenCan(s))) return insufficient(any);
+    return null;
+  }
+
+  async function decide(
+    incoming: Incoming,
+    requirement: GuardRequirement = {},
+  ): Promise<GuardDecision<User>> {
+    let result: GuardCheck<User>;
+    try {
+      result = await authenticate(incoming);
+    } catch (error) {
+      if (!isStoreUnavailable(error)) throw error;
+      return { ok: false, refusal: toResponse(storeUnavailableResponse()) };
+    }
+    if (result.kind === 'missing') return { ok: false, refusal: bearerChallenge(realm) };
+    if (result.kind === 'invalid') {
+      return {
+        ok: false,
+        refusal: bearerChallenge(realm, { code: 'invalid_token', description: result.description }),
+      };
+    }
+    const refusal = refusalFor(result.authentication, requirement);
+    return refusal === null ? { ok: true, authentication: result.authentication } : { ok: false, refusal };
+  }
+
+  function protect(
+    handler: ProtectedHandler<User>,
+    requirement: GuardRequirement,
+  ): (request: Request) => Promise<Response> {
+    return async (request) => {
+      const decision = await decide(incomingFromFetch(request), requirement);
+      return decision.ok ? handler(request, decision.authentication) : decision.refusal;
+    };
+  }
+
+  const guard: Guard<User> = Object.freeze({
+    provider: settings.provider,
+    check: (request: Request) => authenticate(incomingFromFetch(request)),
+    decide: (request: Request, requirement?: GuardRequirement) =>
+      decide(incomingFromFetch(request), requirement),
+    async authenticate(request: Request) {
+      const result = await authenticate(incomingFromFetch(request));
+      return result.kind === 'authenticated' ? result.authentication : null;
+    },
+    requireToken: (handler: ProtectedHandler<User>) => protect(handler, {}),
+    requireScopes: (scopes: readonly string[], handler: ProtectedHandler<User>) =>
+      protect(handler, { scopes }),
+    requireAnyScope: (scopes: readonly string[], handler: ProtectedHandler<User>) =>
+      protect(handler, { anyScope: scopes }),
+    requireClient: (handler: ProtectedHandler<User>, scopes: readonly string[] = []) =>
+      protect(handler, { clientOnly: true, scopes }),
+  });
+  guardInternals.set(guard, { settings, decide } as unknown as GuardInternals<PassportUser>);
+  return guard;
+}
+
 /**
  * Creates a guard for the host's own routes: resolves `Authorization: Bearer` tokens (and,
  * optionally, the first-party cookie) to `{ user, client, token, scopes, tokenCan }` and wraps
- * handlers with token and scope requirements.
+ * handlers with token and scope requirements. The cookie's expiry is read on the passport's
+ * clock (`passport.now()`).
  *
  * @example
  * ```ts
@@ -208,28 +327,22 @@ export function createGuard<User extends PassportUser>(options: GuardOptions<Use
   }
   const { passport } = options;
   const provider = options.provider ?? 'users';
-  const realm = options.realm ?? 'api';
   const cookie =
     options.cookie === undefined
       ? null
-      : new FirstPartyCookie(options.cookie.secret, options.cookie, options.clock);
+      : new FirstPartyCookie(options.cookie.secret, options.cookie, () => passport.now());
   const configuredProvider = passport.options.userProviders[provider] as UserProvider<User> | undefined;
   const users: UserProvider<User> | null = options.userProvider ?? configuredProvider ?? null;
-  let override: Authentication<User> | null = null;
-
-  const tokenCan = (scopes: readonly string[]) => (scope: string) =>
-    scopes.includes('*') || passport.scopes.tokenCan(scopes, scope);
 
   const loadUser = async (id: string): Promise<User | null> =>
     users === null ? ({ id } as User) : users.findById(id);
 
-  async function check(request: Request): Promise<GuardCheck<User>> {
-    if (override !== null) return { kind: 'authenticated', authentication: override };
-    const token = bearerToken(request);
+  async function check(incoming: Incoming): Promise<GuardCheck<User>> {
+    const token = bearerToken(incoming);
     if (token === '') return { kind: 'invalid', description: 'The Authorization header is malformed' };
     if (token !== null) return checkBearer(token);
-    if (cookie?.present(request)) {
-      const userId = await cookie.authenticate(request);
+    if (cookie?.present(incoming)) {
+      const userId = await cookie.authenticate(incoming);
       if (userId === null) {
         return {
           kind: 'invalid',
@@ -267,7 +380,7 @@ export function createGuard<User extends PassportUser>(options: GuardOptions<Use
       }
       throw error;
     }
-    // Served from the passport's revocation-state cache while warm (the same bound as the token's
+    // Served from the passport's read-through cache while warm (the same bound as the token's
     // row, `revocationCacheSeconds`): a warm request makes no store call at all.
     const client = await passport.findClientCached(verified.clientId);
     if (client === null || client.revoked)
@@ -284,117 +397,16 @@ export function createGuard<User extends PassportUser>(options: GuardOptions<Use
     const scopes = [...verified.scopes];
     return {
       kind: 'authenticated',
-      authentication: { user, client, token: verified, scopes, via: 'bearer', tokenCan: tokenCan(scopes) },
+      authentication: {
+        user,
+        client,
+        token: verified,
+        scopes,
+        via: 'bearer',
+        tokenCan: scopeChecker(passport, scopes),
+      },
     };
   }
 
-  const insufficient = (scopes: readonly string[]) =>
-    bearerChallenge(realm, {
-      code: 'insufficient_scope',
-      description: 'The token lacks a required scope',
-      scope: scopes.join(' '),
-    });
-
-  /** The refusal `requirement` gives `auth`, or `null` when it is met. */
-  function refusalFor(auth: Authentication<User>, requirement: GuardRequirement): Response | null {
-    if (requirement.clientOnly === true && (auth.user !== null || auth.client === null)) {
-      return bearerChallenge(realm, {
-        code: 'invalid_token',
-        description: 'This resource accepts client-credentials tokens only',
-      });
-    }
-    const all = requirement.scopes;
-    if (all !== undefined && !all.every((s) => auth.tokenCan(s))) return insufficient(all);
-    const any = requirement.anyScope;
-    if (any !== undefined && !any.some((s) => auth.tokenCan(s))) return insufficient(any);
-    return null;
-  }
-
-  async function decide(request: Request, requirement: GuardRequirement = {}): Promise<GuardDecision<User>> {
-    let result: GuardCheck<User>;
-    try {
-      result = await check(request);
-    } catch (error) {
-      if (!isStoreUnavailable(error)) throw error;
-      return { ok: false, refusal: toResponse(storeUnavailableResponse()) };
-    }
-    if (result.kind === 'missing') return { ok: false, refusal: bearerChallenge(realm) };
-    if (result.kind === 'invalid') {
-      return {
-        ok: false,
-        refusal: bearerChallenge(realm, { code: 'invalid_token', description: result.description }),
-      };
-    }
-    const refusal = refusalFor(result.authentication, requirement);
-    return refusal === null ? { ok: true, authentication: result.authentication } : { ok: false, refusal };
-  }
-
-  function protect(
-    handler: ProtectedHandler<User>,
-    requirement: GuardRequirement,
-  ): (request: Request) => Promise<Response> {
-    return async (request) => {
-      const decision = await decide(request, requirement);
-      return decision.ok ? handler(request, decision.authentication) : decision.refusal;
-    };
-  }
-
-  return {
-    provider,
-    check,
-    decide,
-    async authenticate(request) {
-      const result = await check(request);
-      return result.kind === 'authenticated' ? result.authentication : null;
-    },
-    requireToken: (handler) => protect(handler, {}),
-    requireScopes: (scopes, handler) => protect(handler, { scopes }),
-    requireAnyScope: (scopes, handler) => protect(handler, { anyScope: scopes }),
-    requireClient: (handler, scopes = []) => protect(handler, { clientOnly: true, scopes }),
-    actingAs(user, scopes = []) {
-      const list = [...scopes];
-      override = { user, client: null, token: null, scopes: list, via: 'testing', tokenCan: tokenCan(list) };
-      return () => {
-        override = null;
-      };
-    },
-    actingAsClient(client, scopes = []) {
-      const list = [...scopes];
-      override = { user: null, client, token: null, scopes: list, via: 'testing', tokenCan: tokenCan(list) };
-      return () => {
-        override = null;
-      };
-    },
-  };
-}
-
-/**
- * Testing helper (PARITY E2, Passport's `actingAs`): makes `guard` authenticate every request as
- * `user` with `scopes` until the returned function is called.
- *
- * @example
- * ```ts
- * const restore = actingAs(guard, { id: 'u1' }, ['orders:read']);
- * const response = await app(new Request('http://localhost/api/orders'));
- * restore();
- * ```
- */
-export function actingAs<User extends PassportUser>(
-  guard: Guard<User>,
-  user: User,
-  scopes: readonly string[] = [],
-): () => void {
-  return guard.actingAs(user, scopes);
-}
-
-/**
- * Testing helper (PARITY E2, Passport's `actingAsClient`): makes `guard` authenticate every
- * request as `client` (a client-credentials token, no user) with `scopes`.
- */
-export function actingAsClient<User extends PassportUser>(
-  guard: Guard<User>,
-  client: ClientRecord,
-  scopes: readonly string[] = [],
-): () => void {
-  return guard.actingAsClient(client, scopes);
+  return buildGuard({ passport, provider, realm: options.realm ?? 'api' }, check);
 }

@@ -3,7 +3,8 @@ import { FirstPartyCookie } from './first-party-cookie.js';
 import { defaultMaxBodyBytes, PayloadTooLargeError } from './internal/body.js';
 import type { HandlerContext, RouteHandler } from './internal/context.js';
 import { Signer } from './internal/crypto.js';
-import { dispatchSymbol, pathnameOf } from './internal/dispatch.js';
+import { registerDispatcher } from './internal/dispatch.js';
+import { type Incoming, incomingFromFetch } from './internal/incoming.js';
 import { isValidId } from './internal/input.js';
 import { StoreOutageMonitor } from './internal/outage.js';
 import {
@@ -167,10 +168,9 @@ export function createPassportHandler<User extends PassportUser>(
     }
   }
   const basePath = normalizeBasePath(options.basePath ?? '/oauth');
-  const now = options.clock ?? Date.now;
-  const publicUrl = withoutTrailingSlashes(
-    options.publicUrl ?? new URL(options.passport.options.issuer).origin,
-  );
+  const { passport } = options;
+  const now = () => passport.now();
+  const publicUrl = withoutTrailingSlashes(options.publicUrl ?? new URL(passport.options.issuer).origin);
   let publicOrigin: string;
   try {
     publicOrigin = new URL(publicUrl).origin;
@@ -182,14 +182,13 @@ export function createPassportHandler<User extends PassportUser>(
   }
   const secureCookies = publicUrl.startsWith('https:');
   const context: HandlerContext<User> = {
-    passport: options.passport,
+    passport,
     options,
     basePath,
     maxBodyBytes: options.maxBodyBytes ?? defaultMaxBodyBytes,
     authTokenLifetime: options.authTokenLifetime ?? 600,
     signer: new Signer(options.secret),
     cookie: new FirstPartyCookie(options.secret, { secure: secureCookies, ...options.cookie }, now),
-    now,
     endpoint: (path) => `${publicUrl}${basePath}${path}`,
     publicUrl,
     publicOrigin,
@@ -200,26 +199,30 @@ export function createPassportHandler<User extends PassportUser>(
   // Paths without a parameter are looked up directly; the rest are matched segment by segment.
   const exact = new Map(table.filter((route) => !route.pattern.includes(':')).map((r) => [r.pattern, r]));
   const parameterized = table.filter((route) => route.pattern.includes(':'));
-  const issuerPath = withoutTrailingSlashes(new URL(options.passport.options.issuer).pathname);
+  const issuerPath = withoutTrailingSlashes(new URL(passport.options.issuer).pathname);
   const { onError, onStoreOutage } = options;
-  const outages = new StoreOutageMonitor(options.passport.store, now, (event, request) => {
-    if (onStoreOutage !== undefined) {
-      try {
-        onStoreOutage(event);
-      } catch {
-        // A failing hook must not change the response.
+  const outages = new StoreOutageMonitor(
+    () => passport.pingStore(),
+    now,
+    (event, incoming) => {
+      if (onStoreOutage !== undefined) {
+        try {
+          onStoreOutage(event);
+        } catch {
+          // A failing hook must not change the response.
+        }
+      } else if (event.type === 'started') {
+        report(onError, event.error, incoming.request);
       }
-    } else if (event.type === 'started') {
-      report(onError, event.error, request);
-    }
-  });
+    },
+  );
 
-  const dispatch = async (request: Request): Promise<RouteResult> => {
+  const dispatch = async (incoming: Incoming): Promise<RouteResult> => {
     try {
-      const path = pathnameOf(request);
+      const path = incoming.pathname;
       if (path === metadataPath || (issuerPath !== '' && path === `${metadataPath}${issuerPath}`)) {
-        if (request.method !== 'GET' && request.method !== 'HEAD') return methodNotAllowed(['GET', 'HEAD']);
-        return await metadataRoute(request, context);
+        if (incoming.method !== 'GET' && incoming.method !== 'HEAD') return methodNotAllowed(['GET', 'HEAD']);
+        return await metadataRoute(incoming, context);
       }
       if (path !== basePath && !path.startsWith(`${basePath}/`)) return notFound();
       const relative = path.slice(basePath.length) || '/';
@@ -230,25 +233,25 @@ export function createPassportHandler<User extends PassportUser>(
         params = match((route as (typeof parameterized)[number]).segments, relative);
       }
       if (route === undefined || params === null) return notFound();
-      const method = request.method === 'HEAD' && route.methods.GET ? 'GET' : request.method;
+      const method = incoming.method === 'HEAD' && route.methods.GET ? 'GET' : incoming.method;
       const handle = route.methods[method];
       if (!handle) return methodNotAllowed(Object.keys(route.methods));
-      const result = await handle(request, context, params);
-      outages.settled(request);
+      const result = await handle(incoming, context, params);
+      outages.settled(incoming);
       return result;
     } catch (error) {
       if (isStoreUnavailable(error)) {
-        outages.refused(error, request);
+        outages.refused(error, incoming);
         return storeUnavailableResponse();
       }
-      outages.settled(request);
-      return errorResponse(error, request, options.onError);
+      outages.settled(incoming);
+      return errorResponse(error, incoming.request, options.onError);
     }
   };
-  const handler: FetchHandler = async (request) => toResponse(await dispatch(request));
-  // The node adapter calls `dispatch` directly when it serves this very handler (not a wrapper),
-  // and writes our replies without building a Response (see `@passport/http/node`).
-  Object.defineProperty(handler, dispatchSymbol, { value: dispatch });
+  const handler: FetchHandler = async (request) => toResponse(await dispatch(incomingFromFetch(request)));
+  // Given this very handler (not a host function wrapping it), the Node adapter dispatches its
+  // own request view directly and writes our replies without building a Response.
+  registerDispatcher(handler, dispatch);
   return handler;
 }
 

@@ -1,14 +1,13 @@
 /**
  * @passport/http: every Passport endpoint as one Fetch handler, plus guards for the host app's
- * routes. Runs on Node (see `@passport/http/node`), Bun, Deno and Workers.
+ * routes. Runs on Node (see `@passport/http/node`), Bun, Deno and Workers; testing guards are in
+ * `@passport/http/testing`.
  * @packageDocumentation
  */
 
 export { type WithFirstPartyCookieOptions, withFirstPartyCookie } from './first-party-cookie.js';
 export {
   type Authentication,
-  actingAs,
-  actingAsClient,
   bearerChallenge,
   createGuard,
   type Guard,

@@ -1,6 +1,6 @@
 import type { AuthorizationRequest, Passport, PassportUser, ScopeDefinition } from '@passport/core';
 
-/** What the approval page renderer receives (PARITY A9). */
+/** What the approval page renderer receives. */
 export interface ApprovalPageContext<User extends PassportUser = PassportUser> {
   /** The incoming `GET /oauth/authorize` request. */
   request: Request;
@@ -20,7 +20,7 @@ export interface ApprovalPageContext<User extends PassportUser = PassportUser> {
   csrfToken: string;
 }
 
-/** Options of the first-party cookie (PARITY G5), shared by the handler, the wrapper and the guard. */
+/** Options of the first-party cookie, shared by the handler, the wrapper and the guard. */
 export interface FirstPartyCookieOptions {
   /**
    * Name of the httpOnly cookie holding the signed token.
@@ -88,7 +88,7 @@ export interface PassportHandlerOptions<User extends PassportUser = PassportUser
   authenticateUser: (request: Request) => User | null | Promise<User | null>;
   /**
    * When the signed-in user last authenticated (ms since the epoch), so `prompt=login` and
-   * `max_age` can be satisfied by a fresh login (PARITY A4). Without it, the login page is asked to
+   * `max_age` can be satisfied by a fresh login. Without it, the login page is asked to
    * re-authenticate (`prompt=login` on `loginUrl`) and the return URL drops `prompt=login` and
    * `max_age`, so the user is not sent round in circles.
    */
@@ -110,8 +110,8 @@ export interface PassportHandlerOptions<User extends PassportUser = PassportUser
    */
   secret: string;
   /**
-   * Renders the approval page instead of the built-in one (PARITY A9). Return HTML (it gets the
-   * clickjacking headers) or a complete `Response`.
+   * Renders the approval page instead of the built-in one. Return HTML (it gets the clickjacking
+   * headers) or a complete `Response`.
    */
   render?: (context: ApprovalPageContext<User>) => string | Response | Promise<string | Response>;
   /**
@@ -160,8 +160,6 @@ export interface PassportHandlerOptions<User extends PassportUser = PassportUser
    * @default []
    */
   trustedOrigins?: string[];
-  /** First-party cookie settings for `POST /oauth/token/refresh` (PARITY G5). */
+  /** First-party cookie settings for `POST /oauth/token/refresh`. */
   cookie?: FirstPartyCookieOptions;
-  /** Current time in ms (tests move it). @default Date.now */
-  clock?: () => number;
 }

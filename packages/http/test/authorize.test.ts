@@ -312,7 +312,6 @@ describe('POST and DELETE /oauth/authorize', () => {
         secret: handlerSecret,
         authenticateUser: (request) =>
           request.headers.get('x-test-user') === 'alice' ? { id: 'alice', name: 'Alice' } : null,
-        clock: () => s.clock.now,
       });
     const body = { auth_token: p.authToken, csrf_token: p.csrf, action: 'approve' };
     const foreign = await instance('another-secret-of-at-least-32-characters!')(decide(body, p.cookie));

@@ -1,6 +1,7 @@
 import { hashSecret } from '@passport/core';
 import { describe, expect, it } from 'vitest';
-import { actingAs, actingAsClient, createGuard, type Guard, withFirstPartyCookie } from '../src/index.js';
+import { createGuard, type Guard, withFirstPartyCookie } from '../src/index.js';
+import { actingAs, actingAsClient } from '../src/testing.js';
 import { admins, basic, form, origin, type Setup, secret, setup, type TestUser, users } from './helpers.js';
 
 function echo(guard: Guard<TestUser>) {
@@ -228,7 +229,7 @@ describe('first-party cookie (G5)', () => {
       authenticateUser,
       clock: () => s.clock.now,
     });
-    const guard = createGuard({ passport: s.passport, cookie: { secret }, clock: () => s.clock.now });
+    const guard = createGuard({ passport: s.passport, cookie: { secret } });
     return { s, page, guard };
   }
 
@@ -358,41 +359,49 @@ describe('first-party cookie (G5)', () => {
   });
 });
 
-describe('testing helpers (E2)', () => {
-  it('actingAs authenticates every request as the user with the given scopes until restored', async () => {
+describe('@passport/http/testing', () => {
+  it('actingAs gives a guard that authenticates every request as the user with the given scopes', async () => {
     const s = await setup();
     const guard = createGuard({ passport: s.passport });
-    const handler = guard.requireScopes(['orders:read'], (_r, auth) =>
-      Response.json({ user: auth.user?.id }),
+    const api = actingAs(guard, users.alice as TestUser, ['orders:read']);
+    const handler = api.requireScopes(['orders:read'], (_r, auth) =>
+      Response.json({ user: auth.user?.id, via: auth.via, token: auth.token }),
     );
-    const restore = actingAs(guard, users.alice as TestUser, ['orders:read']);
     const response = await handler(new Request(`${origin}/api`));
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ user: 'alice' });
+    expect(await response.json()).toEqual({ user: 'alice', via: 'testing', token: null });
     expect(
-      (await guard.requireScopes(['orders:write'], () => new Response('x'))(new Request(`${origin}/api`)))
+      (await api.requireScopes(['orders:write'], () => new Response('x'))(new Request(`${origin}/api`)))
         .status,
     ).toBe(403);
-    restore();
-    expect((await handler(new Request(`${origin}/api`))).status).toBe(401);
+    expect(
+      (await api.requireClient(() => new Response('x'))(new Request(`${origin}/api`))).headers.get(
+        'www-authenticate',
+      ),
+    ).toContain('error="invalid_token"');
+    // the production guard is untouched: it still wants a token
+    expect((await guard.requireScopes(['orders:read'], handler)(new Request(`${origin}/api`))).status).toBe(
+      401,
+    );
+    expect(Object.isFrozen(guard)).toBe(true);
+    expect('actingAs' in guard).toBe(false);
   });
 
-  it('actingAsClient authenticates as a client-credentials caller', async () => {
+  it('actingAsClient gives a guard that authenticates as a client-credentials caller', async () => {
     const s = await setup();
     const guard = createGuard({ passport: s.passport });
     const { client } = await s.passport.clients.create({
       name: 'Machine',
       grantTypes: ['client_credentials'],
     });
-    const restore = actingAsClient(guard, client, ['*']);
-    const auth = await guard.authenticate(new Request(`${origin}/api`));
+    const api = actingAsClient(guard, client, ['*']);
+    const auth = await api.authenticate(new Request(`${origin}/api`));
     expect(auth?.user).toBeNull();
     expect(auth?.client?.id).toBe(client.id);
     expect(
-      (await guard.requireClient(() => new Response('ok'), ['orders:write'])(new Request(`${origin}/api`)))
+      (await api.requireClient(() => new Response('ok'), ['orders:write'])(new Request(`${origin}/api`)))
         .status,
     ).toBe(200);
-    restore();
     expect(await guard.authenticate(new Request(`${origin}/api`))).toBeNull();
   });
 });

@@ -34,6 +34,20 @@ export interface Setup {
   clock: { now: number };
 }
 
+/**
+ * The passport as HTTP may use it: everything but `store`, which throws. `@passport/http` talks to
+ * core's facade only (ownership rules, nonces and token listings included), so every handler and
+ * guard test runs on this view and fails if a route reaches for the store.
+ */
+function facadeOnly<User extends TestUser>(passport: Passport<User>): Passport<User> {
+  return new Proxy(passport, {
+    get(target, name, receiver) {
+      if (name === 'store') throw new Error('@passport/http must not use passport.store');
+      return Reflect.get(target, name, receiver);
+    },
+  });
+}
+
 /** A passport on a fresh memory store and its handler; the signed-in user comes from `x-test-user`. */
 export async function setup(
   overrides: Partial<PassportOptions<TestUser>> = {},
@@ -41,18 +55,20 @@ export async function setup(
 ): Promise<Setup> {
   const store = new MemoryStore();
   const clock = { now: Date.UTC(2026, 0, 1, 12) };
-  const passport = createPassport<TestUser>({
-    issuer: origin,
-    store,
-    keys: await testKeys(),
-    scopes: { 'orders:read': 'Read your orders', 'orders:write': 'Create & change <your> orders' },
-    userProviders: {
-      users: { findById: async (id) => users[id] ?? null },
-      admins: { findById: async (id) => admins[id] ?? null },
-    },
-    clock: () => clock.now,
-    ...overrides,
-  });
+  const passport = facadeOnly(
+    createPassport<TestUser>({
+      issuer: origin,
+      store,
+      keys: await testKeys(),
+      scopes: { 'orders:read': 'Read your orders', 'orders:write': 'Create & change <your> orders' },
+      userProviders: {
+        users: { findById: async (id) => users[id] ?? null },
+        admins: { findById: async (id) => admins[id] ?? null },
+      },
+      clock: () => clock.now,
+      ...overrides,
+    }),
+  );
   const errors: unknown[] = [];
   const handler = createPassportHandler<TestUser>({
     passport,
@@ -63,7 +79,6 @@ export async function setup(
     },
     loginUrl: '/login',
     onError: (error) => errors.push(error),
-    clock: () => clock.now,
     ...handlerOverrides,
   });
   return { store, passport, handler, errors, clock };

@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { authenticateNode, toNodeListener } from '../src/adapter/node/index.js';
 import { createGuard } from '../src/guards.js';
+import { registerDispatcher } from '../src/internal/dispatch.js';
+import { type Incoming, incomingFromFetch } from '../src/internal/incoming.js';
 import { basic, setup } from './helpers.js';
 
 let server: Server | null = null;
@@ -20,6 +22,16 @@ async function listen(
   server = created;
   await new Promise<void>((resolve) => created.listen(0, '127.0.0.1', resolve));
   return `http://127.0.0.1:${(created.address() as AddressInfo).port}`;
+}
+
+/**
+ * Serves a Passport-style dispatcher (what `createPassportHandler` registers) through
+ * `toNodeListener`, so the test sees the adapter's own request view.
+ */
+async function listenIncoming(dispatch: (incoming: Incoming) => Promise<Response>): Promise<string> {
+  const handler = async (request: Request) => dispatch(incomingFromFetch(request));
+  registerDispatcher(handler, dispatch);
+  return listen(handler);
 }
 
 /** A raw request with a chunked body written in `chunks` pieces (no Content-Length). */
@@ -232,12 +244,12 @@ describe('@passport/http/node: the request the handler gets', () => {
   });
 
   it("answers Passport's header and path lookups as Headers.get and URL would", async () => {
-    const { headerOf, pathnameOf } = await import('../src/internal/dispatch.js');
     const names = ['x-multi', 'x-spaced', 'content-type', 'authorization', 'x-absent'];
     let fast: unknown[] = [];
     let slow: unknown[] = [];
-    const base = await listen(async (request) => {
-      fast = [pathnameOf(request), ...names.map((name) => headerOf(request, name))];
+    const base = await listenIncoming(async (incoming) => {
+      fast = [incoming.pathname, ...names.map((name) => incoming.header(name))];
+      const { request } = incoming;
       slow = [new URL(request.url).pathname, ...names.map((name) => request.headers.get(name))];
       return new Response('ok');
     });
@@ -455,8 +467,8 @@ describe('@passport/http/node: the request the handler gets', () => {
 
   it('enforces a smaller limit of readBodyText on the buffered body, and UTF-8', async () => {
     const { readBodyText, PayloadTooLargeError } = await import('../src/internal/body.js');
-    const base = await listen(async (request) =>
-      readBodyText(request, 8).then(
+    const base = await listenIncoming(async (incoming) =>
+      readBodyText(incoming, 8).then(
         (text) => new Response(`ok:${text}`),
         (error: unknown) =>
           new Response(

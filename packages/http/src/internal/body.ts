@@ -1,5 +1,5 @@
 import { OAuthError } from '@passport/core';
-import { headerOf } from './dispatch.js';
+import type { Incoming } from './incoming.js';
 import { checkParameters, encodedParametersProblem, jsonShapeProblem } from './input.js';
 
 /** Default body limit: 64 KiB. */
@@ -13,17 +13,6 @@ export class PayloadTooLargeError extends Error {
     this.name = 'PayloadTooLargeError';
     this.limit = limit;
   }
-}
-
-/**
- * Key of the method by which the node adapter's request hands over the body it already buffered
- * and size-checked (see `adapter/node/request.ts`): `Uint8Array` bytes, `null` for no body, `undefined`
- * when the body must be read the ordinary way.
- */
-export const takeBufferedBodySymbol: unique symbol = Symbol('passport.takeBufferedBody');
-
-interface BufferedBodyRequest {
-  [takeBufferedBodySymbol]?: () => Uint8Array | null | undefined;
 }
 
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -40,20 +29,15 @@ function decodeUtf8(bytes: Uint8Array): string {
  * Reads the body as UTF-8 text, refusing more than `limit` bytes: first by `Content-Length`, then
  * by counting while reading the stream (a lying or absent `Content-Length` does not help).
  */
-export async function readBodyText(request: Request, limit: number): Promise<string> {
-  const declared = headerOf(request, 'content-length');
-  if (declared !== null && /^\d+$/.test(declared) && Number(declared) > limit) {
-    throw new PayloadTooLargeError(limit);
+export async function readBodyText(incoming: Incoming, limit: number): Promise<string> {
+  assertDeclaredLength(incoming, limit);
+  const buffered = incoming.takeBufferedBody();
+  if (buffered === null) return '';
+  if (buffered !== undefined) {
+    if (buffered.byteLength > limit) throw new PayloadTooLargeError(limit);
+    return decodeUtf8(buffered);
   }
-  const take = (request as BufferedBodyRequest)[takeBufferedBodySymbol];
-  if (take !== undefined) {
-    const buffered = take.call(request);
-    if (buffered === null) return '';
-    if (buffered !== undefined) {
-      if (buffered.byteLength > limit) throw new PayloadTooLargeError(limit);
-      return decodeUtf8(buffered);
-    }
-  }
+  const request = incoming.request;
   if (request.body === null) return '';
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -91,9 +75,17 @@ function isTooLargeMarker(error: unknown): boolean {
   );
 }
 
+/** Throws {@link PayloadTooLargeError} when `Content-Length` announces more than `limit` bytes. */
+function assertDeclaredLength(incoming: Incoming, limit: number): void {
+  const declared = incoming.header('content-length');
+  if (declared !== null && /^\d+$/.test(declared) && Number(declared) > limit) {
+    throw new PayloadTooLargeError(limit);
+  }
+}
+
 /** The media type of the request, lowercase, without parameters; `null` when absent. */
-export function mediaType(request: Request): string | null {
-  const header = headerOf(request, 'content-type');
+export function mediaType(incoming: Incoming): string | null {
+  const header = incoming.header('content-type');
   if (header === null) return null;
   return (header.split(';')[0] ?? '').trim().toLowerCase();
 }
@@ -105,16 +97,13 @@ export function mediaType(request: Request): string | null {
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.1
  */
-export async function readForm(request: Request, limit: number): Promise<URLSearchParams> {
-  if (mediaType(request) !== 'application/x-www-form-urlencoded') {
+export async function readForm(incoming: Incoming, limit: number): Promise<URLSearchParams> {
+  if (mediaType(incoming) !== 'application/x-www-form-urlencoded') {
     // Still enforce the size limit first, so an oversized body is always 413.
-    const declared = headerOf(request, 'content-length');
-    if (declared !== null && /^\d+$/.test(declared) && Number(declared) > limit) {
-      throw new PayloadTooLargeError(limit);
-    }
+    assertDeclaredLength(incoming, limit);
     throw OAuthError.invalidRequest('The request body must be application/x-www-form-urlencoded');
   }
-  const text = await readBodyText(request, limit);
+  const text = await readBodyText(incoming, limit);
   const problem = encodedParametersProblem(text);
   if (problem !== null) throw OAuthError.invalidRequest(problem);
   const params = new URLSearchParams(text);
@@ -126,23 +115,23 @@ export async function readForm(request: Request, limit: number): Promise<URLSear
  * Reads a JSON object or a form body (the JSON API accepts both). Returns `{}` for an empty body.
  * Throws `invalid_request` for another content type or malformed JSON.
  */
-export async function readJsonOrForm(request: Request, limit: number): Promise<Record<string, unknown>> {
-  const type = mediaType(request);
+export async function readJsonOrForm(incoming: Incoming, limit: number): Promise<Record<string, unknown>> {
+  const type = mediaType(incoming);
   if (type === 'application/x-www-form-urlencoded') {
-    const params = await readForm(request, limit);
+    const params = await readForm(incoming, limit);
     const out: Record<string, unknown> = {};
     for (const [key, value] of params) out[key] = value;
     return out;
   }
   if (type === null) {
-    const text = await readBodyText(request, limit);
+    const text = await readBodyText(incoming, limit);
     if (text.trim() === '') return {};
     throw OAuthError.invalidRequest('The request body must be application/json');
   }
   if (type !== 'application/json' && !type.endsWith('+json')) {
     throw OAuthError.invalidRequest('The request body must be application/json');
   }
-  const text = await readBodyText(request, limit);
+  const text = await readBodyText(incoming, limit);
   if (text.trim() === '') return {};
   const shape = jsonShapeProblem(text);
   if (shape !== null) throw OAuthError.invalidRequest(shape);

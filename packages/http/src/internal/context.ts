@@ -2,10 +2,12 @@ import type { Passport, PassportUser } from '@passport/core';
 import type { FirstPartyCookie } from '../first-party-cookie.js';
 import type { PassportHandlerOptions } from '../options.js';
 import type { Signer } from './crypto.js';
+import type { Incoming } from './incoming.js';
 import type { RouteResult } from './responses.js';
 
 /** Everything a route needs, resolved once by `createPassportHandler`. */
 export interface HandlerContext<User extends PassportUser = PassportUser> {
+  /** The facade every route talks to; its `now()` is the handler's clock. */
   passport: Passport<User>;
   options: PassportHandlerOptions<User>;
   basePath: string;
@@ -13,7 +15,6 @@ export interface HandlerContext<User extends PassportUser = PassportUser> {
   authTokenLifetime: number;
   signer: Signer;
   cookie: FirstPartyCookie;
-  now: () => number;
   /** Absolute URL of an endpoint below the base path (`/token` => `https://as.example/oauth/token`). */
   endpoint: (path: string) => string;
   /**
@@ -31,7 +32,7 @@ export interface HandlerContext<User extends PassportUser = PassportUser> {
 
 /** A route's handler. */
 export type RouteHandler<User extends PassportUser = PassportUser> = (
-  request: Request,
+  incoming: Incoming,
   context: HandlerContext<User>,
   params: { id?: string },
 ) => Promise<RouteResult>;

@@ -1,4 +1,4 @@
-import { headerOf } from './dispatch.js';
+import type { Incoming } from './incoming.js';
 
 function isBlank(code: number): boolean {
   return code === 32 || code === 9;
@@ -9,8 +9,8 @@ function isBlank(code: number): boolean {
  * the most specific first), percent-decoded; `undefined` when absent. One scan that compares names
  * in place: a 12 KB header of a thousand cookies costs no allocation per cookie.
  */
-export function cookieValue(request: Request, name: string): string | undefined {
-  const header = headerOf(request, 'cookie');
+export function cookieValue(incoming: Pick<Incoming, 'header'>, name: string): string | undefined {
+  const header = incoming.header('cookie');
   if (!header) return undefined;
   let start = 0;
   while (start < header.length) {
@@ -59,6 +59,6 @@ export function serializeCookie(name: string, value: string, attributes: CookieA
 }
 
 /** `true` when the request came over https (so cookies get `Secure`). */
-export function isSecureRequest(request: Request): boolean {
-  return new URL(request.url).protocol === 'https:';
+export function isSecureRequest(incoming: Pick<Incoming, 'url'>): boolean {
+  return incoming.url.startsWith('https:');
 }

@@ -1,42 +1,11 @@
+import { decodeBase64url, encodeBase64url } from '@passport/core';
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** Base64url without padding (RFC 4648 section 5). */
-export function base64urlEncode(bytes: Uint8Array): string {
-  let binary = '';
-  for (let i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i] as number);
-  const base64 = btoa(binary);
-  let end = base64.length;
-  while (end > 0 && base64.charCodeAt(end - 1) === 61) end--; // '=' padding
-  return base64.slice(0, end).replace(/\+/g, '-').replace(/\//g, '_');
-}
-
-/** Decodes base64url; `null` when the input is not base64url. */
-export function base64urlDecode(value: string): Uint8Array<ArrayBuffer> | null {
-  if (!/^[A-Za-z0-9_-]*$/.test(value)) return null;
-  const padded = value.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (value.length % 4)) % 4);
-  try {
-    const binary = atob(padded);
-    const bytes = new Uint8Array(binary.length);
-    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-    return bytes;
-  } catch {
-    return null;
-  }
-}
-
 /** A fresh random value of `bytes` bytes, base64url encoded. */
 export function randomToken(bytes = 32): string {
-  return base64urlEncode(crypto.getRandomValues(new Uint8Array(bytes)));
-}
-
-/** Constant-time comparison of two strings (time depends only on `expected`'s length). */
-export function safeEqual(actual: string, expected: string): boolean {
-  let diff = actual.length ^ expected.length;
-  for (let i = 0; i < expected.length; i++) {
-    diff |= (i < actual.length ? actual.charCodeAt(i) : 0) ^ expected.charCodeAt(i);
-  }
-  return diff === 0;
+  return encodeBase64url(crypto.getRandomValues(new Uint8Array(bytes)));
 }
 
 /**
@@ -59,9 +28,9 @@ export class Signer {
 
   /** Signs `payload` for `purpose`. */
   async sign(purpose: string, payload: object): Promise<string> {
-    const body = base64urlEncode(encoder.encode(JSON.stringify(payload)));
+    const body = encodeBase64url(encoder.encode(JSON.stringify(payload)));
     const mac = await crypto.subtle.sign('HMAC', await this.#key, encoder.encode(`${purpose}.${body}`));
-    return `${body}.${base64urlEncode(new Uint8Array(mac))}`;
+    return `${body}.${encodeBase64url(new Uint8Array(mac))}`;
   }
 
   /**
@@ -72,21 +41,19 @@ export class Signer {
     if (token.length > 16_384) return null;
     const dot = token.indexOf('.');
     if (dot <= 0 || dot !== token.lastIndexOf('.')) return null;
-    const body = token.slice(0, dot);
-    const mac = base64urlDecode(token.slice(dot + 1));
-    if (mac === null || !/^[A-Za-z0-9_-]+$/.test(body)) return null;
+    const body = decodeBase64url(token, 0, dot);
+    const mac = decodeBase64url(token, dot + 1);
+    if (body === null || mac === null) return null;
     const valid = await crypto.subtle.verify(
       'HMAC',
       await this.#key,
-      mac,
-      encoder.encode(`${purpose}.${body}`),
+      mac as Uint8Array<ArrayBuffer>,
+      encoder.encode(`${purpose}.${token.slice(0, dot)}`),
     );
     if (!valid) return null;
-    const bytes = base64urlDecode(body);
-    if (bytes === null) return null;
     let payload: unknown;
     try {
-      payload = JSON.parse(decoder.decode(bytes));
+      payload = JSON.parse(decoder.decode(body));
     } catch {
       return null;
     }

@@ -5,7 +5,7 @@
  * PostgreSQL refuses NUL in text outright, and no OAuth parameter, id or name legitimately carries a
  * control character (RFC 6749 Appendix A).
  */
-import { OAuthError, type TextProblem, textProblem } from '@passport/core';
+import { OAuthError, rejectRepeatedParameters, type TextProblem, textProblem } from '@passport/core';
 
 /** Longest value of an OAuth form or query parameter (an access token to revoke fits easily). */
 export const maxParameterLength = 8192;
@@ -35,21 +35,24 @@ function describe(what: string, problem: TextProblem, maxLength: number): string
 }
 
 /**
- * Why a set of form or query parameters is refused, or `null` when it is fine: a repeated
- * parameter (RFC 6749 section 3.1), or a name or value that is too long or holds a control
- * character. One pass over the parameters.
+ * Why a set of form or query parameters is refused, or `null` when it is fine: a name or value
+ * that is too long or holds a control character, or a repeated parameter (RFC 6749 section 3.1,
+ * core's one rule and message: `rejectRepeatedParameters`).
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.1
  */
 export function parameterProblem(params: URLSearchParams): string | null {
-  const seen = new Set<string>();
   for (const [name, value] of params) {
     const nameProblem = textProblem(name, { maxLength: maxParameterNameLength });
     if (nameProblem !== null) return describe('A parameter name', nameProblem, maxParameterNameLength);
-    if (seen.has(name)) return `The "${name}" parameter must not be repeated`;
-    seen.add(name);
     const problem = textProblem(value, { maxLength: maxParameterLength, allowTab: tabAllowed.has(name) });
     if (problem !== null) return describe(`The "${name}" parameter`, problem, maxParameterLength);
+  }
+  try {
+    rejectRepeatedParameters(params);
+  } catch (error) {
+    if (error instanceof OAuthError) return error.errorDescription;
+    throw error;
   }
   return null;
 }

@@ -1,9 +1,6 @@
-import type { PassportStore } from '@passport/core';
 import type { StoreOutageEvent } from '../options.js';
+import type { Incoming } from './incoming.js';
 import { isStoreUnavailable } from './responses.js';
-
-/** Refresh token id the probe looks up: a SHA-256 in hex, as every store keys them; never issued. */
-const probeId = '0'.repeat(64);
 
 /** Least time between two probes of a store that is down, in ms. */
 const probeIntervalMs = 1000;
@@ -14,8 +11,8 @@ const probeIntervalMs = 1000;
  * of once per request: a 30 s database outage under load used to write megabytes of stacks.
  *
  * While the store is down, each request that did not itself fail on the store (JWKS, metadata, a
- * malformed request...) may start a probe (one cheap read, at most one at a time and one per
- * second); the first probe the store answers ends the outage. Outside an outage {@link settled}
+ * malformed request...) may start a probe (`passport.pingStore()`: one cheap read, at most one at
+ * a time and one per second); the first probe the store answers ends the outage. Outside an outage {@link settled}
  * costs one comparison.
  *
  * @internal
@@ -27,9 +24,9 @@ export class StoreOutageMonitor {
   #lastProbe = Number.NEGATIVE_INFINITY;
 
   constructor(
-    private readonly store: PassportStore,
+    private readonly probe: () => Promise<unknown>,
     private readonly now: () => number,
-    private readonly report: (event: StoreOutageEvent, request: Request) => void,
+    private readonly report: (event: StoreOutageEvent, incoming: Incoming) => void,
   ) {}
 
   /** `true` while an outage is going on. */
@@ -38,27 +35,27 @@ export class StoreOutageMonitor {
   }
 
   /** A request was refused because the store is unavailable: starts an outage or counts into it. */
-  refused(error: unknown, request: Request): void {
+  refused(error: unknown, incoming: Incoming): void {
     this.#refused++;
     if (this.#startedAt !== null) return;
     this.#startedAt = this.now();
     this.#refused = 1;
-    this.report({ type: 'started', error, startedAt: new Date(this.#startedAt) }, request);
+    this.report({ type: 'started', error, startedAt: new Date(this.#startedAt) }, incoming);
   }
 
   /** A request finished without failing on the store. */
-  settled(request: Request): void {
+  settled(incoming: Incoming): void {
     if (this.#startedAt === null || this.#probing) return;
     const now = this.now();
     if (now - this.#lastProbe < probeIntervalMs) return;
     this.#lastProbe = now;
     this.#probing = true;
-    void this.#probe(request);
+    void this.#probeNow(incoming);
   }
 
-  async #probe(request: Request): Promise<void> {
+  async #probeNow(incoming: Incoming): Promise<void> {
     try {
-      await this.store.findRefreshToken(probeId);
+      await this.probe();
     } catch (error) {
       // Still down; any other answer means the store is reachable again.
       if (isStoreUnavailable(error)) return;
@@ -72,7 +69,7 @@ export class StoreOutageMonitor {
     this.#refused = 0;
     this.report(
       { type: 'ended', startedAt: new Date(startedAt), endedAt: new Date(this.now()), refused },
-      request,
+      incoming,
     );
   }
 }

@@ -1,8 +1,7 @@
-import type { PassportUser } from '@passport/core';
+import { type PassportUser, timingSafeEqual } from '@passport/core';
 import type { HandlerContext } from './context.js';
 import { cookieValue } from './cookies.js';
-import { safeEqual } from './crypto.js';
-import { headerOf } from './dispatch.js';
+import type { Incoming } from './incoming.js';
 import { json, type Reply, redirect } from './responses.js';
 
 /** A `401` for JSON endpoints that need a signed-in user. */
@@ -16,9 +15,9 @@ export function unauthenticated(): Reply {
  */
 export function publicRequestUrl<User extends PassportUser>(
   context: HandlerContext<User>,
-  request: Request,
+  incoming: Incoming,
 ): URL {
-  const url = new URL(request.url);
+  const url = new URL(incoming.url);
   return new URL(`${context.publicUrl}${url.pathname}${url.search}`);
 }
 
@@ -28,7 +27,7 @@ export function publicRequestUrl<User extends PassportUser>(
  */
 export function loginRedirect<User extends PassportUser>(
   context: HandlerContext<User>,
-  request: Request,
+  incoming: Incoming,
   returnTo: string,
   options: { forceLogin?: boolean } = {},
 ): Reply {
@@ -36,7 +35,7 @@ export function loginRedirect<User extends PassportUser>(
   if (loginUrl === undefined) {
     return json({ error: 'login_required', error_description: 'The user must sign in first' }, 401);
   }
-  if (typeof loginUrl === 'function') return redirect(loginUrl(returnTo, request));
+  if (typeof loginUrl === 'function') return redirect(loginUrl(returnTo, incoming.request));
   // Relative to the configured public URL, never to the request (its Host is the client's to say).
   const target = new URL(loginUrl, `${context.publicUrl}/`);
   target.searchParams.set(returnToParameter, returnTo);
@@ -51,16 +50,16 @@ export function loginRedirect<User extends PassportUser>(
  */
 export function passesCsrfCheck<User extends PassportUser>(
   context: HandlerContext<User>,
-  request: Request,
+  incoming: Incoming,
 ): boolean {
-  const origin = headerOf(request, 'origin');
+  const origin = incoming.header('origin');
   if (origin !== null && origin !== 'null') {
     if (origin === context.publicOrigin || context.trustedOrigins.has(origin)) return true;
   }
-  const header = headerOf(request, 'x-csrf-token') ?? headerOf(request, 'x-xsrf-token');
+  const header = incoming.header('x-csrf-token') ?? incoming.header('x-xsrf-token');
   if (header === null || header === '') return false;
-  const cookie = cookieValue(request, context.cookie.settings.csrfCookieName);
-  return cookie !== undefined && cookie !== '' && safeEqual(header, cookie);
+  const cookie = cookieValue(incoming, context.cookie.settings.csrfCookieName);
+  return cookie !== undefined && cookie !== '' && timingSafeEqual(header, cookie);
 }
 
 /** A `403` for a state-changing call that failed the CSRF check. */
@@ -77,9 +76,9 @@ export function csrfFailure(): Reply {
 /** `true` when an `Origin` header is present and foreign (not the public origin, not trusted). */
 export function hasForeignOrigin<User extends PassportUser>(
   context: HandlerContext<User>,
-  request: Request,
+  incoming: Incoming,
 ): boolean {
-  const origin = headerOf(request, 'origin');
+  const origin = incoming.header('origin');
   if (origin === null) return false;
   return origin !== context.publicOrigin && !context.trustedOrigins.has(origin);
 }

@@ -9,6 +9,7 @@ import { readJsonOrForm } from '../internal/body.js';
 import type { HandlerContext } from '../internal/context.js';
 import { cookieValue, serializeCookie } from '../internal/cookies.js';
 import { randomToken } from '../internal/crypto.js';
+import type { Incoming } from '../internal/incoming.js';
 import { fieldProblem } from '../internal/input.js';
 import { json, noContent, Reply, type RouteResult } from '../internal/responses.js';
 import { csrfFailure, passesCsrfCheck, unauthenticated } from '../internal/session.js';
@@ -136,12 +137,12 @@ function parseBoolean(value: unknown, field: string, fields: Fields): boolean | 
  * check. Returns a response to send instead when either fails.
  */
 async function begin<User extends PassportUser>(
-  request: Request,
+  incoming: Incoming,
   context: HandlerContext<User>,
 ): Promise<User | Reply> {
-  const user = await context.options.authenticateUser(request);
+  const user = await context.options.authenticateUser(incoming.request);
   if (user === null) return unauthenticated();
-  if (request.method !== 'GET' && request.method !== 'HEAD' && !passesCsrfCheck(context, request)) {
+  if (incoming.method !== 'GET' && incoming.method !== 'HEAD' && !passesCsrfCheck(context, incoming)) {
     return csrfFailure();
   }
   return user;
@@ -150,11 +151,11 @@ async function begin<User extends PassportUser>(
 /** Sets the readable `XSRF-TOKEN` cookie on GET responses when the browser has none yet. */
 function withCsrfCookie<User extends PassportUser>(
   response: Reply,
-  request: Request,
+  incoming: Incoming,
   context: HandlerContext<User>,
 ): Reply {
   const name = context.cookie.settings.csrfCookieName;
-  if (cookieValue(request, name) !== undefined) return response;
+  if (cookieValue(incoming, name) !== undefined) return response;
   response.append(
     'set-cookie',
     serializeCookie(name, randomToken(24), {
@@ -169,16 +170,16 @@ function withCsrfCookie<User extends PassportUser>(
 
 /** `GET /oauth/clients`, `POST /oauth/clients` (PARITY C3). */
 export async function clientsRoute<User extends PassportUser>(
-  request: Request,
+  incoming: Incoming,
   context: HandlerContext<User>,
 ): Promise<RouteResult> {
-  const user = await begin(request, context);
+  const user = await begin(incoming, context);
   if (user instanceof Reply) return user;
-  if (request.method === 'GET') {
+  if (incoming.method === 'GET') {
     const clients = await context.passport.clients.listByOwner(user.id);
-    return withCsrfCookie(json(clients.filter((c) => !c.revoked).map(serializeClient)), request, context);
+    return withCsrfCookie(json(clients.filter((c) => !c.revoked).map(serializeClient)), incoming, context);
   }
-  const body = await readJsonOrForm(request, context.maxBodyBytes);
+  const body = await readJsonOrForm(incoming, context.maxBodyBytes);
   const fields: Fields = {};
   const name = parseName(body.name, fields);
   const redirectUris = parseRedirects(body.redirect ?? body.redirect_uris, fields);
@@ -203,21 +204,21 @@ export async function clientsRoute<User extends PassportUser>(
 
 /** `PUT /oauth/clients/{id}`, `DELETE /oauth/clients/{id}` (PARITY C3): a foreign id is 404. */
 export async function clientRoute<User extends PassportUser>(
-  request: Request,
+  incoming: Incoming,
   context: HandlerContext<User>,
   params: { id?: string },
 ): Promise<RouteResult> {
-  const user = await begin(request, context);
+  const user = await begin(incoming, context);
   if (user instanceof Reply) return user;
   const { clients } = context.passport;
   const id = params.id ?? '';
-  const client = await clients.find(id);
-  if (client === null || client.ownerId !== user.id || client.revoked) return notFound('Client');
-  if (request.method === 'DELETE') {
+  const client = await clients.findForOwner(id, user.id);
+  if (client === null) return notFound('Client');
+  if (incoming.method === 'DELETE') {
     await clients.delete(id);
     return noContent();
   }
-  const body = await readJsonOrForm(request, context.maxBodyBytes);
+  const body = await readJsonOrForm(incoming, context.maxBodyBytes);
   const fields: Fields = {};
   const name = parseName(body.name, fields);
   const redirectUris = parseRedirects(body.redirect ?? body.redirect_uris, fields);
@@ -237,12 +238,12 @@ export async function clientRoute<User extends PassportUser>(
 
 /** `GET /oauth/tokens`: the user's live tokens issued to clients (PARITY M1). */
 export async function tokensRoute<User extends PassportUser>(
-  request: Request,
+  incoming: Incoming,
   context: HandlerContext<User>,
 ): Promise<RouteResult> {
-  const user = await begin(request, context);
+  const user = await begin(incoming, context);
   if (user instanceof Reply) return user;
-  const tokens = (await context.passport.listUserTokens(user.id)).filter((t) => t.name === null);
+  const tokens = await context.passport.listUserTokens(user.id, { personal: false });
   const clients = new Map<string, ClientRecord | null>();
   for (const token of tokens) {
     if (!clients.has(token.clientId))
@@ -250,18 +251,18 @@ export async function tokensRoute<User extends PassportUser>(
   }
   return withCsrfCookie(
     json(tokens.map((token) => serializeToken(token, clients.get(token.clientId) ?? null))),
-    request,
+    incoming,
     context,
   );
 }
 
 /** `DELETE /oauth/tokens/{id}`: revokes one of the user's tokens and its refresh tokens (PARITY M1). */
 export async function tokenRoute<User extends PassportUser>(
-  request: Request,
+  incoming: Incoming,
   context: HandlerContext<User>,
   params: { id?: string },
 ): Promise<RouteResult> {
-  const user = await begin(request, context);
+  const user = await begin(incoming, context);
   if (user instanceof Reply) return user;
   const revoked = await context.passport.revokeUserToken(user.id, params.id ?? '');
   return revoked ? noContent() : notFound('Token');
@@ -269,26 +270,26 @@ export async function tokenRoute<User extends PassportUser>(
 
 /** `GET /oauth/scopes`: every defined scope with its description (PARITY M1). */
 export async function scopesRoute<User extends PassportUser>(
-  request: Request,
+  incoming: Incoming,
   context: HandlerContext<User>,
 ): Promise<RouteResult> {
-  const user = await begin(request, context);
+  const user = await begin(incoming, context);
   if (user instanceof Reply) return user;
-  return withCsrfCookie(json(context.passport.scopes.scopes()), request, context);
+  return withCsrfCookie(json(context.passport.scopes.scopes()), incoming, context);
 }
 
 /** `GET /oauth/personal-access-tokens`, `POST /oauth/personal-access-tokens` (PARITY M1, T5). */
 export async function personalTokensRoute<User extends PassportUser>(
-  request: Request,
+  incoming: Incoming,
   context: HandlerContext<User>,
 ): Promise<RouteResult> {
-  const user = await begin(request, context);
+  const user = await begin(incoming, context);
   if (user instanceof Reply) return user;
-  if (request.method === 'GET') {
-    const tokens = (await context.passport.listUserTokens(user.id)).filter((t) => t.name !== null);
-    return withCsrfCookie(json(tokens.map((token) => serializeToken(token))), request, context);
+  if (incoming.method === 'GET') {
+    const tokens = await context.passport.listUserTokens(user.id, { personal: true });
+    return withCsrfCookie(json(tokens.map((token) => serializeToken(token))), incoming, context);
   }
-  const body = await readJsonOrForm(request, context.maxBodyBytes);
+  const body = await readJsonOrForm(incoming, context.maxBodyBytes);
   const fields: Fields = {};
   const name = parseName(body.name, fields);
   let scopes: string[] = [];
@@ -325,17 +326,12 @@ export async function personalTokensRoute<User extends PassportUser>(
 
 /** `DELETE /oauth/personal-access-tokens/{id}` (PARITY M1): a foreign or non-personal id is 404. */
 export async function personalTokenRoute<User extends PassportUser>(
-  request: Request,
+  incoming: Incoming,
   context: HandlerContext<User>,
   params: { id?: string },
 ): Promise<RouteResult> {
-  const user = await begin(request, context);
+  const user = await begin(incoming, context);
   if (user instanceof Reply) return user;
-  const id = params.id ?? '';
-  const token = await context.passport.store.findAccessToken(id);
-  if (token === null || token.userId !== user.id || token.name === null || token.revoked) {
-    return notFound('Token');
-  }
-  await context.passport.revokeUserToken(user.id, id);
-  return noContent();
+  const revoked = await context.passport.revokePersonalAccessToken(user.id, params.id ?? '');
+  return revoked ? noContent() : notFound('Token');
 }

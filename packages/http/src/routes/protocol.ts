@@ -1,24 +1,24 @@
 import type { PassportUser } from '@passport/core';
 import { readForm } from '../internal/body.js';
 import type { HandlerContext } from '../internal/context.js';
-import { headerOf } from '../internal/dispatch.js';
+import type { Incoming } from '../internal/incoming.js';
 import { json, noContent, publicJson, type RouteResult } from '../internal/responses.js';
 import { csrfFailure, passesCsrfCheck, unauthenticated } from '../internal/session.js';
 
 /**
- * `POST /oauth/token`: every grant (PARITY T1 to T8). Form body only; a repeated parameter is
- * `invalid_request`. Success and error responses both carry `Cache-Control: no-store`.
+ * `POST /oauth/token`: every enabled grant. Form body only; a repeated parameter is
+ * `invalid_request` (core refuses it). Success and error responses both carry `Cache-Control: no-store`.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5
  */
 export async function tokenRoute<User extends PassportUser>(
-  request: Request,
+  incoming: Incoming,
   context: HandlerContext<User>,
 ): Promise<RouteResult> {
-  const params = await readForm(request, context.maxBodyBytes);
+  const params = await readForm(incoming, context.maxBodyBytes);
   const response = await context.passport.handleTokenRequest({
     params,
-    authorization: headerOf(request, 'authorization'),
+    authorization: incoming.header('authorization'),
   });
   return json(response);
 }
@@ -29,11 +29,11 @@ export async function tokenRoute<User extends PassportUser>(
  * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.2
  */
 export async function revokeRoute<User extends PassportUser>(
-  request: Request,
+  incoming: Incoming,
   context: HandlerContext<User>,
 ): Promise<RouteResult> {
-  const params = await readForm(request, context.maxBodyBytes);
-  await context.passport.revoke({ params, authorization: headerOf(request, 'authorization') });
+  const params = await readForm(incoming, context.maxBodyBytes);
+  await context.passport.revoke({ params, authorization: incoming.header('authorization') });
   return noContent(undefined, 200);
 }
 
@@ -43,13 +43,13 @@ export async function revokeRoute<User extends PassportUser>(
  * @see https://www.rfc-editor.org/rfc/rfc7662#section-2.2
  */
 export async function introspectRoute<User extends PassportUser>(
-  request: Request,
+  incoming: Incoming,
   context: HandlerContext<User>,
 ): Promise<RouteResult> {
-  const params = await readForm(request, context.maxBodyBytes);
+  const params = await readForm(incoming, context.maxBodyBytes);
   const response = await context.passport.introspect({
     params,
-    authorization: headerOf(request, 'authorization'),
+    authorization: incoming.header('authorization'),
   });
   return json(response);
 }
@@ -60,20 +60,20 @@ export async function introspectRoute<User extends PassportUser>(
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.2
  */
 export async function deviceCodeRoute<User extends PassportUser>(
-  request: Request,
+  incoming: Incoming,
   context: HandlerContext<User>,
 ): Promise<RouteResult> {
-  const params = await readForm(request, context.maxBodyBytes);
+  const params = await readForm(incoming, context.maxBodyBytes);
   const response = await context.passport.requestDeviceCode({
     params,
-    authorization: headerOf(request, 'authorization'),
+    authorization: incoming.header('authorization'),
   });
   return json(response);
 }
 
-/** `GET /oauth/jwks`: the public keys that verify access tokens (PARITY K4). */
+/** `GET /oauth/jwks`: the public keys that verify access tokens (RFC 7517). */
 export async function jwksRoute<User extends PassportUser>(
-  _request: Request,
+  _incoming: Incoming,
   context: HandlerContext<User>,
 ): Promise<RouteResult> {
   return publicJson(context.passport.keys.toJWKS(), 300);
@@ -86,7 +86,7 @@ export async function jwksRoute<User extends PassportUser>(
  * @see https://www.rfc-editor.org/rfc/rfc8414#section-2
  */
 export async function metadataRoute<User extends PassportUser>(
-  _request: Request,
+  _incoming: Incoming,
   context: HandlerContext<User>,
 ): Promise<RouteResult> {
   const { passport } = context;
@@ -131,17 +131,17 @@ export async function metadataRoute<User extends PassportUser>(
 }
 
 /**
- * `POST /oauth/token/refresh`: renews the first-party cookie of the signed-in user (PARITY G5).
+ * `POST /oauth/token/refresh`: renews the first-party cookie of the signed-in user.
  * Needs the CSRF header or a same-origin request.
  */
 export async function refreshCookieRoute<User extends PassportUser>(
-  request: Request,
+  incoming: Incoming,
   context: HandlerContext<User>,
 ): Promise<RouteResult> {
-  if (!passesCsrfCheck(context, request)) return csrfFailure();
-  const user = await context.options.authenticateUser(request);
+  if (!passesCsrfCheck(context, incoming)) return csrfFailure();
+  const user = await context.options.authenticateUser(incoming.request);
   if (user === null) return unauthenticated();
   const reply = noContent();
-  for (const value of await context.cookie.issue(request, user)) reply.append('set-cookie', value);
+  for (const value of await context.cookie.issue(incoming, user)) reply.append('set-cookie', value);
   return reply;
 }

@@ -5,11 +5,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PassportUser } from '@passport/core';
-import type { Authentication, Guard, GuardRequirement } from '../../guards.js';
+import { type Authentication, type Guard, type GuardRequirement, internalsOf } from '../../guards.js';
 import { defaultMaxBodyBytes } from '../../internal/body.js';
-import { type DispatchingHandler, dispatchSymbol } from '../../internal/dispatch.js';
+import { dispatcherOf } from '../../internal/dispatch.js';
 import { json, Reply, type RouteResult } from '../../internal/responses.js';
-import { createNodeRequest, isHeaderName } from './request.js';
+import { createNodeIncoming, isHeaderName } from './request.js';
 
 /** Options of {@link toNodeListener}. */
 export interface NodeListenerOptions {
@@ -398,9 +398,9 @@ export function toNodeListener(
   const limit = options.maxBodyBytes ?? defaultMaxBodyBytes;
   const trustProxy = options.trustProxy ?? false;
   const maxHeaderLines = options.maxHeaderCount ?? defaultMaxHeaderCount;
-  // Passport's own handler (not a host wrapper around it): its replies are written as they are.
-  const dispatch: (request: Request) => RouteResult | Promise<RouteResult> =
-    (handler as DispatchingHandler)[dispatchSymbol] ?? handler;
+  // Passport's own handler (not a host wrapper around it) is dispatched on the adapter's request
+  // view, and its replies are written as they are; any other handler gets the lazy Request.
+  const dispatcher = dispatcherOf(handler);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.rawHeaders.length > 2 * maxHeaderLines) {
@@ -435,9 +435,8 @@ export function toNodeListener(
       }
       body = read;
     }
-    const result = await dispatch(
-      createNodeRequest(method, url.href, url.pathname, req.rawHeaders, body, res),
-    );
+    const incoming = createNodeIncoming(method, url.href, url.pathname, req.rawHeaders, body, res);
+    const result = dispatcher === undefined ? await handler(incoming.request) : await dispatcher(incoming);
     await writeResponse(res, result);
   }
 
@@ -500,8 +499,8 @@ export async function authenticateNode<User extends PassportUser>(
     writeReply(res, badRequest(url));
     return null;
   }
-  const request = createNodeRequest(method, url.href, url.pathname, req.rawHeaders, null, res);
-  const decision = await guard.decide(request, options);
+  const incoming = createNodeIncoming(method, url.href, url.pathname, req.rawHeaders, null, res);
+  const decision = await internalsOf(guard).decide(incoming, options);
   if (decision.ok) return decision.authentication;
   await writeResponse(res, decision.refusal);
   return null;

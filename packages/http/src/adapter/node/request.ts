@@ -1,15 +1,21 @@
 /// <reference types="node" />
 /**
- * The `Request` the node adapter hands to the Fetch handler: a lightweight object whose prototype
- * chain includes `Request.prototype` (so `instanceof Request` holds), with fast own getters for
- * what the handlers use on every request (`method`, `url`, `headers`, `text()`, `json()`,
- * `arrayBuffer()`, `bytes()`, `bodyUsed`) served from the body the adapter already buffered and
- * size-checked. Anything else (`body`, `signal`, `clone()`, `formData()`, `blob()`, `cache`, ...)
- * materializes one real `Request` with the same method, URL, headers and body, and delegates to it.
+ * One `node:http` request as Passport sees it, built once by the adapter from the raw headers and
+ * the body it already buffered and size-checked:
+ *
+ * - the {@link Incoming} view Passport's routes and guards read (method, URL, pathname, a header
+ *   lookup over the raw headers, the buffered body), with no `URL`, `Headers` or body stream;
+ * - the `Request` handed to the host's callbacks and to any handler that is not Passport's own: a
+ *   lightweight object whose prototype chain includes `Request.prototype` (so `instanceof Request`
+ *   holds), with fast own getters for what handlers use on every request (`method`, `url`,
+ *   `headers`, `text()`, `json()`, `arrayBuffer()`, `bytes()`, `bodyUsed`). Anything else (`body`,
+ *   `signal`, `clone()`, `formData()`, `blob()`, `cache`, ...) materializes one real `Request` with
+ *   the same method, URL, headers and body, and delegates to it.
+ *
+ * Both share one state, so a body read through one is used on the other.
  */
 import type { ServerResponse } from 'node:http';
-import { takeBufferedBodySymbol } from '../../internal/body.js';
-import { headerSymbol, pathnameSymbol } from '../../internal/dispatch.js';
+import type { Incoming } from '../../internal/incoming.js';
 
 const utf8 = new TextDecoder();
 
@@ -137,16 +143,6 @@ class NodeRequest {
     return headersOf(this[state]);
   }
 
-  /** For `pathnameOf`: the pathname the adapter parsed. */
-  get [pathnameSymbol](): string {
-    return this[state].pathname;
-  }
-
-  /** For `headerOf`: one header, as `headers.get(name)` would give it. */
-  [headerSymbol](name: string): string | null {
-    return headerValue(this[state], name);
-  }
-
   get bodyUsed(): boolean {
     const s = this[state];
     return s.real !== null ? s.real.bodyUsed : s.used;
@@ -183,18 +179,6 @@ class NodeRequest {
     if (s.real !== null) return (s.real as Request & { bytes(): Promise<Uint8Array> }).bytes();
     const bytes = consume(s);
     return bytes === null ? unusable() : Promise.resolve(new Uint8Array(bytes));
-  }
-
-  /**
-   * For `readBodyText`: the buffered bytes, marking the body used; `undefined` when the body is
-   * gone (already read, or the real `Request` was materialized): then read it the ordinary way.
-   */
-  [takeBufferedBodySymbol](): Uint8Array | null | undefined {
-    const s = this[state];
-    if (s.real !== null || s.used) return undefined;
-    if (s.body === null) return null;
-    s.used = true;
-    return s.body;
   }
 }
 
@@ -239,21 +223,64 @@ for (const key of Object.getOwnPropertySymbols(new Request('http://localhost/'))
   });
 }
 
+/** The buffered bytes, marking the body used; `undefined` once it is gone (read, or materialized). */
+function takeBufferedBody(s: LazyState): Uint8Array | null | undefined {
+  if (s.real !== null || s.used) return undefined;
+  if (s.body === null) return null;
+  s.used = true;
+  return s.body;
+}
+
+class NodeIncoming implements Incoming {
+  readonly #state: LazyState;
+  #request: Request | undefined;
+
+  constructor(s: LazyState) {
+    this.#state = s;
+  }
+
+  /** Built on first use: the token endpoint and the bearer guard never need it. */
+  get request(): Request {
+    this.#request ??= new NodeRequest(this.#state) as unknown as Request;
+    return this.#request;
+  }
+
+  get method(): string {
+    return this.#state.method;
+  }
+
+  get url(): string {
+    return this.#state.url;
+  }
+
+  get pathname(): string {
+    return this.#state.pathname;
+  }
+
+  header(name: string): string | null {
+    return headerValue(this.#state, name);
+  }
+
+  takeBufferedBody(): Uint8Array | null | undefined {
+    return takeBufferedBody(this.#state);
+  }
+}
+
 /**
- * Builds the lazy `Request` for one node request.
+ * Builds the {@link Incoming} (and its lazy `Request`) for one node request.
  *
  * @param pathname - `new URL(url).pathname`, which the adapter parsed already.
  * @param body - The buffered, size-checked body; `null` for GET and HEAD (no body at all).
  */
-export function createNodeRequest(
+export function createNodeIncoming(
   method: string,
   url: string,
   pathname: string,
   rawHeaders: readonly string[],
   body: Uint8Array | null,
   res: ServerResponse,
-): Request {
-  return new NodeRequest({
+): Incoming {
+  return new NodeIncoming({
     method,
     url,
     pathname,
@@ -263,5 +290,5 @@ export function createNodeRequest(
     headers: null,
     used: false,
     real: null,
-  }) as unknown as Request;
+  });
 }
