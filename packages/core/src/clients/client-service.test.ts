@@ -255,8 +255,8 @@ describe('ClientService', () => {
     expect(await clients.delete(client.id)).toBe(false);
   });
 
-  it('lists by owner, lists all, finds, and hides foreign clients from findForOwner', async () => {
-    const { clients } = setup();
+  it('lists by owner, lists all, finds, and hides foreign and revoked clients from findForOwner', async () => {
+    const { clients, store } = setup();
     const a = await clients.create({ name: 'A', redirectUris: ['https://a.example/cb'], ownerId: 'alice' });
     const b = await clients.create({ name: 'B', redirectUris: ['https://b.example/cb'], ownerId: 'bob' });
     const c = await clients.create({ name: 'C', redirectUris: ['https://c.example/cb'], ownerId: 'alice' });
@@ -265,6 +265,8 @@ describe('ClientService', () => {
     expect((await clients.find(b.client.id))?.name).toBe('B');
     expect(await clients.findForOwner(b.client.id, 'alice')).toBeNull();
     expect((await clients.findForOwner(a.client.id, 'alice'))?.name).toBe('A');
+    await store.updateClient(c.client.id, { revoked: true, updatedAt: new Date() });
+    expect(await clients.findForOwner(c.client.id, 'alice')).toBeNull();
     expect(await clients.find('nope')).toBeNull();
   });
 });

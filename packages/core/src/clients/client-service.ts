@@ -178,12 +178,12 @@ export class ClientService {
   }
 
   /**
-   * The client with this id when `ownerId` owns it, else `null`: what the JSON API uses so that a
-   * foreign id answers 404 exactly like an unknown one (PARITY C3).
+   * The client with this id when `ownerId` owns it and it is not revoked, else `null`: what the
+   * JSON API uses so that a foreign or revoked id answers 404 exactly like an unknown one.
    */
   async findForOwner(id: string, ownerId: string): Promise<ClientRecord | null> {
     const client = await this.#ctx.store.findClient(id);
-    return client && client.ownerId === ownerId ? client : null;
+    return client !== null && client.ownerId === ownerId && !client.revoked ? client : null;
   }
 
   /** Clients owned by `ownerId`, oldest first. */

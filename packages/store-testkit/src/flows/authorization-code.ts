@@ -2,15 +2,15 @@ import { hashSecret } from '@passport/core';
 import { expect } from 'vitest';
 import {
   authorizeCode,
-  codeFlowFixture,
   createFlowClient,
+  createFlowPassport,
+  expectOAuthError,
   FLOW_CHALLENGE,
   isLive,
+  jtiOf,
   redeemCode,
-  rejectsWith,
   uniqueUser,
-} from './code-flow-fixture.js';
-import { jtiOf } from './grant-fixture.js';
+} from './fixture.js';
 import type { FlowSuiteContext } from './index.js';
 
 /** Authorization code with PKCE end to end: authorize, approve, exchange, reuse, races (PARITY T1, A6). */
@@ -18,7 +18,7 @@ export function registerAuthorizationCodeFlow({ describe, getStore }: FlowSuiteC
   describe('flows', (flows) => {
     flows.describe('authorization code with PKCE', (suite) => {
       suite.it('authorize -> approve -> exchange gives working tokens bound to the user', async () => {
-        const f = await codeFlowFixture(getStore());
+        const f = await createFlowPassport(getStore());
         const { client } = await createFlowClient(f);
         const user = uniqueUser();
         const code = await authorizeCode(f, client, user, 'read write');
@@ -35,7 +35,7 @@ export function registerAuthorizationCodeFlow({ describe, getStore }: FlowSuiteC
       suite.it(
         'auto-approves scopes the user already granted to the client, asks again for wider ones',
         async () => {
-          const f = await codeFlowFixture(getStore());
+          const f = await createFlowPassport(getStore());
           const { client } = await createFlowClient(f);
           const user = uniqueUser();
           const request = (scope: string) =>
@@ -70,11 +70,11 @@ export function registerAuthorizationCodeFlow({ describe, getStore }: FlowSuiteC
       );
 
       suite.it('rejects a wrong PKCE verifier with invalid_grant and issues nothing', async () => {
-        const f = await codeFlowFixture(getStore());
+        const f = await createFlowPassport(getStore());
         const { client } = await createFlowClient(f);
         const user = uniqueUser();
         const code = await authorizeCode(f, client, user);
-        await rejectsWith(
+        await expectOAuthError(
           f.passport.handleTokenRequest({
             params: new URLSearchParams({
               grant_type: 'authorization_code',
@@ -91,7 +91,7 @@ export function registerAuthorizationCodeFlow({ describe, getStore }: FlowSuiteC
       });
 
       suite.it('a reused code fails with invalid_grant and revokes the tokens it issued', async () => {
-        const f = await codeFlowFixture(getStore());
+        const f = await createFlowPassport(getStore());
         const { client } = await createFlowClient(f);
         const user = uniqueUser();
         const code = await authorizeCode(f, client, user);
@@ -105,7 +105,7 @@ export function registerAuthorizationCodeFlow({ describe, getStore }: FlowSuiteC
           events.push(`reuse detected ${authCode.id}`);
         });
         f.advance(5);
-        await rejectsWith(redeemCode(f, client, code), 'invalid_grant');
+        await expectOAuthError(redeemCode(f, client, code), 'invalid_grant');
         expect(events).toEqual([
           `code-reuse ${jtiOf(tokens.access_token)}`,
           `reuse detected ${hashSecret(code)}`,
@@ -116,7 +116,7 @@ export function registerAuthorizationCodeFlow({ describe, getStore }: FlowSuiteC
       });
 
       suite.it('50 concurrent redemptions of one code give exactly one success', async () => {
-        const f = await codeFlowFixture(getStore());
+        const f = await createFlowPassport(getStore());
         const { client } = await createFlowClient(f);
         const user = uniqueUser();
         const code = await authorizeCode(f, client, user);
@@ -132,11 +132,11 @@ export function registerAuthorizationCodeFlow({ describe, getStore }: FlowSuiteC
       });
 
       suite.it('an expired code (10 minutes) is invalid_grant', async () => {
-        const f = await codeFlowFixture(getStore());
+        const f = await createFlowPassport(getStore());
         const { client } = await createFlowClient(f);
         const code = await authorizeCode(f, client, uniqueUser());
         f.advance(601);
-        await rejectsWith(redeemCode(f, client, code), 'invalid_grant');
+        await expectOAuthError(redeemCode(f, client, code), 'invalid_grant');
       });
     });
   });

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { basicHeader, codeFlowFixture, createFlowClient, rejectsWith } from './code-flow-fixture.js';
+import { basicAuthorization, createFlowClient, createFlowPassport, expectOAuthError } from './fixture.js';
 import type { FlowSuiteContext } from './index.js';
 
 /** client_credentials end to end (PARITY T3). */
@@ -7,14 +7,14 @@ export function registerClientCredentialsFlow({ describe, getStore }: FlowSuiteC
   describe('flows', (flows) => {
     flows.describe('client credentials', (suite) => {
       suite.it('a confidential client gets a token for itself, without refresh token', async () => {
-        const f = await codeFlowFixture(getStore());
+        const f = await createFlowPassport(getStore());
         const { client, secret } = await createFlowClient(f, {
           confidential: true,
           grantTypes: ['client_credentials'],
         });
         const tokens = await f.passport.handleTokenRequest({
           params: new URLSearchParams({ grant_type: 'client_credentials', scope: '*' }),
-          authorization: basicHeader(client.id, secret ?? ''),
+          authorization: basicAuthorization(client.id, secret ?? ''),
         });
         expect(tokens).toMatchObject({ token_type: 'Bearer', scope: '*' });
         expect(tokens.refresh_token).toBeUndefined();
@@ -25,15 +25,15 @@ export function registerClientCredentialsFlow({ describe, getStore }: FlowSuiteC
       });
 
       suite.it('a wrong secret is invalid_client flagged for WWW-Authenticate', async () => {
-        const f = await codeFlowFixture(getStore());
+        const f = await createFlowPassport(getStore());
         const { client } = await createFlowClient(f, {
           confidential: true,
           grantTypes: ['client_credentials'],
         });
-        const error = await rejectsWith(
+        const error = await expectOAuthError(
           f.passport.handleTokenRequest({
             params: new URLSearchParams({ grant_type: 'client_credentials' }),
-            authorization: basicHeader(client.id, 'wrong'),
+            authorization: basicAuthorization(client.id, 'wrong'),
           }),
           'invalid_client',
         );

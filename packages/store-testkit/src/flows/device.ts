@@ -1,6 +1,9 @@
-import { deviceCodeGrantType, hashSecret } from '@passport/core';
+import { hashSecret } from '@passport/core';
+
+const deviceCodeGrantType = 'urn:ietf:params:oauth:grant-type:device_code';
+
 import { expect } from 'vitest';
-import { createFlowPassport, expectOAuthError, flowUsers, jtiOf, tokenRequest } from './grant-fixture.js';
+import { createFlowPassport, expectOAuthError, flowUsers, jtiOf, tokenRequest } from './fixture.js';
 import type { FlowSuiteContext } from './index.js';
 
 const { alice } = flowUsers;

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { createFlowPassport, expectOAuthError, FLOW_ISSUER, flowUsers, jtiOf } from './grant-fixture.js';
+import { createFlowPassport, expectOAuthError, FLOW_ISSUER, flowUsers, jtiOf } from './fixture.js';
 import type { FlowSuiteContext } from './index.js';
 
 const { alice } = flowUsers;

@@ -29,10 +29,7 @@ export interface FlowSuiteContext {
   it: TestFn;
 }
 
-/**
- * The flow suites, in registration order. Each `src/flows/*.ts` module adds its `register…`
- * function here, e.g. `[registerAuthorizationCodeFlow, registerRefreshRotationFlow]`.
- */
+/** The flow suites, in registration order: one `register…` function per `src/flows/*.ts` module. */
 const FLOW_SUITES: ReadonlyArray<(context: FlowSuiteContext) => void> = [
   registerAuthorizationCodeFlow,
   registerRefreshFlow,
@@ -47,23 +44,24 @@ const FLOW_SUITES: ReadonlyArray<(context: FlowSuiteContext) => void> = [
 ];
 
 /**
- * The hook through which the end-to-end OAuth flow suites (authorization code with PKCE, refresh
- * rotation and reuse detection, client credentials, password, device code, revocation and
- * introspection, each run through core against the store under test) join the conformance run.
+ * Registers the end-to-end OAuth flow suites: every grant driven through core's facade against
+ * the store under test (authorization code with PKCE and replay detection, refresh rotation and
+ * reuse detection, client credentials, password, device code, revocation, introspection,
+ * personal access tokens, implicit, and request validation).
  * `runStoreConformance` calls it once per store, after the storage suites, inside the store's
  * top-level group.
  *
- * Each flow suite is a `src/flows/*.ts` module exporting a `register…(context)` function, listed in
- * `FLOW_SUITES` above, that registers its tests through `context.describe` / `context.it` so a
- * store's skip list applies to them too. The list is empty until the flow suites land (issue 3).
+ * Each flow suite is a `src/flows/*.ts` module exporting a `register…(context)` function, listed
+ * in `FLOW_SUITES` above, that registers its tests through `context.describe` / `context.it` so
+ * a store's skip list applies to them too; `fixture.ts` is their shared harness.
  *
  * @example
  * ```ts
- * // src/flows/refresh-rotation.ts
- * export function registerRefreshRotationFlow({ describe, getStore }: FlowSuiteContext): void {
+ * // src/flows/refresh.ts
+ * export function registerRefreshFlow({ describe, getStore }: FlowSuiteContext): void {
  *   describe('flows', (flows) => {
  *     flows.it('rotates the refresh token and revokes the family on reuse', async () => {
- *       const passport = createPassport({ store: getStore(), ... });
+ *       const f = await createFlowPassport(getStore());
  *       ...
  *     });
  *   });

@@ -7,7 +7,7 @@ import {
   flowUsers,
   jtiOf,
   tokenRequest,
-} from './grant-fixture.js';
+} from './fixture.js';
 import type { FlowSuiteContext } from './index.js';
 
 const { alice } = flowUsers;

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { createFlowPassport, expectOAuthError, flowUsers, tokenRequest } from './grant-fixture.js';
+import { createFlowPassport, expectOAuthError, flowUsers, tokenRequest } from './fixture.js';
 import type { FlowSuiteContext } from './index.js';
 
 const { alice } = flowUsers;

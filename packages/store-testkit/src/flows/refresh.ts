@@ -2,16 +2,16 @@ import { type PassportStore, StoreUnavailableError } from '@passport/core';
 import { expect } from 'vitest';
 import {
   authorizeCode,
-  codeFlowFixture,
   createFlowClient,
+  createFlowPassport,
+  expectOAuthError,
   isLive,
+  jtiOf,
   redeemCode,
   refreshRow,
   refreshWith,
-  rejectsWith,
   uniqueUser,
-} from './code-flow-fixture.js';
-import { jtiOf } from './grant-fixture.js';
+} from './fixture.js';
 import type { FlowSuiteContext } from './index.js';
 
 /** The testing switch of stores that can fail on purpose (as `@passport/store-memory` can). */
@@ -30,7 +30,7 @@ function outageSwitchOf(store: PassportStore): OutageSwitch | null {
 }
 
 async function started(getStore: FlowSuiteContext['getStore'], graceSeconds = 0) {
-  const f = await codeFlowFixture(getStore(), { refreshTokenGraceSeconds: graceSeconds });
+  const f = await createFlowPassport(getStore(), { refreshTokenGraceSeconds: graceSeconds });
   const { client } = await createFlowClient(f);
   const user = uniqueUser();
   const tokens = await redeemCode(f, client, await authorizeCode(f, client, user, 'read write'));
@@ -64,7 +64,7 @@ export function registerRefreshFlow({ name, describe, getStore }: FlowSuiteConte
         expect(narrowed.scope).toBe('read');
         f.advance(1);
         // the narrowed token cannot get write back; the request is refused before any rotation
-        await rejectsWith(
+        await expectOAuthError(
           refreshWith(f, client, narrowed.refresh_token ?? '', 'read write'),
           'invalid_scope',
         );
@@ -83,7 +83,7 @@ export function registerRefreshFlow({ name, describe, getStore }: FlowSuiteConte
         f.advance(10);
         const next = await refreshWith(f, client, tokens.refresh_token ?? '');
         f.advance(10);
-        await rejectsWith(refreshWith(f, client, tokens.refresh_token ?? ''), 'invalid_grant');
+        await expectOAuthError(refreshWith(f, client, tokens.refresh_token ?? ''), 'invalid_grant');
         expect(reuse).toHaveLength(1);
         // E1: the rotation revoked the first access token, the reuse the family's live one.
         expect(revoked).toEqual([
@@ -92,7 +92,7 @@ export function registerRefreshFlow({ name, describe, getStore }: FlowSuiteConte
         ]);
         expect(await isLive(f, next.access_token)).toBe(false);
         expect((await refreshRow(f, next))?.revoked).toBe(true);
-        await rejectsWith(refreshWith(f, client, next.refresh_token ?? ''), 'invalid_grant');
+        await expectOAuthError(refreshWith(f, client, next.refresh_token ?? ''), 'invalid_grant');
         expect(await f.passport.listUserTokens(user.id)).toEqual([]);
       });
 
@@ -171,7 +171,7 @@ export function registerRefreshFlow({ name, describe, getStore }: FlowSuiteConte
           });
           expect(await isLive(f, first.access_token)).toBe(false);
           f.advance(1);
-          await rejectsWith(refreshWith(f, client, tokens.refresh_token ?? ''), 'invalid_grant');
+          await expectOAuthError(refreshWith(f, client, tokens.refresh_token ?? ''), 'invalid_grant');
           expect(await f.passport.listUserTokens(user.id)).toEqual([]);
           expect((await refreshRow(f, tokens))?.revoked).toBe(true);
         },

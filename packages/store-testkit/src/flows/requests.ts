@@ -2,18 +2,18 @@ import { AuthorizationError, hashSecret, type PassportStore, StoreUnavailableErr
 import { expect } from 'vitest';
 import {
   authorizeCode,
-  basicHeader,
-  type CodeFlowFixture,
-  codeFlowFixture,
+  basicAuthorization,
   createFlowClient,
+  createFlowPassport,
+  expectOAuthError,
   FLOW_CHALLENGE,
   FLOW_VERIFIER,
+  type FlowPassport,
   isLive,
   redeemCode,
   refreshWith,
-  rejectsWith,
   uniqueUser,
-} from './code-flow-fixture.js';
+} from './fixture.js';
 import type { FlowSuiteContext } from './index.js';
 
 /** Asserts that `promise` rejects with an {@link AuthorizationError} whose `error` is `code`. */
@@ -35,7 +35,7 @@ const redirectParams = (url: string | null): Record<string, string> =>
 
 const REGISTERED = 'https://client.flows.example/callback';
 
-function authorize(f: CodeFlowFixture, values: Record<string, string>) {
+function authorize(f: FlowPassport, values: Record<string, string>) {
   return f.passport.validateAuthorizationRequest(new URLSearchParams(values));
 }
 
@@ -65,7 +65,7 @@ export function registerRequestValidationFlow({ name, describe, getStore }: Flow
       suite.it(
         'response_type and scope errors go back with state; client and redirect_uri errors never redirect',
         async () => {
-          const f = await codeFlowFixture(getStore());
+          const f = await createFlowPassport(getStore());
           const { client } = await createFlowClient(f);
           const base = { client_id: client.id, state: 'st', code_challenge: FLOW_CHALLENGE };
 
@@ -116,7 +116,7 @@ export function registerRequestValidationFlow({ name, describe, getStore }: Flow
       suite.it(
         'redirect_uri may be omitted only with one registered; loopback IPs match any port, localhost does not',
         async () => {
-          const f = await codeFlowFixture(getStore());
+          const f = await createFlowPassport(getStore());
           const { client } = await f.passport.clients.create({
             name: 'Native app',
             redirectUris: ['http://127.0.0.1/cb', 'http://[::1]/cb', 'http://localhost/cb'],
@@ -146,7 +146,7 @@ export function registerRequestValidationFlow({ name, describe, getStore }: Flow
       suite.it(
         'PKCE: public clients must send a well-formed S256 challenge; a verifier without challenge is a downgrade',
         async () => {
-          const f = await codeFlowFixture(getStore());
+          const f = await createFlowPassport(getStore());
           const { client } = await createFlowClient(f);
           const base = { client_id: client.id, response_type: 'code', state: 'st' };
           for (const extra of [
@@ -164,14 +164,14 @@ export function registerRequestValidationFlow({ name, describe, getStore }: Flow
           const request = await authorize(f, { client_id: confidential.id, response_type: 'code' });
           const url = await f.passport.approveAuthorizationRequest(request, user);
           const code = redirectParams(url).code ?? '';
-          const error = await rejectsWith(
+          const error = await expectOAuthError(
             f.passport.handleTokenRequest({
               params: new URLSearchParams({
                 grant_type: 'authorization_code',
                 code,
                 code_verifier: FLOW_VERIFIER,
               }),
-              authorization: basicHeader(confidential.id, secret ?? ''),
+              authorization: basicAuthorization(confidential.id, secret ?? ''),
             }),
             'invalid_grant',
           );
@@ -184,7 +184,7 @@ export function registerRequestValidationFlow({ name, describe, getStore }: Flow
       suite.it(
         'client authentication: form-urlencoded Basic, one method per request, 401 invalid_client, unauthorized_client',
         async () => {
-          const f = await codeFlowFixture(getStore());
+          const f = await createFlowPassport(getStore());
           const { client } = await createFlowClient(f, {
             confidential: true,
             grantTypes: ['client_credentials'],
@@ -200,27 +200,27 @@ export function registerRequestValidationFlow({ name, describe, getStore }: Flow
               authorization,
             });
 
-          const header = basicHeader(client.id, secret);
+          const header = basicAuthorization(client.id, secret);
           const viaBasic = await request({}, header.replace('Basic', 'bAsIc'));
           expect((await f.passport.verifyAccessToken(viaBasic.access_token)).record.clientId).toBe(client.id);
           const viaBody = await request({ client_id: client.id, client_secret: secret }, null);
           expect(viaBody.access_token).toEqual(expect.any(String));
 
-          const both = await rejectsWith(request({ client_secret: secret }, header), 'invalid_request');
+          const both = await expectOAuthError(request({ client_secret: secret }, header), 'invalid_request');
           expect(both.status).toBe(400);
-          const wrongHeader = await rejectsWith(
-            request({}, basicHeader(client.id, 'wrong')),
+          const wrongHeader = await expectOAuthError(
+            request({}, basicAuthorization(client.id, 'wrong')),
             'invalid_client',
           );
           expect(wrongHeader).toMatchObject({ status: 401, usedAuthorizationHeader: true });
-          const noSecret = await rejectsWith(request({ client_id: client.id }, null), 'invalid_client');
+          const noSecret = await expectOAuthError(request({ client_id: client.id }, null), 'invalid_client');
           expect(noSecret).toMatchObject({ status: 401, usedAuthorizationHeader: false });
 
           const { client: codeClient, secret: codeSecret } = await createFlowClient(f, {
             confidential: true,
           });
-          const refused = await rejectsWith(
-            request({}, basicHeader(codeClient.id, codeSecret ?? '')),
+          const refused = await expectOAuthError(
+            request({}, basicAuthorization(codeClient.id, codeSecret ?? '')),
             'unauthorized_client',
           );
           expect(refused.status).toBe(400);
@@ -230,7 +230,7 @@ export function registerRequestValidationFlow({ name, describe, getStore }: Flow
       suite.it(
         'scopes: defaults when none are requested, repeated spaces tolerated, only defined and allowed ones',
         async () => {
-          const f = await codeFlowFixture(getStore(), { defaultScopes: ['read'] });
+          const f = await createFlowPassport(getStore(), { defaultScopes: ['read'] });
           const { client, plainSecret } = await f.passport.clients.create({
             name: 'Scoped service',
             grantTypes: ['client_credentials'],
@@ -246,7 +246,7 @@ export function registerRequestValidationFlow({ name, describe, getStore }: Flow
           const token = (id: string, secret: string | null, scope?: string) =>
             f.passport.handleTokenRequest({
               params: new URLSearchParams({ grant_type: 'client_credentials', ...(scope ? { scope } : {}) }),
-              authorization: basicHeader(id, secret ?? ''),
+              authorization: basicAuthorization(id, secret ?? ''),
             });
           expect((await token(client.id, plainSecret)).scope).toBe('read');
           const spaced = await token(client.id, plainSecret, '  write    read ');
@@ -255,9 +255,9 @@ export function registerRequestValidationFlow({ name, describe, getStore }: Flow
             'read',
           ]);
           expect(
-            (await rejectsWith(token(client.id, plainSecret, 'read nope'), 'invalid_scope')).status,
+            (await expectOAuthError(token(client.id, plainSecret, 'read nope'), 'invalid_scope')).status,
           ).toBe(400);
-          await rejectsWith(token(readOnly.id, readOnlySecret, 'write'), 'invalid_scope');
+          await expectOAuthError(token(readOnly.id, readOnlySecret, 'write'), 'invalid_scope');
         },
       );
 
@@ -272,7 +272,7 @@ export function registerRequestValidationFlow({ name, describe, getStore }: Flow
           context.skip(reason);
           return;
         }
-        const f = await codeFlowFixture(getStore());
+        const f = await createFlowPassport(getStore());
         const { client } = await createFlowClient(f);
         const user = uniqueUser();
         const code = await authorizeCode(f, client, user);
@@ -291,7 +291,7 @@ export function registerRequestValidationFlow({ name, describe, getStore }: Flow
       });
 
       suite.it('deleting a client revokes every token it holds, then the client is gone', async () => {
-        const f = await codeFlowFixture(getStore());
+        const f = await createFlowPassport(getStore());
         const { client } = await createFlowClient(f);
         const user = uniqueUser();
         const tokens = await redeemCode(f, client, await authorizeCode(f, client, user));
@@ -303,8 +303,8 @@ export function registerRequestValidationFlow({ name, describe, getStore }: Flow
           (await f.store.findRefreshToken(hashSecret(tokens.refresh_token ?? '')))?.revoked ?? true,
         ).toBe(true);
         expect(await f.store.findClient(client.id)).toBeNull();
-        await rejectsWith(refreshWith(f, client, tokens.refresh_token ?? ''), 'invalid_client');
-        await rejectsWith(redeemCode(f, client, pending), 'invalid_client');
+        await expectOAuthError(refreshWith(f, client, tokens.refresh_token ?? ''), 'invalid_client');
+        await expectOAuthError(redeemCode(f, client, pending), 'invalid_client');
       });
     });
   });

@@ -8,7 +8,7 @@ import {
   flowUsers,
   jtiOf,
   tokenRequest,
-} from './grant-fixture.js';
+} from './fixture.js';
 import type { FlowSuiteContext } from './index.js';
 
 const { alice, bob } = flowUsers;
