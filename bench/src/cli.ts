@@ -7,10 +7,17 @@
  *
  * @module
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import {
+  type BundleSize,
+  bundleTargets,
+  measureWorkerBundle,
+  renderBundleSection,
+  withBundleSection,
+} from './bundle.js';
 import { type BenchOptions, runBench } from './harness.js';
 import {
   consoleTable,
@@ -43,6 +50,9 @@ const HELP = `Usage: pnpm bench [options]
   --json <file>         also write every run record as JSON
   --note <text>         a caveat printed at the top of the report
   --cpu-prof <dir>      run every server under node --cpu-prof, profiles in <dir>
+  --bundle-only         only the edge bundle step: bundle core + http + memory store for a Worker,
+                        print its minified and gzipped size, and update that section of
+                        bench/RESULTS.md (or --out)
   --list                list scenario ids and exit
   --help                this text`;
 
@@ -70,6 +80,7 @@ async function main(): Promise<void> {
       json: { type: 'string' },
       note: { type: 'string' },
       'cpu-prof': { type: 'string' },
+      'bundle-only': { type: 'boolean' },
       list: { type: 'boolean' },
       help: { type: 'boolean' },
     },
@@ -81,6 +92,18 @@ async function main(): Promise<void> {
   }
   if (values.list === true) {
     for (const s of SCENARIOS) console.log(`${s.id.padEnd(34)} ${s.label}`);
+    return;
+  }
+  const benchDir = fileURLToPath(new URL('..', import.meta.url));
+  const resultsFile = fileURLToPath(new URL('../RESULTS.md', import.meta.url));
+  if (values['bundle-only'] === true) {
+    const size = await measureWorkerBundle(benchDir);
+    printBundle(size);
+    const out = values.out ?? resultsFile;
+    const current = existsSync(out) ? readFileSync(out, 'utf8') : '# Benchmark results\n';
+    writeFileSync(out, withBundleSection(current, renderBundleSection(size, new Date())));
+    console.log(`\nBundle section written to ${out}`);
+    if (bundleTargets(size).some((t) => t.pass === false)) process.exitCode = 1;
     return;
   }
   const scenarios = selectScenarios(
@@ -108,6 +131,8 @@ async function main(): Promise<void> {
   const command = ['pnpm bench', ...process.argv.slice(2).map(quote)].join(' ');
   const loadAtStart = os.loadavg();
   const startedAt = new Date();
+  const bundle = await measureWorkerBundle(benchDir);
+  printBundle(bundle);
   const records = await runBench(options);
   let worstCase: WorstCaseReport | null = null;
   if (scenarios.some((s) => s.family === 'worst-case')) {
@@ -123,13 +148,13 @@ async function main(): Promise<void> {
   const { header, rows } = summaryRows(summarize(records, scenarios));
   console.log(`\n${consoleTable(header, rows)}\n`);
   if (worstCase !== null) console.log(`${worstCaseConsole(worstCase)}\n`);
-  for (const t of evaluateTargets(records, worstCase)) {
+  for (const t of [...evaluateTargets(records, worstCase), ...bundleTargets(bundle)]) {
     const verdict = t.pass === null ? 'NOT MEASURED' : t.pass ? 'PASS' : 'MISS';
     console.log(`${verdict.padEnd(12)} ${t.target}: ${t.measured} (required ${t.required})`);
   }
 
   const full = options.durationSeconds >= 10 && options.passes >= 2;
-  const out = values.out ?? (full ? fileURLToPath(new URL('../RESULTS.md', import.meta.url)) : null);
+  const out = values.out ?? (full ? resultsFile : null);
   if (out !== null) {
     writeFileSync(
       out,
@@ -147,6 +172,7 @@ async function main(): Promise<void> {
           machine: machineInfo(loadAtStart),
           versions: packageVersions(),
           note: values.note ?? null,
+          bundle,
         },
         worstCase,
       ),
@@ -158,6 +184,13 @@ async function main(): Promise<void> {
   if (values.json !== undefined) writeFileSync(values.json, `${JSON.stringify(records, null, 2)}\n`);
   if (records.length > 0 && records.every((r) => r.error !== null)) process.exitCode = 1;
   if (worstCase?.error) process.exitCode = 1;
+}
+
+function printBundle(size: BundleSize): void {
+  console.log(
+    `Edge bundle (core + http + memory store, Worker): ${size.minifiedBytes} bytes minified, ${size.gzipBytes} bytes gzipped`,
+  );
+  for (const [name, bytes] of size.byPackage) console.log(`  ${name.padEnd(28)} ${bytes}`);
 }
 
 main().catch((error: unknown) => {

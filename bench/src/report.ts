@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { type BundleSize, bundleTargets, renderBundleSection } from './bundle.js';
 import type { RunRecord } from './harness.js';
 import { peerPackage, type Scenario } from './scenarios.js';
 import { WORST_CASE_LIMIT, type WorstCaseReport } from './worst-case.js';
@@ -307,6 +308,8 @@ export interface ReportContext {
   versions: Record<string, string>;
   /** A caveat printed at the top, e.g. that the machine was busy. */
   note: string | null;
+  /** The edge bundle measured with the run (`null` when it was not). */
+  bundle: BundleSize | null;
 }
 
 /**
@@ -382,7 +385,7 @@ export function renderMarkdown(
   worstCase: WorstCaseReport | null = null,
 ): string {
   const summaries = summarize(records, scenarios);
-  const targets = evaluateTargets(records, worstCase);
+  const targets = [...evaluateTargets(records, worstCase), ...bundleTargets(context.bundle)];
   const { header, rows } = summaryRows(summaries);
   const minutes = ((context.finishedAt.getTime() - context.startedAt.getTime()) / 60_000).toFixed(1);
   const reference = [
@@ -441,7 +444,7 @@ ${Object.entries(context.versions)
   .map(([name, version]) => `- ${name} ${version}`)
   .join('\n')}
 
-## Targets (issue 7) and results
+## Targets and results
 
 ${markdownTable(
   ['target', 'required', 'measured', 'result'],
@@ -459,7 +462,7 @@ Reference CPU per request quoted in the issue (measured earlier on this kind of 
 
 ${markdownTable(['scenario', 'issue (us/req)', 'this run (us/req)'], reference)}
 
-## Summary (mean over passes)
+${context.bundle === null ? '' : `${renderBundleSection(context.bundle, context.finishedAt)}\n\n`}## Summary (mean over passes)
 
 ${markdownTable(header, rows)}
 
