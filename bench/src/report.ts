@@ -88,7 +88,7 @@ export function summarize(records: readonly RunRecord[], scenarios: readonly Sce
     });
 }
 
-/** One target of the issue, with what this run measured. */
+/** One target of the benchmark, with what this run measured. */
 export interface TargetResult {
   target: string;
   required: string;
@@ -128,7 +128,7 @@ export function worstCaseConsole(report: WorstCaseReport): string {
   return consoleTable(['endpoint', 'median us', 'costliest request', 'status', 'us', 'x median'], rows);
 }
 
-/** Evaluates the issue's targets against this run. Targets are fixed here; never loosen them to pass. */
+/** Evaluates the benchmark's targets against this run. Targets are fixed here; never loosen them to pass. */
 export function evaluateTargets(
   records: readonly RunRecord[],
   worstCase: WorstCaseReport | null = null,
@@ -335,7 +335,7 @@ export function frameworkCostLine(records: readonly RunRecord[]): string {
   });
   const own = ok(records, passport);
   if (parts.length === 0 || own.length === 0) return '';
-  return `\nWith ES256 (a signature about ten times cheaper than RS256, so each contender's own work shows instead of RSA's cost and noise), Passport on the memory store costs ${fmt(mean(own.map(cpu)))} us of CPU per request; ${parts.join(', ')}. Diagnostic only: the issue's targets are defined on RS256.\n`;
+  return `\nWith ES256 (a signature about ten times cheaper than RS256, so each contender's own work shows instead of RSA's cost and noise), Passport on the memory store costs ${fmt(mean(own.map(cpu)))} us of CPU per request; ${parts.join(', ')}. Diagnostic only: the targets are defined on RS256.\n`;
 }
 
 /** The worst-case section of RESULTS.md; empty when the scenario did not run. */
@@ -393,11 +393,11 @@ export function renderMarkdown(
     ['peer-oidc-provider', '620'],
     ['peer-node-oauth2-server', '450 to 470'],
     ['peer-jmondi-oauth2-server', '450 to 470'],
-  ].map(([id, issue]) => {
+  ].map(([id, earlier]) => {
     const s = summaries.find((x) => x.scenario.id === id);
     return [
       id ?? '',
-      issue ?? '',
+      earlier ?? '',
       s === undefined || s.passes === 0 ? 'not measured' : fmt(s.cpuMicrosPerRequest),
     ];
   });
@@ -458,9 +458,9 @@ ${markdownTable(
 
 Where a target is missed, [FINDINGS.md](./FINDINGS.md) (written by hand from \`--cpu-prof\` profiles) says why and what would fix it.
 
-Reference CPU per request quoted in the issue (measured earlier on this kind of machine) beside this run:
+Reference CPU per request measured earlier on this kind of machine (when the targets were set) beside this run:
 
-${markdownTable(['scenario', 'issue (us/req)', 'this run (us/req)'], reference)}
+${markdownTable(['scenario', 'earlier (us/req)', 'this run (us/req)'], reference)}
 
 ${context.bundle === null ? '' : `${renderBundleSection(context.bundle, context.finishedAt)}\n\n`}## Summary (mean over passes)
 

@@ -63,7 +63,7 @@ describe('pnpm bench, smoke run', () => {
   });
 
   it('writes the report with the targets and the ratio to the floor', () => {
-    expect(markdown).toContain('## Targets (issue 7) and results');
+    expect(markdown).toContain('## Targets and results');
     expect(markdown).toMatch(
       /\| Token endpoint, client_credentials, RS256, memory store \| .* \| \d+\.\d\d x \| (PASS|MISS) \|/,
     );

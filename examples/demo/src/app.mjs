@@ -18,7 +18,7 @@ import { clientPage, homePage, layout, loginPage } from './pages.mjs';
 import { createSessions } from './session.mjs';
 import { checkCredentials, demoUsers, userProvider } from './users.mjs';
 
-/** Scopes the demo defines (PARITY S1). */
+/** Scopes the demo defines. */
 export const demoScopes = {
   profile: 'Read your name and email address',
   'notes:read': 'Read your notes',

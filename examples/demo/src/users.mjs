@@ -34,7 +34,7 @@ export function checkCredentials(email, password) {
 }
 
 /**
- * Passport's user provider over the demo users (PARITY T4, G1).
+ * Passport's user provider over the demo users.
  * @type {import('@passport/core').UserProvider<DemoUser>}
  */
 export const userProvider = {

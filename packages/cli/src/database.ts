@@ -26,7 +26,7 @@ export interface OpenDatabase {
   close(): Promise<void>;
 }
 
-/** The schema SQL `passport migrate --print` shows (PARITY K6). */
+/** The schema SQL `passport migrate --print` shows. */
 export function migrationSql(options: SchemaOptions = {}): string {
   try {
     return getMigrationSql(options);

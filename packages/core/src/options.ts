@@ -29,7 +29,7 @@ export interface PassportUser {
 }
 
 /**
- * Where users come from (PARITY T4, G4): the host implements it over its own user table. The
+ * Where users come from: the host implements it over its own user table. The
  * client's `provider` picks one of {@link PassportOptions.userProviders}.
  */
 export interface UserProvider<User extends PassportUser = PassportUser> {
@@ -41,7 +41,7 @@ export interface UserProvider<User extends PassportUser = PassportUser> {
   validateForPassportPasswordGrant?(user: User, password: string): Promise<boolean>;
 }
 
-/** Token lifetimes in seconds (PARITY F1). */
+/** Token lifetimes in seconds. */
 export interface LifetimeOptions {
   /** @default 3600 (1 hour) */
   accessToken?: number;
@@ -55,7 +55,7 @@ export interface LifetimeOptions {
   deviceCode?: number;
 }
 
-/** Grants enabled on the token and authorization endpoints (PARITY F2). */
+/** Grants enabled on the token and authorization endpoints. */
 export interface GrantOptions {
   /** @default true */
   authorizationCode?: boolean;
@@ -91,18 +91,18 @@ export interface PassportOptions<User extends PassportUser = PassportUser> {
   issuer: string;
   /** Where clients, tokens and codes live (`@passport/store-memory`, `@passport/store-postgres`, ...). */
   store: PassportStore;
-  /** Signing keys: the active key signs access tokens, every key verifies them (PARITY K1 to K4). */
+  /** Signing keys: the active key signs access tokens, every key verifies them. */
   keys: KeySet;
   /** Scope ids with descriptions (see {@link ScopeRegistry}). @default {} */
   scopes?: Record<string, string> | ScopeDefinition[];
   /** Scopes granted when a request names none. @default [] */
   defaultScopes?: string[];
-  /** Inherited scopes (PARITY S3). @default false */
+  /** Inherited scopes. @default false */
   inheritScopes?: boolean;
   /** Token lifetimes in seconds. Laravel Passport's values: 31536000 for the three tokens. */
   lifetimes?: LifetimeOptions;
   /**
-   * Grant switches. Password and implicit are off unless enabled (PARITY F2).
+   * Grant switches. Password and implicit are off unless enabled.
    * @default { authorizationCode: true, refreshToken: true, clientCredentials: true, password: false, implicit: false, deviceCode: true }
    */
   grants?: GrantOptions;

@@ -5,7 +5,7 @@ import { basic, form, origin, type Setup, setup, type TestUser, users } from './
 // The bearer guard on the passport's revocation-state cache (revocationCacheSeconds, default 5):
 // a warm request makes no store call; revocations through the passport are refused at once, those
 // made elsewhere (here: directly on the store, as another instance would) within the bound; the
-// provider check (G4) and the revoked-client refusal hold on cached rows too.
+// provider check and the revoked-client refusal hold on cached rows too.
 
 function bearer(token: string): Request {
   return new Request(`${origin}/api`, { headers: { authorization: `Bearer ${token}` } });
@@ -91,7 +91,7 @@ describe('guard on the revocation-state cache', () => {
     expect((await otherGuard(bearer(issued.token))).status).toBe(401);
   });
 
-  it('G4 holds on cached rows: a token warm in one guard is still refused by a guard of another provider', async () => {
+  it('the provider check holds on cached rows: a token warm in one guard is still refused by a guard of another provider', async () => {
     const s = await setup();
     const { client, plainSecret } = await s.passport.clients.create({
       name: 'Machine for admins',

@@ -53,7 +53,7 @@ async function clientCredentialsToken(s: Setup, id: string, scope = 'orders:read
   return ((await response.json()) as { access_token: string }).access_token;
 }
 
-describe('createGuard: bearer tokens (G1, G6)', () => {
+describe('createGuard: bearer tokens', () => {
   it('authenticates a valid token with its user, client and scopes', async () => {
     const s = await setup();
     const guard = createGuard({ passport: s.passport });
@@ -121,7 +121,7 @@ describe('createGuard: bearer tokens (G1, G6)', () => {
   });
 });
 
-describe('createGuard: scopes (G2) and client credentials (G3)', () => {
+describe('createGuard: scopes and client credentials', () => {
   it('requireScopes needs all of them; 403 insufficient_scope names the scopes', async () => {
     const s = await setup();
     const guard = createGuard({ passport: s.passport });
@@ -176,7 +176,7 @@ describe('createGuard: scopes (G2) and client credentials (G3)', () => {
   });
 });
 
-describe('createGuard: user providers (G4)', () => {
+describe('createGuard: user providers', () => {
   it('accepts a token only in the guard whose provider matches its client', async () => {
     const s = await setup(
       {},
@@ -220,7 +220,7 @@ describe('createGuard: user providers (G4)', () => {
   });
 });
 
-describe('first-party cookie (G5)', () => {
+describe('first-party cookie', () => {
   async function cookieSetup() {
     const s = await setup();
     const authenticateUser = (request: Request) => users[request.headers.get('x-test-user') ?? ''] ?? null;

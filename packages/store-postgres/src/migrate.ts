@@ -46,7 +46,7 @@ export interface MigrationSqlOptions extends SchemaOptions {
 }
 
 /**
- * The schema as plain SQL, placeholders resolved, for your own migration tool (PARITY K6):
+ * The schema as plain SQL, placeholders resolved, for your own migration tool:
  * Prisma, Drizzle, Flyway, sqitch, or `psql -f`. Includes `CREATE SCHEMA IF NOT EXISTS` when the
  * schema is not `public`. It does not create the bookkeeping table {@link migrate} uses: pick one
  * of the two ways to apply the schema.

@@ -1,6 +1,6 @@
 import { PassportOptionsError } from '@passport/core';
 
-/** Column type of client ids (PARITY K5). Ids are strings at the store interface in every case. */
+/** Column type of client ids. Ids are strings at the store interface in every case. */
 export type ClientIdType = 'uuid' | 'bigint' | 'text';
 
 /** Where the tables live and how client ids are typed. */

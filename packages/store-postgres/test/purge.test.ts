@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PostgresStore, type SqlDriver } from '../src/index.js';
 import { createMemoryPGliteStore, createServerStore, destroyStore } from './helpers.js';
 
-// Purge on a table of many expired rows plus the live rows it must keep (PARITY M3). The timing on
+// Purge on a table of many expired rows plus the live rows it must keep. The timing on
 // 1,000,000 rows is scripts/purge-bench.mjs; this asserts correctness and batching.
 
 const DAY = 86_400_000;

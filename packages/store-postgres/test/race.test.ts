@@ -9,7 +9,7 @@ import type { PostgresStore } from '../src/index.js';
 import { createServerStore, DATABASE_URL, destroyStore, randomSchema } from './helpers.js';
 
 describe.skipIf(!(await requireService('postgres')))('multi-process races on the PostgreSQL server', () => {
-  // Issue 5: 4 Node processes, each firing 25 concurrent redemptions of the same authorization code
+  // 4 Node processes, each firing 25 concurrent redemptions of the same authorization code
   // (and, separately, the same refresh token) against the real server: exactly one success in total.
   // The workers import the built packages (dist), as an application does; turbo builds them first.
 

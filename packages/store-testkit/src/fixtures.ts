@@ -11,12 +11,12 @@ import type {
  * Record builders with sensible defaults and fresh unique ids, for the conformance suites and for
  * any other test that needs stored records. Every builder takes `overrides`; when `createdAt` is
  * given and `expiresAt` is not, `expiresAt` is derived from `createdAt` with the lifetime Passport
- * uses by default (PARITY F1). Without `createdAt` the current time is used.
+ * uses by default. Without `createdAt` the current time is used.
  *
  * @module
  */
 
-/** Default lifetimes of the builders, in seconds (Passport's defaults, PARITY F1). */
+/** Default lifetimes of the builders, in seconds (Passport's defaults). */
 export const FIXTURE_LIFETIMES = {
   accessToken: 3600,
   refreshToken: 2_592_000,

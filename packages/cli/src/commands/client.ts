@@ -78,7 +78,7 @@ const kindFlags: readonly Exclude<ClientKind, 'authorization_code'>[] = [
 ];
 
 /**
- * Splits `--redirect-uri` on commas (PARITY C1): a comma inside a URL must be percent-encoded
+ * Splits `--redirect-uri` on commas: a comma inside a URL must be percent-encoded
  * (`%2C`), and stays encoded.
  */
 export function parseRedirectUris(value: string): string[] {
@@ -151,7 +151,7 @@ async function askKind(prompter: Prompter): Promise<ClientKind> {
   });
 }
 
-/** `passport client` (PARITY C1). */
+/** `passport client`. */
 export const clientCommand: Command = {
   name: 'client',
   summary: 'Create an OAuth client and print its id and secret (once)',

@@ -4,7 +4,7 @@ import { type Command, databaseHelp, databaseOptions, flagOption } from '../comm
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /**
- * Hashes client secrets still stored in plain text (PARITY C2). Passport for TypeScript hashes
+ * Hashes client secrets still stored in plain text. Passport for TypeScript hashes
  * every secret at creation, so this only finds work in rows imported from elsewhere, such as
  * Laravel Passport's `oauth_clients.secret` copied into `secret_hash`: any value that is not a
  * lowercase SHA-256 hex digest is replaced by its digest. Returns the ids it changed.
@@ -19,7 +19,7 @@ export async function hashPlainSecrets(store: PassportStore, now: Date = new Dat
   return changed;
 }
 
-/** `passport hash` (PARITY C2). */
+/** `passport hash`. */
 export const hashCommand: Command = {
   name: 'hash',
   summary: 'Hash client secrets still stored in plain text',

@@ -10,7 +10,7 @@ function findLiveClient(clients: ClientRecord[], grant: GrantType): ClientRecord
   return clients.find((client) => !client.revoked && client.grantTypes.includes(grant));
 }
 
-/** `passport install` (PARITY K1). */
+/** `passport install`. */
 export const installCommand: Command = {
   name: 'install',
   summary: 'Keys, schema, a personal access client (and a password client): everything to start',

@@ -2,7 +2,7 @@ import { type Command, databaseHelp, databaseOptions, flagOption, stringOption }
 import { isPostgresUrl } from '../config.js';
 import { migrationSql, splitSchema } from '../database.js';
 
-/** `passport migrate` (PARITY K6). */
+/** `passport migrate`. */
 export const migrateCommand: Command = {
   name: 'migrate',
   summary: 'Apply the database schema (--print: print the SQL instead)',

@@ -9,7 +9,7 @@ export function parseHours(text: string | undefined): number {
   return Number(text);
 }
 
-/** `passport purge` (PARITY M3). */
+/** `passport purge`. */
 export const purgeCommand: Command = {
   name: 'purge',
   summary: 'Delete revoked and expired tokens, codes and device codes',

@@ -155,7 +155,7 @@ export function parseBasicAuthorization(header: string | null): BasicCredentials
 }
 
 /**
- * Authenticates the client of a token, revocation or introspection request (PARITY T7).
+ * Authenticates the client of a token, revocation or introspection request.
  *
  * - HTTP Basic (`client_secret_basic`): scheme matched case-insensitively; id and secret are
  *   form-urlencoded before base64 (RFC 6749 section 2.3.1), so `+` and `%XX` are decoded.
@@ -270,7 +270,7 @@ function check(client: ClientRecord | null, attempt: Attempt): AuthenticatedClie
 }
 
 /**
- * Throws `unauthorized_client` unless the client may use `grantType` (PARITY C4).
+ * Throws `unauthorized_client` unless the client may use `grantType`.
  *
  * @example
  * ```ts

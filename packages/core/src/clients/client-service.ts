@@ -45,7 +45,7 @@ export interface ClientWithSecret {
 const defaultGrantTypes: GrantType[] = ['authorization_code', 'refresh_token'];
 
 /**
- * Creates, updates, deletes and lists OAuth clients (PARITY C1 to C4). Secrets are stored hashed:
+ * Creates, updates, deletes and lists OAuth clients. Secrets are stored hashed:
  * the plain secret is returned once, by {@link ClientService.create} and
  * {@link ClientService.regenerateSecret}.
  *

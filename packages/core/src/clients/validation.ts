@@ -3,7 +3,7 @@ import type { GrantType } from '../stores/records.js';
 
 /**
  * Client input failed validation. `fields` maps each offending field to its messages, ready for a
- * `422` JSON response (PARITY C3).
+ * `422` JSON response.
  *
  * @example
  * ```ts
@@ -24,7 +24,7 @@ export class ClientValidationError extends PassportError {
   }
 }
 
-/** Every grant type a client can be allowed (PARITY C4). */
+/** Every grant type a client can be allowed. */
 export const clientGrantTypes: readonly GrantType[] = [
   'authorization_code',
   'refresh_token',

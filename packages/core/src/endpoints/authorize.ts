@@ -13,7 +13,7 @@ import { AuthorizationError, appendResponseParams, type ResponseMode } from './a
 /** `prompt` values Passport honours (OpenID Connect Core 3.1.2.1). */
 export type AuthorizationPrompt = 'none' | 'login' | 'consent';
 
-/** A validated authorization request (PARITY A1 to A9), ready for login, consent and approval. */
+/** A validated authorization request, ready for login, consent and approval. */
 export interface AuthorizationRequest {
   /** The client, as read from the store (never revoked). */
   client: ClientRecord;
@@ -58,7 +58,7 @@ function paramsRecord(params: URLSearchParams): Record<string, string> {
 }
 
 /**
- * Validates an authorization request (RFC 6749 4.1.1 and 4.2.1, PARITY A1 to A7).
+ * Validates an authorization request (RFC 6749 4.1.1 and 4.2.1).
  *
  * Errors found before the client and its redirect URI are trusted (missing or unknown client,
  * unregistered or ambiguous `redirect_uri`, a repeated `client_id` or `redirect_uri`) are thrown
@@ -226,7 +226,7 @@ async function alreadyGranted(ctx: GrantContext, request: AuthorizationRequest, 
 }
 
 /**
- * What the host must do before approving (PARITY A4): `'login'` (authenticate the user),
+ * What the host must do before approving: `'login'` (authenticate the user),
  * `'consent'` (show the approval page) or `'none'` (approve now).
  *
  * - No user, or `prompt=login` without a fresh login: `'login'`.
@@ -268,7 +268,7 @@ export async function interactionRequired(
 }
 
 /**
- * Approves the request for `user` and returns the redirect URL (PARITY A1, A7, A8): the code in
+ * Approves the request for `user` and returns the redirect URL: the code in
  * the query (`code`, `state`, `iss`), or for the implicit flow the access token in the fragment
  * (`access_token`, `token_type`, `expires_in`, `scope`, `state`, `iss`; never a refresh token).
  *

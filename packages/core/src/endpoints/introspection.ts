@@ -73,7 +73,7 @@ async function tokenOwner(
 }
 
 /**
- * RFC 7662 token introspection (PARITY M4), as `POST /oauth/introspect` performs it. The caller
+ * RFC 7662 token introspection, as `POST /oauth/introspect` performs it. The caller
  * must be a confidential client (typically a resource server); public clients get
  * `invalid_client`.
  *

@@ -69,7 +69,7 @@ function findRefreshTokenByValue(ctx: RevocationContext, token: string): Promise
 }
 
 /**
- * RFC 7009 token revocation (PARITY M4), as `POST /oauth/revoke` performs it:
+ * RFC 7009 token revocation, as `POST /oauth/revoke` performs it:
  *
  * - the client authenticates like at the token endpoint (public clients send `client_id`);
  * - `token` is required (`invalid_request`); `token_type_hint` only changes the search order;

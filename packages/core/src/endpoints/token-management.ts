@@ -5,7 +5,7 @@ import type { AccessTokenRecord, PurgeResult } from '../stores/records.js';
 /** Context the token-management functions need. */
 export type TokenManagementContext = Pick<PassportContext, 'store' | 'events' | 'now'>;
 
-/** Options of {@link purgeTokens} (PARITY M3, `passport purge`). */
+/** Options of {@link purgeTokens} (`passport purge`). */
 export interface PurgeTokensOptions {
   /**
    * Delete revoked (and consumed) tokens, codes and device codes.
@@ -61,7 +61,7 @@ export async function listUserTokens(
 }
 
 /**
- * Revokes an access token and the refresh tokens issued with it (PARITY M2). Returns `false`
+ * Revokes an access token and the refresh tokens issued with it. Returns `false`
  * when there is no such token. Emits `accessTokenRevoked` with reason `revoked`.
  *
  * @example
@@ -77,7 +77,7 @@ export async function revokeAccessToken(ctx: TokenManagementContext, tokenId: st
 
 /**
  * Revokes one of a user's access tokens (and its refresh tokens) by id, as
- * `DELETE /oauth/tokens/{id}` does (PARITY M1). Returns `false`, changing nothing, when the token
+ * `DELETE /oauth/tokens/{id}` does. Returns `false`, changing nothing, when the token
  * does not exist or belongs to someone else, so a foreign id looks exactly like an unknown one.
  *
  * @example
@@ -118,7 +118,7 @@ export async function revokePersonalAccessToken(
 
 /**
  * Deletes revoked rows and rows expired more than `hours` ago, across access tokens, refresh
- * tokens, authorization codes and device codes (PARITY M3). The store never deletes what a live
+ * tokens, authorization codes and device codes. The store never deletes what a live
  * refresh token still needs: its access token, and the consumed refresh tokens of its family that
  * detect reuse. Call it from a scheduler.
  *

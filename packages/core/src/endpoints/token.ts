@@ -31,7 +31,7 @@ const publicClientGrants: ReadonlySet<string> = new Set<GrantType>([
 const internalGrants: ReadonlySet<string> = new Set<GrantType>(['personal_access', 'implicit']);
 
 /**
- * Answers a token request (RFC 6749 section 3.2, PARITY T1 to T8): rejects repeated parameters
+ * Answers a token request (RFC 6749 section 3.2): rejects repeated parameters
  * (`invalid_request`, RFC 6749 3.1), finds the grant (`unsupported_grant_type` when unknown,
  * disabled, or internal like `personal_access`), authenticates the client (public clients only
  * for grants they may use), checks the client may use the grant (`unauthorized_client`), then

@@ -7,7 +7,7 @@ import type {
 } from '../stores/records.js';
 
 /**
- * Events Passport emits (PARITY E1). Listeners run after the store write succeeded; a listener
+ * Events Passport emits. Listeners run after the store write succeeded; a listener
  * that throws or rejects never fails the request (the error goes to `onListenerError`).
  */
 export interface PassportEvents {

@@ -25,7 +25,7 @@ async function revokeCodeFamily(ctx: GrantContext, code: AuthCodeRecord): Promis
 }
 
 /**
- * The authorization_code grant (RFC 6749 4.1.3, RFC 7636 4.6, PARITY T1, A6).
+ * The authorization_code grant (RFC 6749 4.1.3, RFC 7636 4.6).
  *
  * The code is consumed atomically first (`store.consumeAuthCode`), then its bindings are checked:
  * client, `redirect_uri` (repeated and equal when sent at authorize) and the PKCE verifier

@@ -7,7 +7,7 @@ import { issueTokens } from '../tokens/issue.js';
 import { type TokenResponse, toTokenResponse } from '../tokens/token-response.js';
 
 /**
- * The client_credentials grant (RFC 6749 section 4.4, PARITY T3): confidential clients only,
+ * The client_credentials grant (RFC 6749 section 4.4): confidential clients only,
  * `*` allowed, never a refresh token. The token's `sub` is the client id and its record's
  * `userId` is `null`, so it never authenticates as a user.
  *

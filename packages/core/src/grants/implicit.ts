@@ -23,8 +23,8 @@ export interface ImplicitFragmentParams {
 }
 
 /**
- * Issues the access token of an approved implicit-grant request (`response_type=token`,
- * PARITY A7). Off unless `grants.implicit` is enabled (`unsupported_response_type`); the client
+ * Issues the access token of an approved implicit-grant request (`response_type=token`, RFC 6749
+ * section 4.2). Off unless `grants.implicit` is enabled (`unsupported_response_type`); the client
  * must be allowed the `implicit` grant (`unauthorized_client`). Never issues a refresh token
  * (RFC 6749 section 4.2.2). The caller puts the result in the redirect URI's fragment.
  *

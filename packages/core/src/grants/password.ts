@@ -30,7 +30,7 @@ function requiredParam(params: URLSearchParams, name: string): string {
 }
 
 /**
- * The resource owner password credentials grant (RFC 6749 section 4.3, PARITY T4), for a client
+ * The resource owner password credentials grant (RFC 6749 section 4.3), for a client
  * the token endpoint already authenticated and allowed this grant. Off unless
  * `grants.password` is enabled (`unsupported_grant_type`).
  *

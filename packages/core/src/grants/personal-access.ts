@@ -92,7 +92,7 @@ export async function personalAccessClient(ctx: PersonalAccessContext): Promise<
 }
 
 /**
- * Creates a personal access token for `user` (PARITY T5, Passport's `$user->createToken(name,
+ * Creates a personal access token for `user` (Passport's `$user->createToken(name,
  * scopes)`), with the personal access lifetime (default one year), its `name` stored, and no
  * refresh token. Never reachable over HTTP: `grant_type=personal_access` at the token endpoint is
  * `unsupported_grant_type`.

@@ -23,7 +23,7 @@ async function revokeFamilyForReuse(ctx: GrantContext, token: RefreshTokenRecord
  *   issues a sibling pair in the same family (a client's concurrent refresh);
  * - consumed at this very instant with no grace window: a concurrent request won the rotation;
  *   this one fails with `invalid_grant` WITHOUT revoking the family. This is the behaviour the
- *   grant has always had for a client racing itself (B1): with an injected or millisecond clock,
+ *   grant has always had for a client racing itself: with an injected or millisecond clock,
  *   "same instant" means the same `now` as the winner's consumption;
  * - consumed earlier: reuse, as for a revoked token;
  * - neither consumed nor revoked (the rotation refused it): expired, or otherwise invalid.
@@ -93,7 +93,7 @@ async function refreshWithinGrace(
 }
 
 /**
- * The refresh_token grant (RFC 6749 section 6, PARITY T2), with rotation and reuse detection.
+ * The refresh_token grant (RFC 6749 section 6), with rotation and reuse detection.
  *
  * The token is read (`findRefreshToken`); it must exist, belong to the client, and be neither
  * revoked, consumed nor expired. `scope` may narrow the original scopes, never widen them

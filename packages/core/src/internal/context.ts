@@ -5,7 +5,7 @@ import type { PassportStore } from '../stores/store.js';
 import type { ClaimsHook } from '../tokens/issue.js';
 import type { RandomSource } from './secrets.js';
 
-/** Token lifetimes in seconds, resolved from options (PARITY F1). */
+/** Token lifetimes in seconds, resolved from options. */
 export interface Lifetimes {
   accessToken: number;
   refreshToken: number;
@@ -33,7 +33,7 @@ export interface PassportContext {
   generateId: () => string;
 }
 
-/** Which grants are enabled (PARITY F2), resolved from `PassportOptions.grants`. */
+/** Which grants are enabled, resolved from `PassportOptions.grants`. */
 export interface EnabledGrants {
   authorizationCode: boolean;
   refreshToken: boolean;

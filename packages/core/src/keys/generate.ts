@@ -12,7 +12,7 @@ export interface GenerateSigningKeyOptions {
 }
 
 /**
- * Generates a new signing key pair with Web Crypto (PARITY K2, K4). The private key is extractable
+ * Generates a new signing key pair with Web Crypto. The private key is extractable
  * so it can be saved with {@link exportPrivateKeyPem}; `kid` is the RFC 7638 thumbprint.
  *
  * @param alg `RS256` (RSA, default), `ES256` (P-256) or `EdDSA` (Ed25519).

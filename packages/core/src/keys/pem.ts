@@ -16,7 +16,7 @@ import type { SigningAlgorithm, SigningKey } from './types.js';
 const pemLine = /-----(BEGIN|END) ([A-Z0-9 ]+)-----/g;
 
 /**
- * Cleans a PEM string as it arrives from an environment variable or a secrets manager (PARITY K3):
+ * Cleans a PEM string as it arrives from an environment variable or a secrets manager:
  * trims whitespace, removes one pair of surrounding quotes, turns a literal `\n` (backslash, n)
  * and CRLF into newlines, and re-wraps the base64 body at 64 columns (so a key flattened onto one
  * line, with spaces instead of newlines, works too). A value without PEM markers is returned
@@ -113,7 +113,7 @@ async function importOrThrow(
 }
 
 /**
- * Imports a private key from PEM and derives its public key (PARITY K3). Accepts PKCS#8
+ * Imports a private key from PEM and derives its public key. Accepts PKCS#8
  * (`BEGIN PRIVATE KEY`) and PKCS#1 RSA (`BEGIN RSA PRIVATE KEY`, older Passport installs), with
  * the env-string clean-up of {@link normalizePem}. Both CryptoKeys are extractable, so the key can
  * be exported again and published in the JWKS.

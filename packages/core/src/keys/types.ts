@@ -1,4 +1,4 @@
-/** JWS algorithms Passport signs access tokens with (PARITY K4). */
+/** JWS algorithms Passport signs access tokens with. */
 export type SigningAlgorithm = 'RS256' | 'ES256' | 'EdDSA';
 
 /** A key in a {@link KeySet}. */

@@ -2,7 +2,7 @@ import { OAuthError } from '../errors/oauth-error.js';
 import type { PassportContext } from '../internal/context.js';
 import type { ClientRecord, GrantType } from '../stores/records.js';
 
-/** Grants that may carry the `*` (all scopes) scope (PARITY S2). */
+/** Grants that may carry the `*` (all scopes) scope. */
 const wildcardGrants: ReadonlySet<GrantType> = new Set<GrantType>([
   'password',
   'client_credentials',
@@ -18,7 +18,7 @@ export interface FinalizeScopesInput {
 }
 
 /**
- * Decides the scopes a token or code gets (PARITY S2):
+ * Decides the scopes a token or code gets:
  *
  * - nothing requested: the registry's default scopes, keeping those the client may use;
  * - every requested scope must be defined, and allowed for the client when `client.scopes` is

@@ -14,7 +14,7 @@ export interface ScopeRegistryOptions {
    */
   defaultScopes?: readonly string[];
   /**
-   * Inherited scopes (PARITY S3): `orders:read:own` is satisfied by a token holding `orders` or
+   * Inherited scopes: `orders:read:own` is satisfied by a token holding `orders` or
    * `orders:read`.
    * @default false
    */
@@ -27,7 +27,7 @@ export interface ScopeRegistryOptions {
 const scopeTokenPattern = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 
 /**
- * The scopes an authorization server defines (PARITY S1 to S3): ids with descriptions for the
+ * The scopes an authorization server defines: ids with descriptions for the
  * approval page, default scopes, `*`, and optional inherited scopes.
  *
  * @example
@@ -123,7 +123,7 @@ export class ScopeRegistry {
   }
 
   /**
-   * `true` when a token holding `tokenScopes` may act for `scope` (PARITY G6): it holds `*`, holds
+   * `true` when a token holding `tokenScopes` may act for `scope`: it holds `*`, holds
    * `scope`, or, with inheritance on, holds a parent of it (`orders` or `orders:read` for
    * `orders:read:own`).
    *

@@ -1,4 +1,4 @@
-/** A scope definition (PARITY S1, Passport's `tokensCan`). */
+/** A scope definition (Passport's `tokensCan`). */
 export interface ScopeDefinition {
   id: string;
   description: string;

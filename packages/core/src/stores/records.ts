@@ -6,7 +6,7 @@
  * All dates are `Date` instances; stores must return dates, not strings or numbers.
  */
 
-/** Grant types a client may be allowed to use (PARITY C4). */
+/** Grant types a client may be allowed to use. */
 export type GrantType =
   | 'authorization_code'
   | 'refresh_token'
@@ -16,9 +16,9 @@ export type GrantType =
   | 'personal_access'
   | 'urn:ietf:params:oauth:grant-type:device_code';
 
-/** An OAuth client (PARITY C1 to C4). */
+/** An OAuth client. */
 export interface ClientRecord {
-  /** Client id: a UUID by default (PARITY K5). */
+  /** Client id: a UUID by default. */
   id: string;
   /** The user that owns the client (the JSON API lists a user's clients), or `null`. */
   ownerId: string | null;
@@ -100,7 +100,7 @@ export interface RefreshTokenRecord {
   expiresAt: Date;
 }
 
-/** An authorization code (RFC 6749 section 4.1.2, PARITY T1). */
+/** An authorization code (RFC 6749 section 4.1.2). */
 export interface AuthCodeRecord {
   /** SHA-256 (hex) of the code value. Also the family id of every token issued from it. */
   id: string;
@@ -121,7 +121,7 @@ export interface AuthCodeRecord {
 /** Status of a device authorization (RFC 8628). */
 export type DeviceCodeStatus = 'pending' | 'approved' | 'denied';
 
-/** A device authorization request (RFC 8628, PARITY T6). */
+/** A device authorization request (RFC 8628). */
 export interface DeviceCodeRecord {
   /** SHA-256 (hex) of the device code. Also the family id of the tokens issued from it. */
   id: string;
@@ -142,7 +142,7 @@ export interface DeviceCodeRecord {
   expiresAt: Date;
 }
 
-/** Options of {@link TokenStore.purge} (PARITY M3). */
+/** Options of {@link TokenStore.purge}. */
 export interface PurgeOptions {
   /** Delete revoked (and consumed) rows. */
   revoked: boolean;

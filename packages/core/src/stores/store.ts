@@ -22,7 +22,7 @@ import type {
  * @module
  */
 
-/** Client persistence (PARITY C1 to C4). */
+/** Client persistence. */
 export interface ClientStore {
   /** Inserts a client. Throws {@link StoreConflictError} if the id exists. */
   createClient(client: ClientRecord): Promise<void>;
@@ -44,7 +44,7 @@ export interface IssuedTokens {
   refreshToken: RefreshTokenRecord | null;
 }
 
-/** Access and refresh token persistence (PARITY T1 to T5, M1 to M3). */
+/** Access and refresh token persistence. */
 export interface TokenStore {
   /**
    * Writes an access token together with its refresh token: **all or nothing**. When it throws,
@@ -129,7 +129,7 @@ export interface TokenStore {
   purge(options: PurgeOptions): Promise<PurgeResult>;
 }
 
-/** Authorization code persistence (PARITY T1). */
+/** Authorization code persistence. */
 export interface AuthCodeStore {
   /** Inserts a code. Throws {@link StoreConflictError} if the id exists. */
   saveAuthCode(code: AuthCodeRecord): Promise<void>;
@@ -143,7 +143,7 @@ export interface AuthCodeStore {
   consumeAuthCode(id: string, now: Date): Promise<AuthCodeRecord | null>;
 }
 
-/** Device authorization persistence (RFC 8628, PARITY T6). */
+/** Device authorization persistence (RFC 8628). */
 export interface DeviceCodeStore {
   /** Inserts a device code. Throws {@link StoreConflictError} if the id or a live user code exists. */
   saveDeviceCode(code: DeviceCodeRecord): Promise<void>;
@@ -172,7 +172,7 @@ export interface DeviceCodeStore {
   consumeDeviceCode(id: string, now: Date): Promise<DeviceCodeRecord | null>;
 }
 
-/** Single-use markers (the approval form's signed `auth_token`, PARITY A5). */
+/** Single-use markers (the approval form's signed `auth_token`). */
 export interface NonceStore {
   /**
    * **Atomic single use.** Records `id` until `expiresAt`; returns `true` the first time and

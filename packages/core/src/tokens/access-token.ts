@@ -10,7 +10,7 @@ import { verifyJws } from './jws.js';
 
 /**
  * Claims of a Passport access token: RFC 9068's JWT profile plus Passport's `scopes` array
- * (PARITY T9). Extra claims from the claims hook appear alongside.
+ *. Extra claims from the claims hook appear alongside.
  *
  * @see https://www.rfc-editor.org/rfc/rfc9068#section-2.2
  */
@@ -126,7 +126,7 @@ function invalid(message: string): PassportError {
 }
 
 /**
- * Verifies a bearer access token (PARITY G1): `typ` is `at+jwt`, `alg` is allowed, `kid` names a
+ * Verifies a bearer access token: `typ` is `at+jwt`, `alg` is allowed, `kid` names a
  * key of the set, the signature holds, `exp`/`nbf`/`iat` pass with the leeway, `iss` (and `aud`
  * when asked) match, and finally the stored row exists, is not revoked and has not expired (one
  * `findAccessToken` call; a missing row counts as revoked). `userId` comes from the row: `null`

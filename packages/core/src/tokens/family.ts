@@ -10,7 +10,7 @@ export interface TokenFamily {
 
 /**
  * Revokes a token family (`store.revokeFamily`) and emits `accessTokenRevoked` for each of the
- * family's access tokens that was live before, so listeners hear of every revocation (PARITY E1).
+ * family's access tokens that was live before, so listeners hear of every revocation.
  * The live tokens are read first with `listUserTokens` (families always belong to one user and
  * one client), and only when someone listens; expired or already revoked ones are not reported
  * again. Returns the store's count of changed rows. Internal.

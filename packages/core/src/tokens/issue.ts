@@ -6,7 +6,7 @@ import type { IssuedTokens } from '../stores/store.js';
 import { type AccessTokenClaims, signAccessToken } from './access-token.js';
 
 /**
- * Adds claims to every access token (PARITY T9). Reserved claims (`iss`, `sub`, `aud`,
+ * Adds claims to every access token. Reserved claims (`iss`, `sub`, `aud`,
  * `client_id`, `jti`, `iat`, `nbf`, `exp`, `scope`, `scopes`) cannot be overridden: the hook's
  * values for them are ignored.
  *

@@ -2,7 +2,7 @@ import { ScopeRegistry } from '../scopes/registry.js';
 import type { IssuedTokenSet } from './issue.js';
 
 /**
- * A successful token response (RFC 6749 section 5.1, PARITY T8). The HTTP layer sends it as JSON
+ * A successful token response (RFC 6749 section 5.1). The HTTP layer sends it as JSON
  * with `Cache-Control: no-store`.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1

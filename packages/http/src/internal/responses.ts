@@ -101,7 +101,7 @@ export function noContent(headers?: HeadersInit, status = 204): Reply {
   return reply;
 }
 
-/** Headers that stop the page being framed (clickjacking, PARITY A8). */
+/** Headers that stop the page being framed (clickjacking). */
 export const pageSecurityHeaders: Readonly<Record<string, string>> = {
   'x-frame-options': 'DENY',
   'content-security-policy': "frame-ancestors 'none'",

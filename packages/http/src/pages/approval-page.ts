@@ -27,7 +27,7 @@ function decisionForm(action: string, tokenField: string, token: string, csrfTok
 </form>`;
 }
 
-/** The default approval page (PARITY A1, A9). */
+/** The default approval page. */
 export function approvalPage(input: {
   clientName: string;
   scopes: readonly ScopeView[];

@@ -41,7 +41,7 @@ ${body}
 </html>`;
 }
 
-/** An error page (an authorization request that cannot be redirected back, PARITY A2). */
+/** An error page (an authorization request that cannot be redirected back). */
 export function errorPage(title: string, message: string): string {
   return layout(
     title,

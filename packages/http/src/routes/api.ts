@@ -16,7 +16,7 @@ import { csrfFailure, passesCsrfCheck, unauthenticated } from '../internal/sessi
 
 type Fields = Record<string, string[]>;
 
-/** `422` with per-field messages (PARITY C3). */
+/** `422` with per-field messages. */
 function validationFailed(errors: Fields): Reply {
   return json({ message: 'The given data was invalid.', errors }, 422);
 }
@@ -168,7 +168,7 @@ function withCsrfCookie<User extends PassportUser>(
   return response;
 }
 
-/** `GET /oauth/clients`, `POST /oauth/clients` (PARITY C3). */
+/** `GET /oauth/clients`, `POST /oauth/clients`. */
 export async function clientsRoute<User extends PassportUser>(
   incoming: Incoming,
   context: HandlerContext<User>,
@@ -202,7 +202,7 @@ export async function clientsRoute<User extends PassportUser>(
   }
 }
 
-/** `PUT /oauth/clients/{id}`, `DELETE /oauth/clients/{id}` (PARITY C3): a foreign id is 404. */
+/** `PUT /oauth/clients/{id}`, `DELETE /oauth/clients/{id}`: a foreign or revoked id is 404. */
 export async function clientRoute<User extends PassportUser>(
   incoming: Incoming,
   context: HandlerContext<User>,
@@ -236,7 +236,7 @@ export async function clientRoute<User extends PassportUser>(
   }
 }
 
-/** `GET /oauth/tokens`: the user's live tokens issued to clients (PARITY M1). */
+/** `GET /oauth/tokens`: the user's live tokens issued to clients. */
 export async function tokensRoute<User extends PassportUser>(
   incoming: Incoming,
   context: HandlerContext<User>,
@@ -256,7 +256,7 @@ export async function tokensRoute<User extends PassportUser>(
   );
 }
 
-/** `DELETE /oauth/tokens/{id}`: revokes one of the user's tokens and its refresh tokens (PARITY M1). */
+/** `DELETE /oauth/tokens/{id}`: revokes one of the user's tokens and its refresh tokens. */
 export async function tokenRoute<User extends PassportUser>(
   incoming: Incoming,
   context: HandlerContext<User>,
@@ -268,7 +268,7 @@ export async function tokenRoute<User extends PassportUser>(
   return revoked ? noContent() : notFound('Token');
 }
 
-/** `GET /oauth/scopes`: every defined scope with its description (PARITY M1). */
+/** `GET /oauth/scopes`: every defined scope with its description. */
 export async function scopesRoute<User extends PassportUser>(
   incoming: Incoming,
   context: HandlerContext<User>,
@@ -278,7 +278,7 @@ export async function scopesRoute<User extends PassportUser>(
   return withCsrfCookie(json(context.passport.scopes.scopes()), incoming, context);
 }
 
-/** `GET /oauth/personal-access-tokens`, `POST /oauth/personal-access-tokens` (PARITY M1, T5). */
+/** `GET /oauth/personal-access-tokens`, `POST /oauth/personal-access-tokens`. */
 export async function personalTokensRoute<User extends PassportUser>(
   incoming: Incoming,
   context: HandlerContext<User>,
@@ -324,7 +324,7 @@ export async function personalTokensRoute<User extends PassportUser>(
   }
 }
 
-/** `DELETE /oauth/personal-access-tokens/{id}` (PARITY M1): a foreign or non-personal id is 404. */
+/** `DELETE /oauth/personal-access-tokens/{id}`: a foreign or non-personal id is 404. */
 export async function personalTokenRoute<User extends PassportUser>(
   incoming: Incoming,
   context: HandlerContext<User>,

@@ -13,7 +13,7 @@ import {
 } from './fixture.js';
 import type { FlowSuiteContext } from './index.js';
 
-/** Authorization code with PKCE end to end: authorize, approve, exchange, reuse, races (PARITY T1, A6). */
+/** Authorization code with PKCE end to end: authorize, approve, exchange, reuse, races. */
 export function registerAuthorizationCodeFlow({ describe, getStore }: FlowSuiteContext): void {
   describe('flows', (flows) => {
     flows.describe('authorization code with PKCE', (suite) => {

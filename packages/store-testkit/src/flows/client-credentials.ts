@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import { basicAuthorization, createFlowClient, createFlowPassport, expectOAuthError } from './fixture.js';
 import type { FlowSuiteContext } from './index.js';
 
-/** client_credentials end to end (PARITY T3). */
+/** client_credentials end to end. */
 export function registerClientCredentialsFlow({ describe, getStore }: FlowSuiteContext): void {
   describe('flows', (flows) => {
     flows.describe('client credentials', (suite) => {

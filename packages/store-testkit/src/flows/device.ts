@@ -8,7 +8,7 @@ import type { FlowSuiteContext } from './index.js';
 
 const { alice } = flowUsers;
 
-/** The device authorization grant end to end (RFC 8628, PARITY T6, issue 3 behaviour 11). */
+/** The device authorization grant end to end (RFC 8628). */
 export function registerDeviceFlow({ describe, getStore }: FlowSuiteContext): void {
   describe('flows', (flows) => {
     flows.describe('device authorization', (suite) => {

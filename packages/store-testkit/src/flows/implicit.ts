@@ -5,7 +5,7 @@ import type { FlowSuiteContext } from './index.js';
 const { alice } = flowUsers;
 const redirectUri = 'https://spa.flows.example/callback';
 
-/** The implicit grant end to end (PARITY A7, issue 3 behaviour 9). */
+/** The implicit grant end to end. */
 export function registerImplicitFlow({ describe, getStore }: FlowSuiteContext): void {
   describe('flows', (flows) => {
     flows.describe('implicit grant', (suite) => {

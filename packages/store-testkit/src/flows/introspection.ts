@@ -45,7 +45,7 @@ async function started(getStore: FlowSuiteContext['getStore']) {
   };
 }
 
-/** RFC 7662 introspection end to end (PARITY M4, issue 3 behaviour 15). */
+/** RFC 7662 introspection end to end. */
 export function registerIntrospectionFlow({ describe, getStore }: FlowSuiteContext): void {
   describe('flows', (flows) => {
     flows.describe('token introspection (RFC 7662)', (suite) => {

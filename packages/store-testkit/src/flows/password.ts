@@ -12,7 +12,7 @@ import type { FlowSuiteContext } from './index.js';
 
 const { alice } = flowUsers;
 
-/** The password grant end to end (PARITY T4, issue 3 behaviour 8). */
+/** The password grant end to end. */
 export function registerPasswordFlow({ describe, getStore }: FlowSuiteContext): void {
   describe('flows', (flows) => {
     flows.describe('password grant', (suite) => {

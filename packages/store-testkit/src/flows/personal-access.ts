@@ -4,7 +4,7 @@ import type { FlowSuiteContext } from './index.js';
 
 const { alice } = flowUsers;
 
-/** Personal access tokens end to end (PARITY T5, issue 3 behaviour 10). */
+/** Personal access tokens end to end. */
 export function registerPersonalAccessFlow({ describe, getStore }: FlowSuiteContext): void {
   describe('flows', (flows) => {
     flows.describe('personal access tokens', (suite) => {

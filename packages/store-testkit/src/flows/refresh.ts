@@ -37,7 +37,7 @@ async function started(getStore: FlowSuiteContext['getStore'], graceSeconds = 0)
   return { f, client, user, tokens };
 }
 
-/** Refresh rotation, narrowing, reuse detection and races end to end (PARITY T2, RFC 9700 4.14). */
+/** Refresh rotation, narrowing, reuse detection and races end to end (RFC 9700 4.14). */
 export function registerRefreshFlow({ name, describe, getStore }: FlowSuiteContext): void {
   describe('flows', (flows) => {
     flows.describe('refresh token rotation', (suite) => {
@@ -85,7 +85,7 @@ export function registerRefreshFlow({ name, describe, getStore }: FlowSuiteConte
         f.advance(10);
         await expectOAuthError(refreshWith(f, client, tokens.refresh_token ?? ''), 'invalid_grant');
         expect(reuse).toHaveLength(1);
-        // E1: the rotation revoked the first access token, the reuse the family's live one.
+        // Events: the rotation revoked the first access token, the reuse the family's live one.
         expect(revoked).toEqual([
           `rotated ${jtiOf(tokens.access_token)}`,
           `reuse ${jtiOf(next.access_token)}`,

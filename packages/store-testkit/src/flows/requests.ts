@@ -56,8 +56,8 @@ function outageSwitchOf(store: PassportStore): OutageSwitch | null {
 /**
  * Request validation end to end over the store under test: authorization request errors and where
  * they go (RFC 6749 4.1.2.1, RFC 8252 7.3), PKCE rules (RFC 7636), client authentication
- * (RFC 6749 2.3.1, PARITY T7), scope finalization (PARITY S2), atomic token writes and client
- * deletion (PARITY C2).
+ * (RFC 6749 2.3.1), scope finalization, atomic token writes and client
+ * deletion.
  */
 export function registerRequestValidationFlow({ name, describe, getStore }: FlowSuiteContext): void {
   describe('flows', (flows) => {

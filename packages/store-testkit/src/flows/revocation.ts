@@ -45,10 +45,7 @@ async function started(getStore: FlowSuiteContext['getStore']) {
   return { f, makeClient, access, refresh };
 }
 
-/**
- * RFC 7009 revocation, revoke-by-id and purge end to end (PARITY M1 to M4, issue 3 behaviours 15
- * and 17).
- */
+/** RFC 7009 revocation, revoke-by-id and purge end to end. */
 export function registerRevocationFlow({ describe, getStore }: FlowSuiteContext): void {
   describe('flows', (flows) => {
     flows.describe('token revocation (RFC 7009)', (suite) => {
