@@ -127,7 +127,9 @@ const metadataPath = '/.well-known/oauth-authorization-server';
  * Requests outside the base path answer `404`; wrong methods `405` with `Allow`. Bodies over
  * `maxBodyBytes` are `413`. Unexpected errors are `500 server_error` (passed to `onError`, never
  * shown); a store outage is `503 temporarily_unavailable` with `Retry-After`, reported once when it
- * starts and once when it ends (`onStoreOutage`), not per request.
+ * starts and once when it ends (`onStoreOutage`), not per request. Every route goes through the
+ * passport's facade (never its store), and times (the approval form's expiry, the first-party
+ * cookie) are read from `passport.now()`.
  *
  * @example
  * ```ts
