@@ -60,14 +60,26 @@ interface Readme {
    * conformance suites run only the tests whose names match this filter.
    */
   vitest?: string;
-  /** Output the block at this index must print (its expected `console.log`). */
-  prints?: Record<number, RegExp>;
+  /** What a block must print (its `console.log` comments), found by a piece of its code. */
+  prints?: { block: string; output: RegExp }[];
 }
 
 const readmes: Readme[] = [
-  { path: 'README.md', world: 'root', prints: { 0: /^true \[ 'orders:read' \]$/m } },
-  { path: 'packages/core/README.md', world: 'core', prints: { 0: /^true \[ 'orders:read' \]$/m } },
-  { path: 'packages/http/README.md', world: 'http', prints: { 4: /^200\n401$/m } },
+  {
+    path: 'README.md',
+    world: 'root',
+    prints: [{ block: "grantTypes: ['client_credentials']", output: /^true \[ 'orders:read' \]$/m }],
+  },
+  {
+    path: 'packages/core/README.md',
+    world: 'core',
+    prints: [{ block: "grantTypes: ['client_credentials']", output: /^true \[ 'orders:read' \]$/m }],
+  },
+  {
+    path: 'packages/http/README.md',
+    world: 'http',
+    prints: [{ block: 'actingAs(api, user', output: /^200\n401$/m }],
+  },
   { path: 'packages/store-memory/README.md' },
   { path: 'packages/store-postgres/README.md', postgres: true },
   { path: 'packages/store-testkit/README.md', postgres: true, vitest: ' clients ' },
@@ -130,8 +142,14 @@ afterAll(async () => {
 describe.each(readmes)('$path', (readme) => {
   const blocks = codeBlocks(join(root, readme.path));
 
-  it('has examples', () => {
+  it('has examples, and one for each expected output', () => {
     expect(blocks.length).toBeGreaterThan(0);
+    for (const { block } of readme.prints ?? []) {
+      expect(
+        blocks.some((b) => b.code.includes(block)),
+        block,
+      ).toBe(true);
+    }
   });
 
   it.each(blocks.map((block, index) => ({ ...block, index })))(
@@ -183,8 +201,9 @@ describe.each(readmes)('$path', (readme) => {
           code: 0,
           stderr: '',
         });
-        const printed = readme.prints?.[index];
-        if (printed !== undefined) expect(result.stdout).toMatch(printed);
+        for (const { block, output } of readme.prints ?? []) {
+          if (code.includes(block)) expect(result.stdout).toMatch(output);
+        }
       } finally {
         rmSync(cwd, { recursive: true, force: true });
       }

@@ -1,5 +1,5 @@
-// What the @passport/http README's snippets take as given: your passport, your app's data and
-// login sessions, a handler and a guard already made, a request, a user and a client. The
+// What the @passport/http README's snippets take as given: your passport, your app's data, login
+// sessions and logger, a handler and a guard already made, a request, a user and a client. The
 // snippets refer to them by name, so they are globals of the child process that runs a snippet.
 import { createPassport, KeySet } from '@passport/core';
 import { createGuard, createPassportHandler } from '@passport/http';
@@ -44,4 +44,5 @@ Object.assign(globalThis, {
     new Response('<!doctype html><title>Shop</title>', { headers: { 'content-type': 'text/html' } }),
   sessionUser: (request) => sessions.userFor(request),
   myTemplate: ({ client: asking }) => `<!doctype html><title>Authorize ${asking.name}</title>`,
+  log: { error: () => {}, warn: () => {} },
 });
