@@ -83,7 +83,7 @@ const readmes: Readme[] = [
   { path: 'packages/store-memory/README.md' },
   { path: 'packages/store-postgres/README.md', postgres: true },
   { path: 'packages/store-testkit/README.md', postgres: true, vitest: ' clients ' },
-  { path: 'packages/cli/README.md' },
+  { path: 'packages/cli/README.md', world: 'cli' },
 ];
 
 /** 32+ characters, as `createPassportHandler` requires. */

@@ -6,6 +6,7 @@ import {
   computeS256Challenge,
   createPassport,
   exportPrivateKeyPem,
+  exportPublicKeyPem,
   generateSigningKey,
   KeySet,
 } from '@passport/core';
@@ -83,7 +84,12 @@ Object.assign(globalThis, {
   passport,
   user,
   db,
-  env: { PASSPORT_PRIVATE_KEY: await exportPrivateKeyPem(await generateSigningKey('RS256')) },
+  env: {
+    PASSPORT_PRIVATE_KEY: await exportPrivateKeyPem(await generateSigningKey('RS256')),
+    SIGNING_KEY: await exportPrivateKeyPem(await generateSigningKey('RS256')),
+    OLD_PUBLIC_KEY: await exportPublicKeyPem(await generateSigningKey('ES256')),
+    NEXT_KEY: await exportPrivateKeyPem(await generateSigningKey('EdDSA')),
+  },
   verifyPassword: async () => true,
   audit: () => {},
   url,
