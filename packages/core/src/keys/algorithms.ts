@@ -3,8 +3,8 @@
  * Internal to `keys/` and `tokens/`.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { encodeBase64url, utf8 } from '../internal/encoding.js';
 import { PassportError, PassportOptionsError } from '../errors/passport-error.js';
+import { encodeBase64url, utf8 } from '../internal/encoding.js';
 import type { SigningAlgorithm, SigningKey } from './types.js';
 
 /** Every algorithm Passport signs with, in order of preference. */
