@@ -127,6 +127,7 @@ export async function createPassportTarget(config: ServerConfig): Promise<BenchT
     scopes: null,
     confidential: true,
     firstParty: true,
+    resourceServer: false,
     revoked: false,
     createdAt: now,
     updatedAt: now,

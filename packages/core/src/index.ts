@@ -36,6 +36,7 @@ export {
   type PassportErrorOptions,
   PassportOptionsError,
   StoreConflictError,
+  StoreInvalidInputError,
   StoreUnavailableError,
 } from './errors/passport-error.js';
 export type {
@@ -67,6 +68,9 @@ export {
   type LifetimeOptions,
   type PassportOptions,
   type PassportUser,
+  type RateLimitName,
+  type RateLimitOptions,
+  type RateLimitRule,
   type ResolvedGrants,
   type ResolvedOptions,
   type UserProvider,
@@ -93,6 +97,10 @@ export type {
   IssuedTokens,
   NonceStore,
   PassportStore,
+  RateLimitHit,
+  RateLimitStore,
+  StoreChangeEvent,
+  StoreChangeListener,
   TokenStore,
 } from './stores/store.js';
 export type { AccessTokenClaims, VerifiedAccessToken } from './tokens/access-token.js';

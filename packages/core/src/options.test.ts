@@ -47,7 +47,13 @@ describe('resolveOptions', () => {
       deviceCode: true,
     });
     expect(resolved.pkce).toEqual({ allowPlain: false, requireForConfidentialClients: false });
-    expect(resolved.refreshTokenGraceSeconds).toBe(0);
+    expect(resolved.refreshTokenRetrySeconds).toBe(30);
+    expect(resolved.options.rateLimits).toEqual({
+      deviceVerification: { limit: 10, windowSeconds: 600 },
+      deviceAuthorization: { limit: 300, windowSeconds: 60 },
+      passwordFailures: { limit: 10, windowSeconds: 900 },
+      clientAuthenticationFailures: { limit: 30, windowSeconds: 60 },
+    });
     expect(resolved.options.inheritScopes).toBe(false);
     expect(resolved.userProviders).toEqual({});
     expect(resolved.device).toEqual({
@@ -81,7 +87,8 @@ describe('resolveOptions', () => {
       // a JS caller passing undefined keeps the default
       grants: { password: true, ...({ implicit: undefined } as object) },
       pkce: { requireForConfidentialClients: true },
-      refreshTokenGraceSeconds: 10,
+      refreshTokenRetrySeconds: 10,
+      rateLimits: { passwordFailures: { limit: 3, windowSeconds: 60 }, deviceAuthorization: false },
       device: { interval: 10 },
       personalAccessClientId: 'pac',
       clock: () => 42,
@@ -94,6 +101,13 @@ describe('resolveOptions', () => {
     expect(resolved.grants.password).toBe(true);
     expect(resolved.grants.implicit).toBe(false);
     expect(resolved.pkce.requireForConfidentialClients).toBe(true);
+    expect(resolved.refreshTokenRetrySeconds).toBe(10);
+    expect(resolved.options.rateLimits).toEqual({
+      deviceVerification: { limit: 10, windowSeconds: 600 },
+      passwordFailures: { limit: 3, windowSeconds: 60 },
+      clientAuthenticationFailures: { limit: 30, windowSeconds: 60 },
+    });
+    expect(resolveOptions({ ...base, rateLimits: false }).options.rateLimits).toEqual({});
     expect(resolved.device).toEqual({ verificationUri: 'http://localhost:3000/oauth/device', interval: 10 });
     expect(resolved.scopes.defaultScopes).toEqual(['orders:read']);
     expect(resolved.scopes.tokenCan(['orders'], 'orders:read')).toBe(true);
@@ -143,8 +157,21 @@ describe('resolveOptions', () => {
         /revocationCacheSeconds must be a whole number of seconds from 0 to 300/,
       );
     }
-    expect(errorOf({ ...base, refreshTokenGraceSeconds: -5 }).message).toMatch(
-      /refreshTokenGraceSeconds must be/,
+    for (const bad of [-5, 1.5, 301]) {
+      expect(errorOf({ ...base, refreshTokenRetrySeconds: bad }).message).toMatch(
+        /refreshTokenRetrySeconds must be a whole number of seconds from 0 to 300/,
+      );
+    }
+    expect(errorOf({ ...base, rateLimits: true as unknown as false }).message).toMatch(
+      /rateLimits must be false \(no limits\) or an object of limits/,
+    );
+    expect(
+      errorOf({ ...base, rateLimits: { passwordFailures: { limit: 0, windowSeconds: 60 } } }).message,
+    ).toMatch(
+      /rateLimits.passwordFailures.limit must be \{ limit, windowSeconds \} with positive whole numbers/,
+    );
+    expect(errorOf({ ...base, rateLimits: { passwords: false } as never }).message).toMatch(
+      /rateLimits has unknown key\(s\) "passwords"/,
     );
     expect(errorOf({ ...base, clock: 5 }).message).toMatch(
       /clock must be a function returning the current time/,

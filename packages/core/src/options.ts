@@ -13,6 +13,13 @@ import {
   stringWhere,
   wholeNumber,
 } from './internal/option-checks.js';
+import {
+  defaultRateLimits,
+  RateLimiter,
+  type RateLimitName,
+  type RateLimitOptions,
+  type RateLimitRule,
+} from './internal/rate-limiter.js';
 import { type RandomSource, webCryptoRandom } from './internal/secrets.js';
 import { KeySet } from './keys/key-set.js';
 import { ScopeRegistry } from './scopes/registry.js';
@@ -22,6 +29,7 @@ import type { PassportStore } from './stores/store.js';
 import type { ClaimsHook } from './tokens/issue.js';
 
 export type { ClaimsHook } from './tokens/issue.js';
+export type { RateLimitName, RateLimitOptions, RateLimitRule } from './internal/rate-limiter.js';
 
 /** The minimum a user object needs: a string id. */
 export interface PassportUser {
@@ -113,8 +121,31 @@ export interface PassportOptions<User extends PassportUser = PassportUser> {
     /** Require PKCE from confidential clients too. @default false */
     requireForConfidentialClients?: boolean;
   };
-  /** Seconds a rotated refresh token still answers concurrent refreshes without reuse detection. @default 0 */
-  refreshTokenGraceSeconds?: number;
+  /**
+   * Seconds during which a refresh that lost its response can be retried (RFC 9700 section 4.14
+   * leaves the handling of reuse to the server). When a rotation commits but the response never
+   * reaches the client (a crash, a network cut), the client presents the same, now rotated,
+   * refresh token again. Within this many seconds of that rotation, while the token it was
+   * replaced by (`replacedBy`) has not been used and the family has not been revoked, the retry
+   * succeeds: Passport rotates the unused successor (its pair dies, a new pair is issued,
+   * following the chain a few hops when the retry is repeated) and the family lives on. A rotated
+   * token presented after its successor was used, or after the window, is reuse: the whole family
+   * is revoked and `refreshTokenReuseDetected` is emitted.
+   *
+   * How others handle it: Okta keeps the previous token valid for a grace period (`leeway`,
+   * 0 to 60 seconds, default 30); Auth0's rotation overlap period (reuse interval, `leeway`,
+   * default 0, off) lets only the most recently superseded token be exchanged again; Ory Hydra's
+   * `oauth2.grant.refresh_token.rotation_grace_period` (default off, at most 5 minutes unless a
+   * reuse count is set) keeps a used token valid for the period. The default of 30 seconds covers
+   * a client's HTTP timeout and retry, or a server restart, and is narrower than Okta's window of
+   * the same length: a retry only works while the successor is unused, so once the client has
+   * used its new token, any use of the old one is reuse. `0` turns retries off: a rotated token
+   * presented again always revokes the family (except by a request that lost a race at the very
+   * same instant).
+   * @default 30
+   * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14
+   */
+  refreshTokenRetrySeconds?: number;
   /**
    * Seconds a **live** revocation-state lookup may be reused instead of asking the store again: the
    * access token row on the bearer path (`verifyAccessToken`, the `@passport/http` guards) and the
@@ -139,6 +170,15 @@ export interface PassportOptions<User extends PassportUser = PassportUser> {
    * @default 5
    */
   revocationCacheSeconds?: number;
+  /**
+   * Limits against guessing and flooding (RFC 8628 section 5, password and client-secret
+   * guessing), counted in the store so they hold across instances. Exceeding one answers
+   * `429 too_many_requests` with `Retry-After`. Each limit takes `{ limit, windowSeconds }` or
+   * `false` (off); `rateLimits: false` turns them all off. Device polling is paced separately,
+   * by RFC 8628's `slow_down`.
+   * @default { deviceVerification: { limit: 10, windowSeconds: 600 }, deviceAuthorization: { limit: 300, windowSeconds: 60 }, passwordFailures: { limit: 10, windowSeconds: 900 }, clientAuthenticationFailures: { limit: 30, windowSeconds: 60 } }
+   */
+  rateLimits?: RateLimitOptions | false;
   /** User providers by name; `users` is used for clients whose `provider` is `null`. @default {} */
   userProviders?: Record<string, UserProvider<User>>;
   /** Extra access token claims. */
@@ -175,7 +215,9 @@ export interface ResolvedOptions<User extends PassportUser = PassportUser> {
   readonly lifetimes: Readonly<Required<LifetimeOptions>>;
   readonly grants: ResolvedGrants;
   readonly pkce: Readonly<{ allowPlain: boolean; requireForConfidentialClients: boolean }>;
-  readonly refreshTokenGraceSeconds: number;
+  readonly refreshTokenRetrySeconds: number;
+  /** The limits in effect (a limit switched off is absent). */
+  readonly rateLimits: Readonly<Partial<Record<RateLimitName, RateLimitRule>>>;
   /** The bound of the read-through cache (bearer path, client authentication), in seconds (`0`: off). */
   readonly revocationCacheSeconds: number;
   readonly inheritScopes: boolean;
@@ -200,6 +242,23 @@ export interface ServerContext<User extends PassportUser = PassportUser> extends
   readonly cache: ReadThroughCache;
   /** The public view of the resolved options (`passport.options`). */
   readonly options: ResolvedOptions<User>;
+}
+
+/** Default refresh retry window, in seconds (see `refreshTokenRetrySeconds`). */
+export const defaultRefreshTokenRetrySeconds = 30;
+
+/** The limits in effect: the defaults, overridden or switched off by `options`. */
+function resolveRateLimits(
+  options: RateLimitOptions | false | undefined,
+): Readonly<Partial<Record<RateLimitName, RateLimitRule>>> {
+  const rules: Partial<Record<RateLimitName, RateLimitRule>> = {};
+  if (options === false) return Object.freeze(rules);
+  for (const name of Object.keys(defaultRateLimits) as RateLimitName[]) {
+    const given = options?.[name];
+    if (given === false) continue;
+    rules[name] = Object.freeze({ ...(given ?? defaultRateLimits[name]) });
+  }
+  return Object.freeze(rules);
 }
 
 /** Default bound of the revocation-state cache, in seconds (see `revocationCacheSeconds`). */
@@ -243,7 +302,6 @@ export const storeMethods = [
   'saveTokens',
   'findAccessToken',
   'findRefreshToken',
-  'consumeRefreshToken',
   'rotateRefreshToken',
   'revokeAccessToken',
   'revokeRefreshToken',
@@ -253,13 +311,13 @@ export const storeMethods = [
   'purge',
   'saveAuthCode',
   'findAuthCode',
-  'consumeAuthCode',
+  'redeemAuthCode',
   'saveDeviceCode',
   'findDeviceCode',
   'findDeviceCodeByUserCode',
   'decideDeviceCode',
   'touchDeviceCode',
-  'consumeDeviceCode',
+  'redeemDeviceCode',
   'useNonce',
 ] as const satisfies readonly (keyof PassportStore)[];
 
@@ -292,6 +350,30 @@ const storeCheck: Check = (value, path, issues) => {
     });
   }
 };
+
+/** `false` (switched off), or a value `check` accepts. */
+const offOr =
+  (check: Check): Check =>
+  (value, path, issues) => {
+    if (value !== false) check(value, path, issues);
+  };
+const rateLimitExpected =
+  '{ limit, windowSeconds } with positive whole numbers, e.g. { limit: 10, windowSeconds: 600 }, or false (off)';
+const rateLimitNumber = wholeNumber(1, Number.MAX_SAFE_INTEGER, `must be ${rateLimitExpected}`);
+const rateLimitRule = optional(
+  offOr(section({ limit: rateLimitNumber, windowSeconds: rateLimitNumber }, rateLimitExpected)),
+);
+const rateLimitsCheck = offOr(
+  section(
+    {
+      deviceVerification: rateLimitRule,
+      deviceAuthorization: rateLimitRule,
+      passwordFailures: rateLimitRule,
+      clientAuthenticationFailures: rateLimitRule,
+    },
+    'false (no limits) or an object of limits, e.g. { passwordFailures: { limit: 5, windowSeconds: 300 } }',
+  ),
+);
 
 const isScopeList = (value: unknown): boolean =>
   Array.isArray(value) &&
@@ -375,9 +457,10 @@ const optionsCheck = section(
         'an object, e.g. { requireForConfidentialClients: true }',
       ),
     ),
-    refreshTokenGraceSeconds: optional(
-      wholeNumber(0, Number.MAX_SAFE_INTEGER, 'must be a whole number of seconds >= 0, e.g. 0 (off) or 10'),
+    refreshTokenRetrySeconds: optional(
+      wholeNumber(0, 300, 'must be a whole number of seconds from 0 to 300, e.g. 0 (off) or 30'),
     ),
+    rateLimits: optional(rateLimitsCheck),
     revocationCacheSeconds: optional(
       wholeNumber(0, 300, 'must be a whole number of seconds from 0 to 300, e.g. 0 (off) or 5'),
     ),
@@ -444,6 +527,8 @@ export function resolveOptions<User extends PassportUser = PassportUser>(
   const now = options.clock ?? Date.now;
   const revocationCacheSeconds = options.revocationCacheSeconds ?? defaultRevocationCacheSeconds;
   const cache = new ReadThroughCache({ seconds: revocationCacheSeconds, now });
+  const store = cache.enabled ? cache.wrap(options.store) : options.store;
+  const rateLimits = resolveRateLimits(options.rateLimits);
   const publicOptions: ResolvedOptions<User> = Object.freeze({
     issuer,
     lifetimes: Object.freeze(withDefaults(defaultLifetimes, options.lifetimes)),
@@ -452,7 +537,8 @@ export function resolveOptions<User extends PassportUser = PassportUser>(
       allowPlain: options.pkce?.allowPlain ?? false,
       requireForConfidentialClients: options.pkce?.requireForConfidentialClients ?? false,
     }),
-    refreshTokenGraceSeconds: options.refreshTokenGraceSeconds ?? 0,
+    refreshTokenRetrySeconds: options.refreshTokenRetrySeconds ?? defaultRefreshTokenRetrySeconds,
+    rateLimits,
     revocationCacheSeconds,
     inheritScopes,
     userProviders: Object.freeze({ ...options.userProviders }),
@@ -464,7 +550,8 @@ export function resolveOptions<User extends PassportUser = PassportUser>(
   });
   return {
     issuer,
-    store: cache.enabled ? cache.wrap(options.store) : options.store,
+    store,
+    rateLimiter: new RateLimiter(store, rateLimits),
     keys: options.keys,
     scopes,
     events: new PassportEventEmitter(options.onListenerError),
@@ -474,7 +561,7 @@ export function resolveOptions<User extends PassportUser = PassportUser>(
     generateId: options.generateId ?? (() => crypto.randomUUID()),
     grants: publicOptions.grants,
     pkce: publicOptions.pkce,
-    refreshTokenGraceSeconds: publicOptions.refreshTokenGraceSeconds,
+    refreshTokenRetrySeconds: publicOptions.refreshTokenRetrySeconds,
     ...(options.claims === undefined ? {} : { claims: options.claims }),
     device: publicOptions.device,
     userProviders: publicOptions.userProviders,

@@ -128,9 +128,15 @@ export interface Passport<User extends PassportUser = PassportUser> {
   introspect(input: ClientAuthenticationInput): Promise<IntrospectionResponse>;
   /** RFC 8628 device authorization request. */
   requestDeviceCode(input: ClientAuthenticationInput): Promise<DeviceAuthorizationResponse>;
-  /** The pending device request for a user code, for the verification page. */
-  findDeviceRequest(userCode: string): Promise<PendingDeviceRequest | null>;
-  /** Approves or denies a device request; `false` when none is pending for the code. */
+  /**
+   * The pending device request for a user code, for the verification page. With the signed-in
+   * `user`, failed lookups count against the `deviceVerification` rate limit (429 when over it).
+   */
+  findDeviceRequest(userCode: string, user?: User): Promise<PendingDeviceRequest | null>;
+  /**
+   * Approves or denies a device request; `false` when none is pending for the code (a miss
+   * counts against the user's `deviceVerification` rate limit).
+   */
   decideDeviceRequest(userCode: string, user: User, decision: 'approve' | 'deny'): Promise<boolean>;
   /**
    * Marks the single-use value `id` used, remembered until `expiresAt`: `true` the first time,
@@ -252,6 +258,8 @@ export function createPassport<User extends PassportUser = PassportUser>(
   const clients = new ClientService(ctx);
   const userProviders = ctx.userProviders;
   const cache = ctx.cache;
+  // Revocations made by other instances reach this cache at once when the store has a feed.
+  cache.follow(options.store);
   const verifyOptions = {
     get keys() {
       return ctx.keys;
@@ -291,7 +299,7 @@ export function createPassport<User extends PassportUser = PassportUser>(
     revoke: (input) => revokeToken(ctx, input),
     introspect: (input) => introspectToken(ctx, input),
     requestDeviceCode: (input) => requestDeviceAuthorization(ctx, input),
-    findDeviceRequest: (userCode) => findDeviceRequest(ctx, userCode),
+    findDeviceRequest: (userCode, user) => findDeviceRequest(ctx, userCode, user ?? null),
     decideDeviceRequest: (userCode, user, decision) => decideDeviceRequest(ctx, userCode, user, decision),
     useNonce: (id, expiresAt) => ctx.store.useNonce(id, expiresAt),
     async pingStore() {

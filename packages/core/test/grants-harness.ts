@@ -30,12 +30,26 @@ export interface Harness {
   advance(seconds: number): void;
 }
 
-export async function setup(overrides: Partial<PassportOptions> = {}): Promise<Harness> {
+/** Options of {@link setup} that shape the harness rather than the passport. */
+export interface HarnessOptions {
+  /**
+   * Let the passport subscribe to the memory store's change feed. Off, the passport sees what is
+   * done directly on `store` as it would see another instance's writes without a feed: within
+   * its `revocationCacheSeconds` bound.
+   * @default true
+   */
+  changeFeed?: boolean;
+}
+
+export async function setup(
+  overrides: Partial<PassportOptions> = {},
+  harness: HarnessOptions = {},
+): Promise<Harness> {
   const store = createMemoryStore();
   let now = START;
   const passport = createPassport({
     issuer: ISSUER,
-    store,
+    store: harness.changeFeed === false ? withoutChangeFeed(store) : store,
     keys: await testKeys(),
     scopes: { read: 'Read things', write: 'Write things', admin: 'Administer' },
     clock: () => now,
@@ -50,6 +64,17 @@ export async function setup(overrides: Partial<PassportOptions> = {}): Promise<H
       now += seconds * 1000;
     },
   };
+}
+
+/** `store` as a store without a change feed (every other method forwards to it). */
+export function withoutChangeFeed(store: MemoryStore): MemoryStore {
+  return new Proxy(store, {
+    get: (target, property) => {
+      if (property === 'subscribeChanges') return undefined;
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 export interface ClientOptions {

@@ -20,9 +20,9 @@ describe('MemoryStore (beyond the conformance kit)', () => {
     expect(store.available).toBe(false);
     await expect(store.findClient(client.id)).rejects.toBeInstanceOf(StoreUnavailableError);
     await expect(store.useNonce('n', now)).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
-    await expect(store.purge({ revoked: true, expiredBefore: null, now })).rejects.toBeInstanceOf(
-      StoreUnavailableError,
-    );
+    await expect(
+      store.purge({ revoked: true, expiredBefore: null, revokedClientsBefore: null, now }),
+    ).rejects.toBeInstanceOf(StoreUnavailableError);
     await expect(store.saveTokens(makeTokenPair())).rejects.toThrow(/Simulated outage.*saveTokens/);
     await expect(store.close()).resolves.toBeUndefined(); // teardown still works
     store.endOutage();
@@ -73,6 +73,7 @@ describe('MemoryStore (beyond the conformance kit)', () => {
     await store.saveAuthCode(code);
     await store.saveDeviceCode(device);
     await store.useNonce('nonce', now);
+    await store.hitRateLimit('key', 60_000, now);
 
     store.clear();
 
@@ -84,6 +85,38 @@ describe('MemoryStore (beyond the conformance kit)', () => {
     expect(await store.findDeviceCodeByUserCode(device.userCode, now)).toBeNull();
     expect(await store.revokeClientTokens(client.id)).toBe(0);
     expect(await store.useNonce('nonce', now)).toBe(true);
+    expect(await store.hitRateLimit('key', 60_000, now)).toMatchObject({ count: 1 });
+  });
+
+  it('delivers changes synchronously to every subscriber until it unsubscribes; a throwing one does not fail the write', async () => {
+    const store = new MemoryStore();
+    const seen: string[] = [];
+    const stop = await store.subscribeChanges({ changed: (event) => seen.push(event.type) });
+    await store.subscribeChanges({
+      changed: () => {
+        throw new Error('a broken subscriber');
+      },
+    });
+    const pair = makeTokenPair({ accessToken: { createdAt: now } });
+    await store.saveTokens(pair);
+    expect(await store.revokeAccessToken(pair.accessToken.id)).toBe(true);
+    expect(seen).toEqual(['accessTokens']);
+    await stop();
+    await store.revokeFamily(pair.refreshToken.familyId);
+    expect(seen).toEqual(['accessTokens']);
+  });
+
+  it('a simulated outage of redeemAuthCode writes nothing; the code is redeemable after it', async () => {
+    const store = new MemoryStore();
+    const code = makeAuthCode({ createdAt: now });
+    const tokens = makeTokenPair({ accessToken: { familyId: code.id, createdAt: now } });
+    await store.saveAuthCode(code);
+    store.simulateOutage({ methods: ['redeemAuthCode'] });
+    await expect(store.redeemAuthCode(code.id, now, tokens)).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(await store.findAuthCode(code.id)).toEqual(code);
+    expect(await store.findAccessToken(tokens.accessToken.id)).toBeNull();
+    store.endOutage();
+    expect(await store.redeemAuthCode(code.id, now, tokens)).toMatchObject({ consumedAt: now });
   });
 
   it('purged rows leave nothing behind in the indexes', async () => {
@@ -91,7 +124,9 @@ describe('MemoryStore (beyond the conformance kit)', () => {
     const pair = makeTokenPair({ accessToken: { userId: 'user', createdAt: now } });
     await store.saveTokens(pair);
     await store.revokeAccessToken(pair.accessToken.id);
-    expect(await store.purge({ revoked: true, expiredBefore: null, now })).toMatchObject({
+    expect(
+      await store.purge({ revoked: true, expiredBefore: null, revokedClientsBefore: null, now }),
+    ).toMatchObject({
       accessTokens: 1,
       refreshTokens: 1,
     });

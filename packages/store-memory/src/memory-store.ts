@@ -8,7 +8,10 @@ import {
   type PassportStore,
   type PurgeOptions,
   type PurgeResult,
+  type RateLimitHit,
   type RefreshTokenRecord,
+  type StoreChangeEvent,
+  type StoreChangeListener,
   StoreConflictError,
   StoreUnavailableError,
 } from '@passport/core';
@@ -16,7 +19,7 @@ import { copyAccessToken, copyAuthCode, copyClient, copyDeviceCode, copyRefreshT
 import { MultiIndex } from './multi-index.js';
 
 /** The name of a {@link PassportStore} method that can fail in {@link MemoryStore.simulateOutage}. */
-export type StoreMethodName = Exclude<keyof PassportStore, 'close'>;
+export type StoreMethodName = Exclude<keyof PassportStore, 'close' | 'subscribeChanges' | 'nextClientId'>;
 
 /** Options of {@link MemoryStore.simulateOutage}. */
 export interface SimulateOutageOptions {
@@ -47,21 +50,22 @@ const byCreatedAtAscending = (a: { createdAt: Date }, b: { createdAt: Date }): n
  *
  * Guarantees beyond the contract in `@passport/core`:
  *
- * - **Atomicity.** Every check-and-set (the `consume*` methods, `rotateRefreshToken`,
- *   `decideDeviceCode`, `touchDeviceCode`, `useNonce`, `saveTokens`) runs synchronously inside its
- *   `async` method, so no other call can interleave: of concurrent consumers of one id exactly one
- *   wins. `rotateRefreshToken` checks the token and the ids of the next pair before it changes
- *   anything, so a conflict leaves the old token unconsumed and nothing new stored.
- * - **O(1) hot paths.** `findAccessToken`, `saveTokens`, `consumeRefreshToken` and
+ * - **Atomicity.** Every check-and-set (`redeemAuthCode`, `redeemDeviceCode`,
+ *   `rotateRefreshToken`, `decideDeviceCode`, `touchDeviceCode`, `useNonce`, `hitRateLimit`,
+ *   `saveTokens`) runs synchronously inside its `async` method, so no other call can interleave:
+ *   of concurrent callers for one id exactly one wins. The steps that write tokens check the code
+ *   or token and the ids of the tokens before they change anything, so a conflict leaves the code
+ *   or old token as it was and nothing new stored.
+ * - **O(1) hot paths.** `findAccessToken`, `saveTokens`, `redeemAuthCode` and
  *   `rotateRefreshToken` are a few `Map` operations; revocation walks secondary indexes (refresh
  *   tokens by access token, by family and by client; tokens by user and by client; codes by
  *   client; device codes by user code), never the whole table. Only `purge` and the client listings scan.
  * - **Copies.** Records are copied on the way in and on the way out.
+ * - **Change feed.** `subscribeChanges` is an in-process emitter: every passport sharing one
+ *   `MemoryStore` drops a revoked token or changed client from its read-through cache at once.
  * - **Device code revocation.** `revokeClientTokens` moves every pending or approved, unconsumed
  *   device code of the client to `denied` (the record has no `revoked` flag), so it can no longer
  *   be approved or redeemed and a polling device receives `access_denied`.
- * - **Purge of device codes.** With `revoked: true` purge deletes consumed device codes; denied
- *   ones stay until they expire, so a polling device keeps receiving `access_denied`.
  *
  * @example
  * ```ts
@@ -96,6 +100,11 @@ export class MemoryStore implements PassportStore {
 
   /** Nonce id to its expiry in ms since the epoch. */
   readonly #nonces = new Map<string, number>();
+
+  /** Rate-limit key to its open window. */
+  readonly #rateLimits = new Map<string, { count: number; resetAtMs: number }>();
+
+  readonly #listeners = new Set<StoreChangeListener>();
 
   #outage: { methods: ReadonlySet<StoreMethodName> | null; message: string } | null = null;
 
@@ -144,6 +153,7 @@ export class MemoryStore implements PassportStore {
       this.#authCodes,
       this.#deviceCodes,
       this.#nonces,
+      this.#rateLimits,
     ]) {
       map.clear();
     }
@@ -168,6 +178,33 @@ export class MemoryStore implements PassportStore {
     if (outage !== null && (outage.methods === null || outage.methods.has(method))) {
       throw new StoreUnavailableError(`${outage.message} (${method})`);
     }
+  }
+
+  /** Delivers `event` to every subscriber; a subscriber that throws never fails the write. */
+  #publish(event: StoreChangeEvent): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener.changed(event);
+      } catch {
+        // A cache that cannot take an event falls back on its time bound.
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Change feed
+
+  /**
+   * An in-process feed: every revoking change made through this store (by any passport using it)
+   * reaches `listener.changed` synchronously, before the revoking call returns. `connected` is
+   * called once at once; the feed never disconnects.
+   */
+  async subscribeChanges(listener: StoreChangeListener): Promise<() => Promise<void>> {
+    this.#listeners.add(listener);
+    listener.connected?.();
+    return async () => {
+      this.#listeners.delete(listener);
+    };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -199,8 +236,10 @@ export class MemoryStore implements PassportStore {
     if (update.grantTypes !== undefined) client.grantTypes = [...update.grantTypes];
     if (update.scopes !== undefined) client.scopes = update.scopes === null ? null : [...update.scopes];
     if (update.firstParty !== undefined) client.firstParty = update.firstParty;
+    if (update.resourceServer !== undefined) client.resourceServer = update.resourceServer;
     if (update.revoked !== undefined) client.revoked = update.revoked;
     client.updatedAt = new Date(update.updatedAt.getTime());
+    this.#publish({ type: 'client', clientId: id });
     return copyClient(client);
   }
 
@@ -208,9 +247,14 @@ export class MemoryStore implements PassportStore {
     this.#guard('deleteClient');
     const client = this.#clients.get(id);
     if (client === undefined) return false;
-    this.#clients.delete(id);
-    if (client.ownerId !== null) this.#clientsByOwner.delete(client.ownerId, id);
+    this.#removeClient(client);
+    this.#publish({ type: 'client', clientId: id });
     return true;
+  }
+
+  #removeClient(client: ClientRecord): void {
+    this.#clients.delete(client.id);
+    if (client.ownerId !== null) this.#clientsByOwner.delete(client.ownerId, client.id);
   }
 
   async listClientsByOwner(ownerId: string): Promise<ClientRecord[]> {
@@ -278,14 +322,6 @@ export class MemoryStore implements PassportStore {
     return token === undefined ? null : copyRefreshToken(token);
   }
 
-  async consumeRefreshToken(id: string, now: Date): Promise<RefreshTokenRecord | null> {
-    this.#guard('consumeRefreshToken');
-    const token = this.#refreshTokens.get(id);
-    if (token === undefined || !isLiveRefreshToken(token, now.getTime())) return null;
-    token.consumedAt = new Date(now.getTime());
-    return copyRefreshToken(token);
-  }
-
   async rotateRefreshToken(id: string, now: Date, next: IssuedTokens): Promise<RefreshTokenRecord | null> {
     this.#guard('rotateRefreshToken');
     // One synchronous section: check, validate, then write; no await in between.
@@ -293,9 +329,11 @@ export class MemoryStore implements PassportStore {
     if (token === undefined || !isLiveRefreshToken(token, now.getTime())) return null;
     this.#assertNewTokens(next);
     token.consumedAt = new Date(now.getTime());
+    token.replacedBy = next.refreshToken?.id ?? null;
     const access = this.#accessTokens.get(token.accessTokenId);
     if (access !== undefined) access.revoked = true;
     this.#insertTokens(next);
+    this.#publish({ type: 'accessTokens', ids: [token.accessTokenId] });
     return copyRefreshToken(token);
   }
 
@@ -308,6 +346,7 @@ export class MemoryStore implements PassportStore {
       const refresh = this.#refreshTokens.get(refreshId);
       if (refresh !== undefined) refresh.revoked = true;
     }
+    this.#publish({ type: 'accessTokens', ids: [id] });
     return true;
   }
 
@@ -321,10 +360,11 @@ export class MemoryStore implements PassportStore {
 
   async revokeFamily(familyId: string): Promise<number> {
     this.#guard('revokeFamily');
-    return (
+    const changed =
       this.#revokeAll(this.#accessTokens, this.#accessTokensByFamily.get(familyId)) +
-      this.#revokeAll(this.#refreshTokens, this.#refreshTokensByFamily.get(familyId))
-    );
+      this.#revokeAll(this.#refreshTokens, this.#refreshTokensByFamily.get(familyId));
+    this.#publish({ type: 'family', familyId });
+    return changed;
   }
 
   async revokeClientTokens(clientId: string): Promise<number> {
@@ -340,6 +380,7 @@ export class MemoryStore implements PassportStore {
         changed += 1;
       }
     }
+    this.#publish({ type: 'client', clientId });
     return changed;
   }
 
@@ -379,38 +420,65 @@ export class MemoryStore implements PassportStore {
     const cutoffMs = options.expiredBefore === null ? null : options.expiredBefore.getTime();
     const expired = (row: { expiresAt: Date }): boolean =>
       cutoffMs !== null && row.expiresAt.getTime() < cutoffMs;
-    const result: PurgeResult = { accessTokens: 0, refreshTokens: 0, authCodes: 0, deviceCodes: 0 };
+    const result: PurgeResult = {
+      accessTokens: 0,
+      refreshTokens: 0,
+      authCodes: 0,
+      deviceCodes: 0,
+      nonces: 0,
+      rateLimits: 0,
+      clients: 0,
+    };
+
+    // Revoked clients past the retention go first, with every row of theirs.
+    const goneClients = new Set<string>();
+    if (options.revokedClientsBefore !== null) {
+      const beforeMs = options.revokedClientsBefore.getTime();
+      for (const client of [...this.#clients.values()]) {
+        if (client.revoked && client.updatedAt.getTime() < beforeMs) {
+          this.#removeClient(client);
+          goneClients.add(client.id);
+          result.clients += 1;
+        }
+      }
+    }
 
     // What live refresh tokens need: the access token each was issued with, and the consumed
     // members of their family (reuse detection).
     const neededAccessTokens = new Set<string>();
     const liveFamilies = new Set<string>();
     for (const token of this.#refreshTokens.values()) {
-      if (isLiveRefreshToken(token, nowMs)) {
+      if (isLiveRefreshToken(token, nowMs) && !goneClients.has(token.clientId)) {
         neededAccessTokens.add(token.accessTokenId);
         liveFamilies.add(token.familyId);
       }
     }
 
     for (const token of [...this.#accessTokens.values()]) {
-      if (neededAccessTokens.has(token.id)) continue;
-      if ((options.revoked && token.revoked) || expired(token)) {
+      const gone = goneClients.has(token.clientId);
+      if (!gone && neededAccessTokens.has(token.id)) continue;
+      if (gone || (options.revoked && token.revoked) || expired(token)) {
         this.#deleteAccessToken(token);
         result.accessTokens += 1;
       }
     }
 
     for (const token of [...this.#refreshTokens.values()]) {
-      if (isLiveRefreshToken(token, nowMs)) continue;
-      if (token.consumedAt !== null && liveFamilies.has(token.familyId)) continue;
-      if ((options.revoked && (token.revoked || token.consumedAt !== null)) || expired(token)) {
+      const gone = goneClients.has(token.clientId);
+      if (!gone && isLiveRefreshToken(token, nowMs)) continue;
+      if (!gone && token.consumedAt !== null && liveFamilies.has(token.familyId)) continue;
+      if (gone || (options.revoked && (token.revoked || token.consumedAt !== null)) || expired(token)) {
         this.#deleteRefreshToken(token);
         result.refreshTokens += 1;
       }
     }
 
+    // A code is kept until it expires, spent or not: a replay of a consumed code must still find
+    // it to revoke the tokens it issued.
     for (const code of [...this.#authCodes.values()]) {
-      if ((options.revoked && (code.revoked || code.consumedAt !== null)) || expired(code)) {
+      const over = code.expiresAt.getTime() <= nowMs;
+      const spent = code.revoked || code.consumedAt !== null;
+      if (goneClients.has(code.clientId) || (over && ((options.revoked && spent) || expired(code)))) {
         this.#authCodes.delete(code.id);
         this.#authCodesByClient.delete(code.clientId, code.id);
         result.authCodes += 1;
@@ -418,7 +486,11 @@ export class MemoryStore implements PassportStore {
     }
 
     for (const code of [...this.#deviceCodes.values()]) {
-      if ((options.revoked && code.consumedAt !== null) || expired(code)) {
+      const over = code.expiresAt.getTime() <= nowMs;
+      if (
+        goneClients.has(code.clientId) ||
+        (over && ((options.revoked && code.consumedAt !== null) || expired(code)))
+      ) {
         this.#deviceCodes.delete(code.id);
         this.#deviceCodesByClient.delete(code.clientId, code.id);
         this.#deviceCodesByUserCode.delete(code.userCode, code.id);
@@ -427,7 +499,17 @@ export class MemoryStore implements PassportStore {
     }
 
     for (const [id, expiresAtMs] of [...this.#nonces]) {
-      if (expiresAtMs <= nowMs) this.#nonces.delete(id);
+      if (expiresAtMs <= nowMs) {
+        this.#nonces.delete(id);
+        result.nonces += 1;
+      }
+    }
+
+    for (const [key, window] of [...this.#rateLimits]) {
+      if (window.resetAtMs <= nowMs) {
+        this.#rateLimits.delete(key);
+        result.rateLimits += 1;
+      }
     }
 
     return result;
@@ -465,12 +547,15 @@ export class MemoryStore implements PassportStore {
     return code === undefined ? null : copyAuthCode(code);
   }
 
-  async consumeAuthCode(id: string, now: Date): Promise<AuthCodeRecord | null> {
-    this.#guard('consumeAuthCode');
+  async redeemAuthCode(id: string, now: Date, tokens: IssuedTokens): Promise<AuthCodeRecord | null> {
+    this.#guard('redeemAuthCode');
+    // One synchronous section: check the code and the token ids, then write both.
     const code = this.#authCodes.get(id);
     if (code === undefined || code.revoked || code.consumedAt !== null) return null;
     if (code.expiresAt.getTime() <= now.getTime()) return null;
+    this.#assertNewTokens(tokens);
     code.consumedAt = new Date(now.getTime());
+    this.#insertTokens(tokens);
     return copyAuthCode(code);
   }
 
@@ -536,12 +621,15 @@ export class MemoryStore implements PassportStore {
     return before;
   }
 
-  async consumeDeviceCode(id: string, now: Date): Promise<DeviceCodeRecord | null> {
-    this.#guard('consumeDeviceCode');
+  async redeemDeviceCode(id: string, now: Date, tokens: IssuedTokens): Promise<DeviceCodeRecord | null> {
+    this.#guard('redeemDeviceCode');
+    // One synchronous section: check the code and the token ids, then write both.
     const code = this.#deviceCodes.get(id);
     if (code === undefined || code.status !== 'approved' || code.consumedAt !== null) return null;
     if (code.expiresAt.getTime() <= now.getTime()) return null;
+    this.#assertNewTokens(tokens);
     code.consumedAt = new Date(now.getTime());
+    this.#insertTokens(tokens);
     return copyDeviceCode(code);
   }
 
@@ -553,6 +641,21 @@ export class MemoryStore implements PassportStore {
     if (this.#nonces.has(id)) return false;
     this.#nonces.set(id, expiresAt.getTime());
     return true;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Rate limits
+
+  async hitRateLimit(key: string, windowMs: number, now: Date): Promise<RateLimitHit> {
+    this.#guard('hitRateLimit');
+    const nowMs = now.getTime();
+    let window = this.#rateLimits.get(key);
+    if (window === undefined || window.resetAtMs <= nowMs) {
+      window = { count: 0, resetAtMs: nowMs + windowMs };
+      this.#rateLimits.set(key, window);
+    }
+    window.count += 1;
+    return { count: window.count, resetAt: new Date(window.resetAtMs) };
   }
 
   /**

@@ -1,12 +1,16 @@
 import type { PassportStore } from '@passport/core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type ClientIdType, useClientIdType } from './fixtures.js';
 import { registerFlowSuites } from './flows/index.js';
 import type { SuiteContext } from './internal/helpers.js';
 import { type SkipEntry, SkipRegistry } from './internal/registry.js';
+import { registerChangeFeedSuite } from './suites/change-feed.js';
 import { registerClientSuite } from './suites/clients.js';
 import { registerCodeSuites } from './suites/codes.js';
+import { registerInvalidIdSuite } from './suites/invalid-ids.js';
 import { registerPurgeSuite } from './suites/purge.js';
 import { registerRaceSuite } from './suites/races.js';
+import { registerRateLimitSuite } from './suites/rate-limits.js';
 import { registerRevocationSuite } from './suites/revocation.js';
 import { registerTokenSuite } from './suites/tokens.js';
 
@@ -44,6 +48,15 @@ export interface StoreConformanceOptions<Store extends PassportStore = PassportS
    */
   skip?: readonly SkipEntry[];
   /**
+   * The kind of client id the store under test holds: the kit's record builders then make client
+   * ids of that kind (`uuid`: UUIDs; `bigint`: decimal strings of 64-bit integers; `text`: any
+   * string), and the flows take theirs from the store's `nextClientId` when it has one. Run the kit
+   * once per id type the store supports.
+   *
+   * @default 'uuid'
+   */
+  clientIdType?: ClientIdType;
+  /**
    * Where skip notices are printed.
    *
    * @default console.info
@@ -61,10 +74,12 @@ export interface StoreConformanceReport {
 
 /**
  * Registers the `PassportStore` conformance suites with vitest: every store method's happy path
- * and not-found semantics, copies-not-references, expiry with an injected `now`, revocation (one
- * token, a family, a client), listing, purge rules, conflicts, `saveTokens` atomicity, device
- * code transitions, nonces, races of 50 concurrent callers on one id, then the OAuth flow suites
- * (see {@link registerFlowSuites}). Call it at the top level of a test file.
+ * and not-found semantics, ids the store cannot represent, copies-not-references, expiry with an
+ * injected `now`, revocation (one token, a family, a client), listing, purge rules, conflicts,
+ * the atomic steps (`saveTokens`, `rotateRefreshToken`, `redeemAuthCode`, `redeemDeviceCode`,
+ * with failures in the middle), device code transitions, nonces, rate-limit windows, the change
+ * feed when offered, races of 50 concurrent callers on one id, then the OAuth flow suites (see
+ * {@link registerFlowSuites}). Call it at the top level of a test file.
  *
  * @example
  * ```ts
@@ -75,9 +90,9 @@ export interface StoreConformanceReport {
  * runStoreConformance({
  *   name: 'my-store',
  *   createStore: () => new MyStore({ url: process.env.DATABASE_URL }),
- *   reset: (store) => store.truncateAll(),
+ *   reset: (store) => store.deleteEverything(),
  *   teardown: (store) => store.close(),
- *   skip: [{ reason: 'nonces expire by TTL, not by purge', tests: ['nonces > purge drops expired markers and keeps live ones'] }],
+ *   clientIdType: 'uuid',
  * });
  * ```
  */
@@ -85,6 +100,7 @@ export function runStoreConformance<Store extends PassportStore>(
   options: StoreConformanceOptions<Store>,
 ): StoreConformanceReport {
   const { name, createStore, reset } = options;
+  const clientIdType = options.clientIdType ?? 'uuid';
   const teardown = options.teardown ?? ((store: Store) => store.close?.());
   const registry = new SkipRegistry(
     name,
@@ -107,6 +123,7 @@ export function runStoreConformance<Store extends PassportStore>(
       if (reset !== undefined) shared = await createStore();
     });
     beforeEach(async () => {
+      useClientIdType(clientIdType);
       if (reset === undefined) {
         current = await createStore();
         return;
@@ -122,6 +139,7 @@ export function runStoreConformance<Store extends PassportStore>(
       if (store !== null) await teardown(store);
     });
     afterAll(async () => {
+      useClientIdType('uuid');
       const store = shared;
       shared = null;
       current = null;
@@ -129,12 +147,15 @@ export function runStoreConformance<Store extends PassportStore>(
     });
 
     const suite = registry.api();
-    const context: SuiteContext = { suite, store: getStore };
+    const context: SuiteContext = { name, suite, store: getStore };
     registerClientSuite(context);
     registerTokenSuite(context);
     registerRevocationSuite(context);
     registerPurgeSuite(context);
     registerCodeSuites(context);
+    registerRateLimitSuite(context);
+    registerInvalidIdSuite(context);
+    registerChangeFeedSuite(context);
     registerRaceSuite(context);
     registerFlowSuites({ name, getStore, describe: suite.describe, it: suite.it });
 

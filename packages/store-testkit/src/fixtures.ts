@@ -11,7 +11,8 @@ import type {
  * Record builders with sensible defaults and fresh unique ids, for the conformance suites and for
  * any other test that needs stored records. Every builder takes `overrides`; when `createdAt` is
  * given and `expiresAt` is not, `expiresAt` is derived from `createdAt` with the lifetime Passport
- * uses by default. Without `createdAt` the current time is used.
+ * uses by default. Without `createdAt` the current time is used. Client ids are of the current
+ * {@link ClientIdType} (UUIDs unless {@link useClientIdType} says otherwise).
  *
  * @module
  */
@@ -55,6 +56,40 @@ export function makeUserCode(): string {
   return code;
 }
 
+/**
+ * The kinds of client id a store may hold: `uuid` (the default), `bigint` (decimal strings of a
+ * 64-bit integer, like an identity column) or `text` (any string).
+ */
+export type ClientIdType = 'uuid' | 'bigint' | 'text';
+
+let clientIdType: ClientIdType = 'uuid';
+
+/**
+ * Sets the kind of client id {@link newClientId} (and every builder's default `clientId`)
+ * produces. `runStoreConformance` sets it before each of its tests from its `clientIdType`
+ * option; call it yourself in other tests of a store with non-UUID client ids.
+ *
+ * @example
+ * ```ts
+ * beforeEach(() => useClientIdType('bigint'));
+ * ```
+ */
+export function useClientIdType(type: ClientIdType): void {
+  clientIdType = type;
+}
+
+/**
+ * A fresh client id of the current {@link ClientIdType}: a UUID, a random positive 62-bit
+ * integer as a decimal string (far above the ids an identity sequence hands out), or a
+ * readable text id.
+ */
+export function newClientId(): string {
+  if (clientIdType === 'uuid') return crypto.randomUUID();
+  if (clientIdType === 'text') return uniqueId('client');
+  const [high = 0, low = 0] = crypto.getRandomValues(new Uint32Array(2));
+  return String((BigInt(high & 0x3fffffff) << 32n) + BigInt(low) + (1n << 40n));
+}
+
 /** A fresh unique id with a readable prefix, e.g. `user-1f0c…`. */
 export function uniqueId(prefix: string): string {
   return `${prefix}-${crypto.randomUUID()}`;
@@ -75,7 +110,7 @@ const currentTime = (): Date => new Date();
 export function makeClient(overrides: Partial<ClientRecord> = {}): ClientRecord {
   const createdAt = overrides.createdAt ?? currentTime();
   return {
-    id: crypto.randomUUID(),
+    id: newClientId(),
     ownerId: null,
     name: 'Test client',
     secretHash: randomHex(),
@@ -85,6 +120,7 @@ export function makeClient(overrides: Partial<ClientRecord> = {}): ClientRecord 
     scopes: null,
     confidential: true,
     firstParty: false,
+    resourceServer: false,
     revoked: false,
     createdAt,
     updatedAt: createdAt,
@@ -106,7 +142,7 @@ export function makeAccessToken(overrides: Partial<AccessTokenRecord> = {}): Acc
   return {
     id: crypto.randomUUID(),
     userId: uniqueId('user'),
-    clientId: crypto.randomUUID(),
+    clientId: newClientId(),
     name: null,
     scopes: ['read'],
     familyId: null,
@@ -127,11 +163,12 @@ export function makeRefreshToken(overrides: Partial<RefreshTokenRecord> = {}): R
     id: randomHex(),
     accessTokenId: crypto.randomUUID(),
     userId: uniqueId('user'),
-    clientId: crypto.randomUUID(),
+    clientId: newClientId(),
     scopes: ['read'],
     familyId: randomHex(),
     revoked: false,
     consumedAt: null,
+    replacedBy: null,
     createdAt,
     expiresAt: secondsAfter(createdAt, FIXTURE_LIFETIMES.refreshToken),
     ...overrides,
@@ -184,7 +221,7 @@ export function makeAuthCode(overrides: Partial<AuthCodeRecord> = {}): AuthCodeR
   const createdAt = overrides.createdAt ?? currentTime();
   return {
     id: randomHex(),
-    clientId: crypto.randomUUID(),
+    clientId: newClientId(),
     userId: uniqueId('user'),
     scopes: ['read'],
     redirectUri: 'https://client.example/callback',
@@ -212,7 +249,7 @@ export function makeDeviceCode(overrides: Partial<DeviceCodeRecord> = {}): Devic
   return {
     id: randomHex(),
     userCode: makeUserCode(),
-    clientId: crypto.randomUUID(),
+    clientId: newClientId(),
     scopes: ['read'],
     status: 'pending',
     userId: null,

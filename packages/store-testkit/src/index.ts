@@ -10,6 +10,7 @@ export {
   type StoreConformanceReport,
 } from './conformance.js';
 export {
+  type ClientIdType,
   FIXTURE_LIFETIMES,
   makeAccessToken,
   makeAuthCode,
@@ -18,9 +19,11 @@ export {
   makeRefreshToken,
   makeTokenPair,
   makeUserCode,
+  newClientId,
   randomHex,
   type TokenPairOverrides,
   uniqueId,
+  useClientIdType,
 } from './fixtures.js';
 export { type FlowSuiteContext, registerFlowSuites } from './flows/index.js';
 export type { DescribeFn, SkipEntry, SuiteApi, TestBody, TestFn } from './internal/registry.js';

@@ -1,6 +1,7 @@
 import { OAuthError } from '../errors/oauth-error.js';
 import type { PassportContext } from '../internal/context.js';
 import { isAscii } from '../internal/encoding.js';
+import type { RateLimiter } from '../internal/rate-limiter.js';
 import { hashSecret, verifySecret } from '../internal/secrets.js';
 import { textProblem } from '../internal/text.js';
 import type { ReadThroughCache } from '../stores/read-through-cache.js';
@@ -36,11 +37,15 @@ export interface ClientAuthenticationOptions {
 
 /**
  * What {@link authenticateClient} needs: the store, and optionally the instance's revocation cache
- * (a passport's resolved options carry both). With an enabled cache, a client row read within the
- * cache's bound is reused; a refusal is always decided on a fresh row.
+ * and rate limiter (a passport's resolved options carry both). With an enabled cache, a client row
+ * read within the cache's bound is reused; a refusal is always decided on a fresh row. With the
+ * limiter, failed authentications of a confidential client count against its
+ * `clientAuthenticationFailures` limit.
  */
 export type ClientAuthenticationContext = Pick<PassportContext, 'store'> & {
   readonly cache?: ReadThroughCache;
+  readonly rateLimiter?: RateLimiter;
+  readonly now?: () => number;
 };
 
 /** Result of {@link authenticateClient}. */
@@ -168,6 +173,10 @@ export function parseBasicAuthorization(header: string | null): BasicCredentials
  * error when the header was used, so the HTTP layer adds `WWW-Authenticate`. Secrets are compared
  * in constant time against the stored hash.
  *
+ * A wrong or missing secret of a confidential client counts against the passport's
+ * `clientAuthenticationFailures` rate limit; failures over it are answered `too_many_requests`
+ * (429) with `retryAfter`. Only failures count, so a well-behaved client costs the limiter nothing.
+ *
  * With the passport's revocation cache enabled (`revocationCacheSeconds`, default 5), a client row
  * read within the bound is reused, so a hot client costs no store round trip. Changes made through
  * the same instance (secret regeneration, update, revocation, deletion) evict it at once; changes
@@ -220,6 +229,7 @@ export async function authenticateClient(
   };
 
   const cache = ctx.cache?.enabled === true ? ctx.cache : undefined;
+  let client: ClientRecord | null;
   if (cache !== undefined) {
     const now = cache.now();
     const cached = cache.client(clientId, now);
@@ -229,9 +239,17 @@ export async function authenticateClient(
       if (!(result instanceof OAuthError) && grantOk) return result;
       // A refusal is decided on a fresh row: the cached one may predate a change on another instance.
     }
-    return settle(check(await cache.loadClient(ctx.store, clientId, now), attempt));
+    client = await cache.loadClient(ctx.store, clientId, now);
+  } else {
+    client = await ctx.store.findClient(clientId);
   }
-  return settle(check(await ctx.store.findClient(clientId), attempt));
+  const result = check(client, attempt);
+  if (!(result instanceof OAuthError)) return result;
+  if (client !== null && !client.revoked && client.confidential && ctx.rateLimiter !== undefined) {
+    // Throws too_many_requests once the client is over its limit of failures.
+    await ctx.rateLimiter.hit('clientAuthenticationFailures', client.id, (ctx.now ?? Date.now)());
+  }
+  throw result;
 }
 
 interface Attempt {
@@ -240,11 +258,6 @@ interface Attempt {
   usedAuthorizationHeader: boolean;
   challenge: boolean;
   allowPublic: boolean;
-}
-
-function settle(result: AuthenticatedClient | OAuthError): AuthenticatedClient {
-  if (result instanceof OAuthError) throw result;
-  return result;
 }
 
 /** Checks the presented credentials against one client row; the error is returned, not thrown. */

@@ -2,6 +2,7 @@ import { createMemoryStore } from '@passport/store-memory';
 import { describe, expect, it } from 'vitest';
 import { PassportEventEmitter } from '../events/emitter.js';
 import type { PassportContext } from '../internal/context.js';
+import { RateLimiter } from '../internal/rate-limiter.js';
 import { verifySecret, webCryptoRandom } from '../internal/secrets.js';
 import type { KeySet } from '../keys/key-set.js';
 import { ScopeRegistry } from '../scopes/registry.js';
@@ -29,6 +30,7 @@ function setup() {
     now: () => now,
     random: webCryptoRandom,
     generateId: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`,
+    rateLimiter: new RateLimiter(store, {}),
   };
   return { ctx, store, events, clients: new ClientService(ctx), advance: (ms: number) => (now += ms) };
 }
@@ -215,8 +217,8 @@ describe('ClientService', () => {
     expect(error.fields.confidential).toBeDefined();
   });
 
-  it('deletes a client after revoking its tokens, and emits clientDeleted', async () => {
-    const { clients, store, events, ctx } = setup();
+  it('deletes a client by marking it revoked and revoking its tokens; the row stays until purge', async () => {
+    const { clients, store, events, ctx, advance } = setup();
     const deleted: string[] = [];
     events.on('clientDeleted', ({ clientId }) => void deleted.push(clientId));
     const { client } = await clients.create({ name: 'App', redirectUris: ['https://a.example/cb'] });
@@ -242,13 +244,19 @@ describe('ClientService', () => {
         familyId: 'family-1',
         revoked: false,
         consumedAt: null,
+        replacedBy: null,
         createdAt: now,
         expiresAt: new Date(now.getTime() + 86_400_000),
       },
     });
 
+    advance(60_000);
     expect(await clients.delete(client.id)).toBe(true);
-    expect(await store.findClient(client.id)).toBeNull();
+    expect(await store.findClient(client.id)).toEqual({
+      ...client,
+      revoked: true,
+      updatedAt: new Date(now.getTime() + 60_000),
+    });
     expect((await store.findAccessToken('jti-1'))?.revoked).toBe(true);
     expect((await store.findRefreshToken('refresh-hash-1'))?.revoked).toBe(true);
     expect(deleted).toEqual([client.id]);

@@ -28,11 +28,20 @@ export interface CreateClientInput {
   scopes?: string[] | null;
   /** First-party clients skip the approval screen. @default false */
   firstParty?: boolean;
+  /**
+   * A resource server may introspect tokens issued to other clients (RFC 7662 section 2.1); set
+   * it for your APIs' own clients only. Not settable through the user-facing JSON API.
+   * @default false
+   */
+  resourceServer?: boolean;
 }
 
 /** Fields {@link ClientService.update} can change. */
 export type UpdateClientInput = Partial<
-  Pick<CreateClientInput, 'name' | 'redirectUris' | 'grantTypes' | 'provider' | 'scopes' | 'firstParty'>
+  Pick<
+    CreateClientInput,
+    'name' | 'redirectUris' | 'grantTypes' | 'provider' | 'scopes' | 'firstParty' | 'resourceServer'
+  >
 >;
 
 /** A client together with its plain secret, which is shown this once and never stored. */
@@ -65,8 +74,10 @@ export class ClientService {
   }
 
   /**
-   * Validates and stores a new client. Throws {@link ClientValidationError} with per-field
-   * messages when the input is invalid. Emits `clientCreated`.
+   * Validates and stores a new client. Its id comes from the store (`nextClientId`, for stores
+   * whose ids have a type of their own, such as integer identities) or is a new UUID. Throws
+   * {@link ClientValidationError} with per-field messages when the input is invalid. Emits
+   * `clientCreated`.
    */
   async create(input: CreateClientInput): Promise<ClientWithSecret> {
     const confidential = input.confidential ?? true;
@@ -88,8 +99,9 @@ export class ClientService {
 
     const plainSecret = confidential ? generateSecret(this.#ctx.random) : null;
     const now = new Date(this.#ctx.now());
+    const { store } = this.#ctx;
     const client: ClientRecord = {
-      id: this.#ctx.generateId(),
+      id: store.nextClientId === undefined ? this.#ctx.generateId() : await store.nextClientId(),
       ownerId: input.ownerId ?? null,
       name: input.name.trim(),
       secretHash: plainSecret === null ? null : hashSecret(plainSecret),
@@ -99,6 +111,7 @@ export class ClientService {
       scopes: input.scopes === undefined || input.scopes === null ? null : [...new Set(input.scopes)],
       confidential,
       firstParty: input.firstParty ?? false,
+      resourceServer: input.resourceServer ?? false,
       revoked: false,
       createdAt: now,
       updatedAt: now,
@@ -138,6 +151,7 @@ export class ClientService {
     if (input.provider !== undefined) update.provider = input.provider;
     if (input.scopes !== undefined) update.scopes = input.scopes === null ? null : [...new Set(input.scopes)];
     if (input.firstParty !== undefined) update.firstParty = input.firstParty;
+    if (input.resourceServer !== undefined) update.resourceServer = input.resourceServer;
     return this.#ctx.store.updateClient(id, update);
   }
 
@@ -160,16 +174,28 @@ export class ClientService {
   }
 
   /**
-   * Revokes every token, code and device code of the client, then deletes it. Returns `false`
-   * when there is no such client. Emits `clientDeleted`.
+   * Deletes a client as Laravel Passport does: marks it `revoked` (it can no longer authenticate
+   * and its tokens are refused) and revokes every token, code and device code of it; the row stays
+   * for the audit trail until `purge` removes revoked clients past their retention
+   * (`clientRetentionHours`). Returns `false` when there is no such client or it was already
+   * revoked. Emits `clientDeleted`.
+   *
+   * @example
+   * ```ts
+   * await passport.clients.delete(client.id); // client.revoked is now true, its tokens are dead
+   * ```
    */
   async delete(id: string): Promise<boolean> {
     const current = await this.#ctx.store.findClient(id);
-    if (!current) return false;
+    if (!current || current.revoked) return false;
+    const revoked = await this.#ctx.store.updateClient(id, {
+      revoked: true,
+      updatedAt: new Date(this.#ctx.now()),
+    });
+    if (revoked === null) return false;
     await this.#ctx.store.revokeClientTokens(id);
-    const deleted = await this.#ctx.store.deleteClient(id);
-    if (deleted) this.#ctx.events.emit('clientDeleted', { clientId: id });
-    return deleted;
+    this.#ctx.events.emit('clientDeleted', { clientId: id });
+    return true;
   }
 
   /** The client with this id (revoked or not), or `null`. */

@@ -116,6 +116,8 @@ export async function requestDeviceAuthorization(
   rejectRepeatedParameters(input.params);
   const { client } = await authenticateClient(ctx, input, { allowPublic: true });
   assertGrantAllowed(client, deviceCodeGrantType);
+  // Every request stores a device code: all of them count against the client's limit.
+  await ctx.rateLimiter.hit('deviceAuthorization', client.id, ctx.now());
   const scopes = finalizeScopes(ctx, {
     requested: ScopeRegistry.parse(input.params.get('scope')),
     client,
@@ -162,13 +164,14 @@ export async function requestDeviceAuthorization(
   }
 }
 
-async function findPending(
+async function lookupPending(
   ctx: DeviceContext,
   userCode: string,
+  nowMs: number,
 ): Promise<{ record: DeviceCodeRecord; client: ClientRecord } | null> {
   const code = normalizeUserCode(userCode);
   if (code === null) return null;
-  const record = await ctx.store.findDeviceCodeByUserCode(code, new Date(ctx.now()));
+  const record = await ctx.store.findDeviceCodeByUserCode(code, new Date(nowMs));
   if (record === null || record.status !== 'pending') return null;
   const client = await ctx.store.findClient(record.clientId);
   if (client === null || client.revoked) return null;
@@ -176,19 +179,40 @@ async function findPending(
 }
 
 /**
+ * The pending request for a user code. With a `user` (the one typing codes), a user over the
+ * `deviceVerification` limit is refused before any lookup, and a failed lookup counts against
+ * the limit (RFC 8628 section 5.1: user codes are short enough to guess).
+ */
+async function findPending(
+  ctx: DeviceContext,
+  userCode: string,
+  user: { id: string } | null,
+): Promise<{ record: DeviceCodeRecord; client: ClientRecord } | null> {
+  const nowMs = ctx.now();
+  if (user !== null) ctx.rateLimiter.assertOpen('deviceVerification', user.id, nowMs);
+  const found = await lookupPending(ctx, userCode, nowMs);
+  if (found === null && user !== null) await ctx.rateLimiter.hit('deviceVerification', user.id, nowMs);
+  return found;
+}
+
+/**
  * The pending device request for what the user typed (any case, dash and spaces optional), for
- * the verification page; `null` when there is none (unknown, expired, already decided).
+ * the verification page; `null` when there is none (unknown, expired, already decided). Pass the
+ * signed-in `user` who typed the code: failed lookups then count against the `deviceVerification`
+ * rate limit, and a user over it gets `too_many_requests` (429) instead of an answer.
  *
  * @example
  * ```ts
- * const pending = await passport.findDeviceRequest('bcdf ghjk');
+ * const pending = await passport.findDeviceRequest('bcdf ghjk', user);
  * ```
+ * @see https://www.rfc-editor.org/rfc/rfc8628#section-5.1
  */
 export async function findDeviceRequest(
   ctx: DeviceContext,
   userCode: string,
+  user: { id: string } | null = null,
 ): Promise<PendingDeviceRequest | null> {
-  const found = await findPending(ctx, userCode);
+  const found = await findPending(ctx, userCode, user);
   if (found === null) return null;
   return {
     client: found.client,
@@ -200,7 +224,8 @@ export async function findDeviceRequest(
 /**
  * Approves or denies a pending device request for `user`. Returns `false` when there is no
  * pending request for that code (unknown, expired, or already decided: exactly one of concurrent
- * decisions wins).
+ * decisions wins); such a miss counts against the user's `deviceVerification` rate limit, and a
+ * user over it gets `too_many_requests` (429).
  *
  * @example
  * ```ts
@@ -214,7 +239,7 @@ export async function decideDeviceRequest(
   user: { id: string },
   decision: 'approve' | 'deny',
 ): Promise<boolean> {
-  const found = await findPending(ctx, userCode);
+  const found = await findPending(ctx, userCode, user);
   if (found === null) return false;
   const decided = await ctx.store.decideDeviceCode(found.record.id, {
     status: decision === 'approve' ? 'approved' : 'denied',

@@ -34,6 +34,11 @@ async function setup() {
   const { client: api, plainSecret: apiSecret } = await passport.clients.create({
     name: 'Resource server',
     grantTypes: ['client_credentials'],
+    resourceServer: true,
+  });
+  const { client: other, plainSecret: otherSecret } = await passport.clients.create({
+    name: 'Another client',
+    grantTypes: ['client_credentials'],
   });
   const login = () =>
     passport.handleTokenRequest({
@@ -62,11 +67,28 @@ async function setup() {
     start,
     byApi: (fields: Record<string, string>) => introspectAs(api.id, apiSecret as string, fields),
     byApp: (fields: Record<string, string>) => introspectAs(app.id, appSecret as string, fields),
+    byOther: (fields: Record<string, string>) => introspectAs(other.id, otherSecret as string, fields),
+    other,
     advance: (seconds: number) => (now += seconds * 1000),
   };
 }
 
 describe('token introspection (RFC 7662)', () => {
+  it('shows an access token only to its own client and to resource servers: anyone else gets active false', async () => {
+    const { login, byApi, byApp, byOther, passport, other } = await setup();
+    const tokens = await login();
+    expect(await byApp({ token: tokens.access_token })).toMatchObject({ active: true, username: 'alice' });
+    expect(await byApi({ token: tokens.access_token })).toMatchObject({ active: true, username: 'alice' });
+    // A confidential client that is neither learns nothing: not the user, not even that it exists.
+    expect(await byOther({ token: tokens.access_token })).toEqual({ active: false });
+    expect(await byOther({ token: tokens.refresh_token as string })).toEqual({ active: false });
+    // An administrator makes it a resource server: from then on it sees the token.
+    await passport.clients.update(other.id, { resourceServer: true });
+    expect(await byOther({ token: tokens.access_token })).toMatchObject({ active: true, sub: alice.id });
+    // A resource server still never sees another client's refresh token.
+    expect(await byOther({ token: tokens.refresh_token as string })).toEqual({ active: false });
+  });
+
   it('describes a live access token to a resource server', async () => {
     const { login, byApi, app, start } = await setup();
     const tokens = await login();

@@ -73,14 +73,18 @@ async function tokenOwner(
 }
 
 /**
- * RFC 7662 token introspection, as `POST /oauth/introspect` performs it. The caller
- * must be a confidential client (typically a resource server); public clients get
- * `invalid_client`.
+ * RFC 7662 token introspection, as `POST /oauth/introspect` performs it. The caller must be a
+ * confidential client; public clients get `invalid_client`. RFC 7662 section 2.1 leaves to the
+ * server which clients may learn about which tokens: here a client sees its own tokens, and a
+ * client marked `resourceServer` (set by an administrator) sees every access token. Any other
+ * caller gets `{ active: false }`, exactly as for an unknown token, so it learns nothing (not the
+ * user, not the scopes, not whether the token exists).
  *
  * - Access tokens: signature, `typ`, `iss`, time claims and the store row are all checked
- *   (`verifyAccessToken`); any client may introspect them.
+ *   (`verifyAccessToken`); the token's own client and resource servers see them active.
  * - Refresh tokens: live when not revoked, not rotated and not expired; only the client they were
- *   issued to sees them as active (they mean nothing to anyone else).
+ *   issued to sees them as active, resource servers included (a refresh token means nothing to
+ *   anyone else).
  * - Unknown, malformed, expired (no leeway) or revoked tokens, and tokens of a revoked client,
  *   give `{ active: false }`, never an error.
  * - `username` is the user's `username` (or `email`) when the client's user provider returns one.
@@ -111,6 +115,7 @@ export async function introspectToken(
         leewaySeconds: 0,
       });
       const { claims } = verified;
+      if (verified.clientId !== client.id && !client.resourceServer) return inactive;
       const owner = await tokenOwner(ctx, verified.clientId, verified.userId);
       if (owner === null) return inactive;
       const { username } = owner;

@@ -150,7 +150,15 @@ describe('token management', () => {
     advance(3 * hour); // every access token has expired; the current refresh token is still live
 
     const kept = await passport.purge({ revoked: false, hours: 24 });
-    expect(kept).toEqual({ accessTokens: 0, refreshTokens: 0, authCodes: 0, deviceCodes: 0 });
+    expect(kept).toEqual({
+      accessTokens: 0,
+      refreshTokens: 0,
+      authCodes: 0,
+      deviceCodes: 0,
+      nonces: 0,
+      rateLimits: 0,
+      clients: 0,
+    });
     expect(await store.findAccessToken(clientToken)).not.toBeNull();
 
     const result = await passport.purge({ hours: 1 });

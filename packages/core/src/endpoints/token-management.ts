@@ -22,6 +22,12 @@ export interface PurgeTokensOptions {
    * @default 168 (7 days)
    */
   hours?: number;
+  /**
+   * With `revoked`: how long a revoked (deleted) client is kept, in hours, counted from its
+   * revocation; then it is deleted with every token and code of its. `null` keeps revoked clients.
+   * @default 720 (30 days)
+   */
+  clientRetentionHours?: number | null;
 }
 
 /** Options of {@link listUserTokens}. */
@@ -34,6 +40,12 @@ export interface ListUserTokensOptions {
    */
   personal?: boolean;
 }
+
+const hoursProblem = (name: string, value: unknown, keep: string): string =>
+  `purge: "${name}" must be a finite number of hours >= 0 (got ${String(value)}); omit it to keep ${keep}`;
+
+const isHours = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isFinite(value) && value >= 0;
 
 /**
  * A user's live access tokens (not revoked, not expired), newest first; only those of
@@ -118,11 +130,13 @@ export async function revokePersonalAccessToken(
 
 /**
  * Deletes revoked rows and rows expired more than `hours` ago, across access tokens, refresh
- * tokens, authorization codes and device codes. The store never deletes what a live
- * refresh token still needs: its access token, and the consumed refresh tokens of its family that
- * detect reuse. Call it from a scheduler.
+ * tokens, authorization codes and device codes, revoked clients past `clientRetentionHours`, and
+ * expired single-use markers and rate-limit windows. The store never deletes what detection still
+ * needs: the access token of a live refresh token, the consumed refresh tokens of its family, and
+ * a code before it expires. Call it from a scheduler.
  *
- * Throws {@link PassportOptionsError} when `hours` is negative or not a finite number.
+ * Throws {@link PassportOptionsError} when `hours` or `clientRetentionHours` is negative or not a
+ * finite number.
  *
  * @example
  * ```ts
@@ -136,15 +150,16 @@ export async function purgeTokens(
   const revoked = options.revoked ?? true;
   const expired = options.expired ?? true;
   const hours = options.hours ?? 168;
-  if (typeof hours !== 'number' || !Number.isFinite(hours) || hours < 0) {
-    throw new PassportOptionsError(
-      `purge: "hours" must be a finite number of hours >= 0 (got ${String(hours)}); omit it to keep 168 hours`,
-    );
+  if (!isHours(hours)) throw new PassportOptionsError(hoursProblem('hours', hours, '168 hours'));
+  const retention = options.clientRetentionHours === undefined ? 720 : options.clientRetentionHours;
+  if (retention !== null && !isHours(retention)) {
+    throw new PassportOptionsError(hoursProblem('clientRetentionHours', retention, '720 hours'));
   }
   const nowMs = ctx.now();
   return ctx.store.purge({
     revoked,
     expiredBefore: expired ? new Date(nowMs - hours * 3_600_000) : null,
+    revokedClientsBefore: revoked && retention !== null ? new Date(nowMs - retention * 3_600_000) : null,
     now: new Date(nowMs),
   });
 }

@@ -2,7 +2,8 @@ import { PassportError, type PassportErrorOptions } from './passport-error.js';
 
 /**
  * Error codes defined by RFC 6749 (sections 4.1.2.1, 5.2), RFC 6750 (3.1), RFC 8628 (3.5) and
- * RFC 7009 (2.2.1).
+ * RFC 7009 (2.2.1), plus `too_many_requests`: Passport's rate limiter refused the request (HTTP
+ * 429 with `Retry-After`; no RFC defines a code for it, the name is HTTP's).
  */
 export type OAuthErrorCode =
   | 'invalid_request'
@@ -23,7 +24,8 @@ export type OAuthErrorCode =
   | 'unsupported_token_type'
   | 'login_required'
   | 'consent_required'
-  | 'interaction_required';
+  | 'interaction_required'
+  | 'too_many_requests';
 
 /** Options of {@link OAuthError}. */
 export interface OAuthErrorOptions extends PassportErrorOptions {
@@ -38,6 +40,8 @@ export interface OAuthErrorOptions extends PassportErrorOptions {
   usedAuthorizationHeader?: boolean;
   /** For `insufficient_scope`: the scopes the resource needs (RFC 6750 section 3). */
   scope?: string;
+  /** For `too_many_requests`: seconds until the client may try again (`Retry-After`). */
+  retryAfter?: number;
 }
 
 const defaultStatus: Record<OAuthErrorCode, number> = {
@@ -60,6 +64,7 @@ const defaultStatus: Record<OAuthErrorCode, number> = {
   login_required: 400,
   consent_required: 400,
   interaction_required: 400,
+  too_many_requests: 429,
 };
 
 /**
@@ -85,6 +90,8 @@ export class OAuthError extends PassportError {
   readonly usedAuthorizationHeader: boolean;
   /** Scope attribute for `insufficient_scope` (RFC 6750). */
   readonly scope: string | undefined;
+  /** Seconds until a rate-limited client may try again (the HTTP `Retry-After`), if any. */
+  readonly retryAfter: number | undefined;
 
   constructor(error: OAuthErrorCode, description: string, options: OAuthErrorOptions = {}) {
     super('ERR_OAUTH', description, options);
@@ -94,6 +101,7 @@ export class OAuthError extends PassportError {
     this.status = options.status ?? defaultStatus[error];
     this.usedAuthorizationHeader = options.usedAuthorizationHeader ?? false;
     this.scope = options.scope;
+    this.retryAfter = options.retryAfter;
   }
 
   /** The JSON body of the error response (RFC 6749 section 5.2). */
@@ -164,6 +172,19 @@ export class OAuthError extends PassportError {
   /** `invalid_token` (401, RFC 6750). */
   static invalidToken(description: string, options?: OAuthErrorOptions): OAuthError {
     return new OAuthError('invalid_token', description, options);
+  }
+  /**
+   * `too_many_requests` (429): a rate limit of Passport's limiter was exceeded; `retryAfter` is
+   * the number of seconds until the window ends (HTTP sends it as `Retry-After`).
+   *
+   * @example
+   * ```ts
+   * throw OAuthError.tooManyRequests('Too many failed attempts', 42);
+   * ```
+   * @see https://www.rfc-editor.org/rfc/rfc6585#section-4
+   */
+  static tooManyRequests(description: string, retryAfter: number): OAuthError {
+    return new OAuthError('too_many_requests', description, { retryAfter });
   }
   /** `insufficient_scope` (403, RFC 6750); `scope` lists what the resource needs. */
   static insufficientScope(scope: string, description = 'The token lacks a required scope'): OAuthError {

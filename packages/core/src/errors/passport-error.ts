@@ -22,6 +22,7 @@ export type PassportErrorCode =
   | 'ERR_TOKEN_REVOKED'
   | 'ERR_STORE_UNAVAILABLE'
   | 'ERR_STORE_CONFLICT'
+  | 'ERR_STORE_INVALID_INPUT'
   | 'ERR_VALIDATION'
   | 'ERR_OAUTH';
 
@@ -95,5 +96,18 @@ export class StoreUnavailableError extends PassportError {
 export class StoreConflictError extends PassportError {
   constructor(message = 'The record conflicts with an existing one', options?: PassportErrorOptions) {
     super('ERR_STORE_CONFLICT', message, options);
+  }
+}
+
+/**
+ * A write carried a value the store cannot hold (a NUL byte in a text column, a value over a
+ * column's or an index's size limit, an id of the wrong type for the column). Nothing was written.
+ * Core and the HTTP layer validate input before it reaches a store, so this is a last line of
+ * defence: HTTP answers it `400 invalid_request`, never 500. Reads never throw it: an id a store
+ * cannot represent simply matches nothing.
+ */
+export class StoreInvalidInputError extends PassportError {
+  constructor(message = 'The store cannot hold a value of this request', options?: PassportErrorOptions) {
+    super('ERR_STORE_INVALID_INPUT', message, options);
   }
 }

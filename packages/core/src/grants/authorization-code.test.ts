@@ -216,15 +216,56 @@ describe('authorization_code grant', () => {
     );
   });
 
-  it('surfaces a failed token write as StoreUnavailableError and stores neither token', async () => {
+  it('surfaces a failed redemption as StoreUnavailableError: nothing stored, the code still redeemable', async () => {
     const h = await setup();
     const { client } = await makeClient(h, { confidential: false });
     const code = await authorize(h, client);
-    h.store.simulateOutage({ methods: ['saveTokens'] });
+    h.store.simulateOutage({ methods: ['redeemAuthCode'] });
     const error = await rejection(exchange(h, { code, client_id: client.id, code_verifier: VERIFIER }));
     expect(error).toMatchObject({ name: 'StoreUnavailableError', code: 'ERR_STORE_UNAVAILABLE' });
     expect(error).not.toBeInstanceOf(OAuthError);
     h.store.endOutage();
     expect(await h.store.listUserTokens('user-1', { now: new Date(h.now()) })).toEqual([]);
+    expect((await h.store.findAuthCode(hashSecret(code)))?.consumedAt).toBeNull();
+    // The client's retry redeems the code normally.
+    const tokens = await exchange(h, { code, client_id: client.id, code_verifier: VERIFIER });
+    expect((await h.passport.verifyAccessToken(tokens.access_token)).userId).toBe('user-1');
+  });
+
+  it('redeems with one read and one atomic write: findAuthCode then redeemAuthCode', async () => {
+    const h = await setup();
+    const { client } = await makeClient(h, { confidential: false });
+    const code = await authorize(h, client);
+    const calls: string[] = [];
+    for (const method of [
+      'findAuthCode',
+      'redeemAuthCode',
+      'saveTokens',
+      'useNonce',
+      'revokeFamily',
+    ] as const) {
+      const original = h.store[method].bind(h.store) as (...args: unknown[]) => Promise<unknown>;
+      Object.assign(h.store, {
+        [method]: (...args: unknown[]) => {
+          calls.push(method);
+          return original(...args);
+        },
+      });
+    }
+    await exchange(h, { code, client_id: client.id, code_verifier: VERIFIER });
+    expect(calls).toEqual(['findAuthCode', 'redeemAuthCode']);
+  });
+
+  it('a failed binding check (wrong client, wrong verifier) leaves the code unconsumed', async () => {
+    const h = await setup();
+    const { client } = await makeClient(h, { confidential: false });
+    const { client: other } = await makeClient(h, { confidential: false });
+    const code = await authorize(h, client);
+    await rejection(exchange(h, { code, client_id: other.id, code_verifier: VERIFIER }));
+    await rejection(exchange(h, { code, client_id: client.id, code_verifier: 'x'.repeat(43) }));
+    expect((await h.store.findAuthCode(hashSecret(code)))?.consumedAt).toBeNull();
+    expect(await exchange(h, { code, client_id: client.id, code_verifier: VERIFIER })).toMatchObject({
+      token_type: 'Bearer',
+    });
   });
 });

@@ -4,36 +4,42 @@ import type { GrantContext } from '../internal/context.js';
 import { hashSecret } from '../internal/secrets.js';
 import type { AuthCodeRecord, ClientRecord } from '../stores/records.js';
 import { revokeFamilyAndNotify } from '../tokens/family.js';
-import { issueTokens } from '../tokens/issue.js';
+import { emitTokensCreated, prepareTokens, toIssuedTokens } from '../tokens/issue.js';
 import { type TokenResponse, toTokenResponse } from '../tokens/token-response.js';
 import { isValidCodeVerifier, verifyCodeVerifier } from './pkce.js';
 
-/**
- * Marks that a code was presented after its redemption. The redeeming request checks it after
- * writing its tokens, so a reuse racing with the first redemption still revokes them.
- */
-const reuseMarker = (codeId: string): string => `passport:code-reuse:${codeId}`;
-
-async function revokeCodeFamily(ctx: GrantContext, code: AuthCodeRecord): Promise<void> {
-  await ctx.store.useNonce(reuseMarker(code.id), new Date(ctx.now() + ctx.lifetimes.refreshToken * 1000));
+async function revokeCodeFamily(ctx: GrantContext, code: AuthCodeRecord): Promise<never> {
   const revokedCount = await revokeFamilyAndNotify(
     ctx,
     { familyId: code.id, userId: code.userId, clientId: code.clientId },
     'code-reuse',
   );
   ctx.events.emit('authCodeReuseDetected', { authCode: code, revokedCount });
+  throw OAuthError.invalidGrant('The authorization code has already been used');
+}
+
+/** Answers a code that cannot be redeemed: a replay (consumed) revokes its family. */
+async function refuseCode(ctx: GrantContext, code: AuthCodeRecord | null, now: number): Promise<never> {
+  if (code !== null && code.consumedAt !== null) return revokeCodeFamily(ctx, code);
+  if (code !== null && !code.revoked && code.expiresAt.getTime() <= now) {
+    throw OAuthError.invalidGrant('The authorization code has expired');
+  }
+  throw OAuthError.invalidGrant('The authorization code is invalid');
 }
 
 /**
  * The authorization_code grant (RFC 6749 4.1.3, RFC 7636 4.6).
  *
- * The code is consumed atomically first (`store.consumeAuthCode`), then its bindings are checked:
- * client, `redirect_uri` (repeated and equal when sent at authorize) and the PKCE verifier
- * (required when a challenge was stored, rejected when none was: downgrade protection). A code
- * presented again fails with `invalid_grant` and revokes every token issued from it (their family
- * id is the code's id) and emits `authCodeReuseDetected`. Tokens are written in one
- * `saveTokens` call; a refresh token is issued when the refresh grant is enabled and the client
- * may use it.
+ * The code is read (`store.findAuthCode`); a code already consumed is a replay: every token issued
+ * from it is revoked (their family id is the code's id), `authCodeReuseDetected` is emitted and
+ * the answer is `invalid_grant` (RFC 6749 section 4.1.2). Then its bindings are checked: client,
+ * `redirect_uri` (repeated and equal when sent at authorize) and the PKCE verifier (required when
+ * a challenge was stored, rejected when none was: downgrade protection); a failed check leaves the
+ * code unconsumed. The tokens are signed, and ONE atomic `store.redeemAuthCode` consumes the code
+ * and writes them: of concurrent redemptions exactly one wins, and a failure in between leaves the
+ * code redeemable with nothing written. A redemption that loses (the code was consumed meanwhile)
+ * is a replay too. A refresh token is issued when the refresh grant is enabled and the client may
+ * use it.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.6
@@ -53,17 +59,9 @@ export async function handleAuthorizationCodeGrant(
 
   const id = hashSecret(code);
   const now = ctx.now();
-  const record = await ctx.store.consumeAuthCode(id, new Date(now));
-  if (record === null) {
-    const existing = await ctx.store.findAuthCode(id);
-    if (existing !== null && existing.consumedAt !== null) {
-      await revokeCodeFamily(ctx, existing);
-      throw OAuthError.invalidGrant('The authorization code has already been used');
-    }
-    if (existing !== null && !existing.revoked && existing.expiresAt.getTime() <= now) {
-      throw OAuthError.invalidGrant('The authorization code has expired');
-    }
-    throw OAuthError.invalidGrant('The authorization code is invalid');
+  const record = await ctx.store.findAuthCode(id);
+  if (record === null || record.consumedAt !== null || record.revoked || record.expiresAt.getTime() <= now) {
+    return refuseCode(ctx, record, now);
   }
 
   if (record.clientId !== client.id) {
@@ -87,7 +85,7 @@ export async function handleAuthorizationCodeGrant(
     }
   }
 
-  const issued = await issueTokens(ctx, {
+  const issued = await prepareTokens(ctx, {
     clientId: client.id,
     userId: record.userId,
     scopes: record.scopes,
@@ -95,20 +93,9 @@ export async function handleAuthorizationCodeGrant(
     familyId: record.id,
     withRefreshToken: ctx.grants.refreshToken && client.grantTypes.includes('refresh_token'),
   });
-
-  // A reuse racing with this redemption may have revoked the family before our write landed:
-  // revoke again so no token issued from a reused code stays live. The response still goes out
-  // (exactly one redemption succeeds), but its tokens are dead.
-  const first = await ctx.store.useNonce(
-    reuseMarker(record.id),
-    new Date(now + ctx.lifetimes.refreshToken * 1000),
-  );
-  if (!first) {
-    await revokeFamilyAndNotify(
-      ctx,
-      { familyId: record.id, userId: record.userId, clientId: record.clientId },
-      'code-reuse',
-    );
-  }
+  const redeemed = await ctx.store.redeemAuthCode(id, new Date(now), toIssuedTokens(issued));
+  // Lost a race with another redemption (a replay), or revoked since our read: nothing was written.
+  if (redeemed === null) return refuseCode(ctx, await ctx.store.findAuthCode(id), now);
+  emitTokensCreated(ctx, issued);
   return toTokenResponse(issued, record.scopes);
 }

@@ -2,7 +2,7 @@ import { OAuthError } from '../errors/oauth-error.js';
 import type { GrantContext } from '../internal/context.js';
 import { hashSecret } from '../internal/secrets.js';
 import type { ClientRecord } from '../stores/records.js';
-import { issueTokens } from '../tokens/issue.js';
+import { emitTokensCreated, prepareTokens, toIssuedTokens } from '../tokens/issue.js';
 import { type TokenResponse, toTokenResponse } from '../tokens/token-response.js';
 import { mayRefresh } from './refresh-token.js';
 
@@ -23,9 +23,9 @@ const slowDownIncrement = 5;
  * - `slow_down` when a pending code is polled sooner than its interval after the previous poll
  *   (the interval then grows by 5 seconds);
  * - `authorization_pending` while the user has not decided;
- * - tokens once approved, exactly once (atomic `consumeDeviceCode`). The tokens' family is the
- *   device code's id; a refresh token comes with them when the refresh grant is enabled and the
- *   client may use it.
+ * - tokens once approved, exactly once: `redeemDeviceCode` consumes the code and writes the tokens
+ *   in one atomic step. The tokens' family is the device code's id; a refresh token comes with
+ *   them when the refresh grant is enabled and the client may use it.
  *
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.5
  */
@@ -54,6 +54,7 @@ export async function handleDeviceCodeGrant(
   }
   if (record.status === 'denied') throw OAuthError.accessDenied('The user denied the device authorization');
 
+  let approved = record;
   if (record.status === 'pending') {
     const previous = await ctx.store.touchDeviceCode(id, now);
     if (previous === null) throw OAuthError.invalidGrant('The device code is invalid');
@@ -69,23 +70,26 @@ export async function handleDeviceCodeGrant(
     if (previous.status === 'pending') {
       throw new OAuthError('authorization_pending', 'The user has not yet approved the device authorization');
     }
-    // Decided between our read and the touch: fall through with the fresh status.
+    // Decided between our read and the touch: go on with the fresh status.
     if (previous.status === 'denied') {
       throw OAuthError.accessDenied('The user denied the device authorization');
     }
+    approved = previous;
   }
 
-  const consumed = await ctx.store.consumeDeviceCode(id, now);
-  if (consumed === null || consumed.userId === null) {
-    throw OAuthError.invalidGrant('The device code has already been used');
-  }
-  const issued = await issueTokens(ctx, {
+  if (approved.userId === null) throw OAuthError.invalidGrant('The device code is invalid');
+  const issued = await prepareTokens(ctx, {
     clientId: client.id,
-    userId: consumed.userId,
-    scopes: consumed.scopes,
+    userId: approved.userId,
+    scopes: approved.scopes,
     grantType: deviceCodeGrantType,
-    familyId: consumed.id,
+    familyId: approved.id,
     withRefreshToken: mayRefresh(ctx, client),
   });
-  return toTokenResponse(issued, consumed.scopes);
+  // Consumes the code and writes the tokens in one atomic step: exactly one poll wins, and a
+  // failure in between leaves the code redeemable with nothing written.
+  const redeemed = await ctx.store.redeemDeviceCode(id, now, toIssuedTokens(issued));
+  if (redeemed === null) throw OAuthError.invalidGrant('The device code has already been used');
+  emitTokensCreated(ctx, issued);
+  return toTokenResponse(issued, redeemed.scopes);
 }

@@ -23,6 +23,11 @@ export type PasswordGrantContext = GrantContext & {
 /** Name of the user provider used by clients whose `provider` is `null`. */
 export const defaultUserProvider = 'users';
 
+/** The rate-limit subject of a username that matched no user: case and width folded. */
+function usernameSubject(username: string): string {
+  return `name:${username.normalize('NFKC').toLowerCase()}`;
+}
+
 function requiredParam(params: URLSearchParams, name: string): string {
   const value = params.get(name);
   if (value === null || value === '') throw OAuthError.invalidRequest(`The "${name}" parameter is required`);
@@ -42,8 +47,10 @@ function requiredParam(params: URLSearchParams, name: string): string {
  *
  * Errors: `invalid_request` when `username` or `password` is missing or repeated;
  * `invalid_grant` for an unknown user or a wrong password (the same message, so it does not
- * reveal which); `invalid_scope` from scope finalization (`*` is allowed). A refresh token is
- * issued when the refresh grant is enabled and the client may use it.
+ * reveal which); `invalid_scope` from scope finalization (`*` is allowed); `too_many_requests`
+ * (429) once a user is over the `passwordFailures` rate limit (failures only are counted, so a
+ * correct password costs no store call for the limiter). A refresh token is issued when the
+ * refresh grant is enabled and the client may use it.
  *
  * @example
  * ```ts
@@ -84,8 +91,16 @@ export async function handlePasswordGrant(
   if (provider.findForPassport === undefined || provider.validateForPassportPasswordGrant === undefined) {
     throw wrongCredentials();
   }
+  // Failures count per user (by id once the user is known, so spellings of one username share a
+  // count); a user over the limit is refused before the password is even checked.
+  const nowMs = ctx.now();
+  const named = usernameSubject(username);
+  ctx.rateLimiter.assertOpen('passwordFailures', named, nowMs);
   const user = await provider.findForPassport(username);
+  const subject = user === null ? named : `user:${user.id}`;
+  if (user !== null) ctx.rateLimiter.assertOpen('passwordFailures', subject, nowMs);
   if (user === null || !(await provider.validateForPassportPasswordGrant(user, password))) {
+    await ctx.rateLimiter.hit('passwordFailures', subject, nowMs);
     throw wrongCredentials();
   }
 

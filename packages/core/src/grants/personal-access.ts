@@ -42,7 +42,7 @@ async function findOrCreatePersonalClient(ctx: PersonalAccessContext): Promise<C
     if (existing) return existing;
     const now = new Date(ctx.now());
     const client: ClientRecord = {
-      id: ctx.generateId(),
+      id: store.nextClientId === undefined ? ctx.generateId() : await store.nextClientId(),
       ownerId: null,
       name: personalAccessClientName,
       // Confidential without a secret: it can never authenticate at an HTTP endpoint.
@@ -53,6 +53,7 @@ async function findOrCreatePersonalClient(ctx: PersonalAccessContext): Promise<C
       scopes: null,
       confidential: true,
       firstParty: true,
+      resourceServer: false,
       revoked: false,
       createdAt: now,
       updatedAt: now,

@@ -97,7 +97,6 @@ describe('refresh_token grant', () => {
     const calls: string[] = [];
     for (const method of [
       'findRefreshToken',
-      'consumeRefreshToken',
       'rotateRefreshToken',
       'saveTokens',
       'revokeAccessToken',
@@ -130,7 +129,7 @@ describe('refresh_token grant', () => {
     expect((await refreshRow(h2, narrowed))?.scopes).toEqual(['read']);
   });
 
-  it('rejects a rotated token with invalid_grant and revokes the whole family, firing an event', async () => {
+  it('rejects a rotated token presented after the retry window with invalid_grant and revokes the whole family, firing an event', async () => {
     const h = await setup();
     const { client, tokens } = await start(h);
     const detected: number[] = [];
@@ -143,7 +142,7 @@ describe('refresh_token grant', () => {
     });
     h.advance(10);
     const next = await refresh(h, client.id, tokens);
-    h.advance(10);
+    h.advance(30);
     const error = await oauthError(refresh(h, client.id, tokens));
     expect(error.error).toBe('invalid_grant');
     expect(detected).toHaveLength(1);
@@ -164,8 +163,8 @@ describe('refresh_token grant', () => {
     expect((await accessRow(h, tokens))?.revoked).toBe(true);
   });
 
-  it('gives exactly one success for 50 concurrent refreshes with one token (grace 0), family intact', async () => {
-    const h = await setup();
+  it('gives exactly one success for 50 concurrent refreshes with one token (retries off), family intact', async () => {
+    const h = await setup({ refreshTokenRetrySeconds: 0 });
     const { client, tokens } = await start(h);
     const detected: unknown[] = [];
     h.passport.events.on('refreshTokenReuseDetected', (e) => {
@@ -183,19 +182,92 @@ describe('refresh_token grant', () => {
     expect((await h.passport.verifyAccessToken(winner.access_token)).userId).toBe('user-1');
   });
 
-  it('within the grace window lets the just-rotated token refresh again without killing the family', async () => {
-    const h = await setup({ refreshTokenGraceSeconds: 30 });
+  it('a retry after a lost response rotates the unused successor: the family lives, the lost pair dies', async () => {
+    const h = await setup();
     const { client, tokens } = await start(h);
-    const first = await refresh(h, client.id, tokens);
-    h.advance(10);
-    const second = await refresh(h, client.id, tokens);
-    expect(second.refresh_token).not.toBe(first.refresh_token);
-    expect((await refreshRow(h, first))?.revoked).toBe(false);
-    expect((await refreshRow(h, second))?.revoked).toBe(false);
-    h.advance(30);
-    const late = await oauthError(refresh(h, client.id, tokens));
-    expect(late.error).toBe('invalid_grant');
-    expect((await refreshRow(h, first))?.revoked).toBe(true);
+    const detected: unknown[] = [];
+    h.passport.events.on('refreshTokenReuseDetected', (e) => {
+      detected.push(e);
+    });
+    h.advance(60);
+    const lost = await refresh(h, client.id, tokens); // committed, but the client never saw it
+    h.advance(5);
+    const retried = await refresh(h, client.id, tokens);
+    expect(retried.refresh_token).not.toBe(lost.refresh_token);
+    expect(detected).toEqual([]);
+    expect(await refreshRow(h, tokens)).toMatchObject({ replacedBy: hashSecret(lost.refresh_token ?? '') });
+    expect(await refreshRow(h, lost)).toMatchObject({
+      consumedAt: new Date(h.now()),
+      replacedBy: hashSecret(retried.refresh_token ?? ''),
+      revoked: false,
+    });
+    expect((await accessRow(h, lost))?.revoked).toBe(true);
+    expect((await h.passport.verifyAccessToken(retried.access_token)).userId).toBe('user-1');
+    expect(await h.store.listUserTokens('user-1', { now: new Date(h.now()) })).toHaveLength(1);
+    h.advance(3600);
+    expect(await refresh(h, client.id, retried)).toMatchObject({ token_type: 'Bearer' });
+  });
+
+  it('a retry repeated after a second lost response follows the chain a hop further', async () => {
+    const h = await setup();
+    const { client, tokens } = await start(h);
+    await refresh(h, client.id, tokens); // lost
+    h.advance(3);
+    await refresh(h, client.id, tokens); // the retry's response is lost too
+    h.advance(3);
+    const third = await refresh(h, client.id, tokens);
+    const live = await h.store.listUserTokens('user-1', { now: new Date(h.now()) });
+    expect(live.map((token) => token.id)).toEqual([(await refreshRow(h, third))?.accessTokenId]);
+    expect(await refresh(h, client.id, third)).toMatchObject({ token_type: 'Bearer' });
+  });
+
+  it('a rotated token presented after its successor was used is reuse, even within the window', async () => {
+    const h = await setup();
+    const { client, tokens } = await start(h);
+    const next = await refresh(h, client.id, tokens);
+    h.advance(2);
+    const newest = await refresh(h, client.id, next); // the client used its new token
+    h.advance(2);
+    const error = await oauthError(refresh(h, client.id, tokens));
+    expect(error.error).toBe('invalid_grant');
+    expect((await refreshRow(h, newest))?.revoked).toBe(true);
+    expect(await h.store.listUserTokens('user-1', { now: new Date(h.now()) })).toEqual([]);
+  });
+
+  it('with retries off (0 seconds) a rotated token presented again is reuse at once', async () => {
+    const h = await setup({ refreshTokenRetrySeconds: 0 });
+    const { client, tokens } = await start(h);
+    const next = await refresh(h, client.id, tokens);
+    h.advance(1);
+    expect((await oauthError(refresh(h, client.id, tokens))).error).toBe('invalid_grant');
+    expect((await refreshRow(h, next))?.revoked).toBe(true);
+  });
+
+  it('concurrent retries of a lost refresh all answer tokens or invalid_grant, and leave one live pair', async () => {
+    const h = await setup();
+    const { client, tokens } = await start(h);
+    const detected: unknown[] = [];
+    h.passport.events.on('refreshTokenReuseDetected', (e) => {
+      detected.push(e);
+    });
+    await refresh(h, client.id, tokens); // lost
+    h.advance(2);
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => refresh(h, client.id, tokens)));
+    for (const r of results) {
+      if (r.status === 'rejected') expect((r.reason as OAuthError).error).toBe('invalid_grant');
+    }
+    expect(detected).toEqual([]);
+    const wins = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    expect(wins.length).toBeGreaterThan(0);
+    const live: TokenResponse[] = [];
+    for (const win of wins) {
+      const row = await refreshRow(h, win);
+      if (row !== null && row.consumedAt === null && !row.revoked) live.push(win);
+    }
+    expect(live).toHaveLength(1);
+    const [survivor] = live as [TokenResponse];
+    expect(await h.store.listUserTokens('user-1', { now: new Date(h.now()) })).toHaveLength(1);
+    expect((await h.passport.verifyAccessToken(survivor.access_token)).userId).toBe('user-1');
   });
 
   it('binds the refresh token to its client', async () => {
@@ -249,7 +321,7 @@ describe('refresh_token grant', () => {
     expect((await accessRow(h, tokens))?.revoked).toBe(false);
     expect(await h.store.listUserTokens('user-1', { now: new Date(h.now()) })).toHaveLength(1);
 
-    // The client's retry with the same refresh token (grace 0) is a normal rotation, not reuse.
+    // The client's retry with the same refresh token is a normal rotation, not reuse.
     h.advance(1);
     const next = await refresh(h, client.id, tokens);
     expect(detected).toEqual([]);
@@ -258,8 +330,8 @@ describe('refresh_token grant', () => {
     expect(await refresh(h, client.id, next)).toMatchObject({ token_type: 'Bearer' });
   });
 
-  it('within the grace window refuses a token whose family was revoked, minting nothing live', async () => {
-    const h = await setup({ refreshTokenGraceSeconds: 30 });
+  it('within the retry window refuses a token whose family was revoked, minting nothing live', async () => {
+    const h = await setup();
     const { client, tokens } = await start(h);
     const first = await refresh(h, client.id, tokens);
     const family = (await refreshRow(h, first))?.familyId ?? '';
@@ -270,17 +342,17 @@ describe('refresh_token grant', () => {
     expect(await h.store.listUserTokens('user-1', { now: new Date(h.now()) })).toEqual([]);
   });
 
-  it('within the grace window revokes the sibling when the family is revoked during the refresh', async () => {
-    const h = await setup({ refreshTokenGraceSeconds: 30 });
+  it('a retry whose family is revoked while it rotates the successor mints nothing live', async () => {
+    const h = await setup();
     const { client, tokens } = await start(h);
     const first = await refresh(h, client.id, tokens);
     const family = (await refreshRow(h, first))?.familyId ?? '';
     h.advance(5);
-    // A reuse elsewhere revokes the family after the grant read the token, before its write.
-    const saveTokens = h.store.saveTokens.bind(h.store);
-    h.store.saveTokens = async (pair) => {
+    // A reuse elsewhere revokes the family after the retry read the chain, before its rotation.
+    const rotate = h.store.rotateRefreshToken.bind(h.store);
+    h.store.rotateRefreshToken = async (tokenId, now, next) => {
       await h.store.revokeFamily(family);
-      return saveTokens(pair);
+      return rotate(tokenId, now, next);
     };
     const error = await oauthError(refresh(h, client.id, tokens));
     expect(error.error).toBe('invalid_grant');

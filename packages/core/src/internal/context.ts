@@ -3,6 +3,7 @@ import type { KeySet } from '../keys/key-set.js';
 import type { ScopeRegistry } from '../scopes/registry.js';
 import type { PassportStore } from '../stores/store.js';
 import type { ClaimsHook } from '../tokens/issue.js';
+import type { RateLimiter } from './rate-limiter.js';
 import type { RandomSource } from './secrets.js';
 
 /** Token lifetimes in seconds, resolved from options. */
@@ -29,8 +30,13 @@ export interface PassportContext {
   now: () => number;
   /** Random bytes (injectable). */
   random: RandomSource;
-  /** New opaque ids for `jti` and client ids (default: `crypto.randomUUID`). */
+  /**
+   * New opaque ids for `jti`, and for client ids when the store has no `nextClientId`
+   * (default: `crypto.randomUUID`).
+   */
   generateId: () => string;
+  /** The rate limiter (counts in the store). */
+  rateLimiter: RateLimiter;
 }
 
 /** Which grants are enabled, resolved from `PassportOptions.grants`. */
@@ -50,7 +56,7 @@ export interface EnabledGrants {
 export interface GrantContext extends PassportContext {
   grants: EnabledGrants;
   pkce: { allowPlain: boolean; requireForConfidentialClients: boolean };
-  /** Seconds during which a just-rotated refresh token may be refreshed again. */
-  refreshTokenGraceSeconds: number;
+  /** Seconds during which a refresh whose response was lost may be retried with the rotated token. */
+  refreshTokenRetrySeconds: number;
   claims?: ClaimsHook | undefined;
 }

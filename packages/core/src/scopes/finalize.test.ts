@@ -23,6 +23,7 @@ function client(scopes: string[] | null = null): ClientRecord {
     scopes,
     confidential: true,
     firstParty: false,
+    resourceServer: false,
     revoked: false,
     createdAt: now,
     updatedAt: now,

@@ -10,12 +10,15 @@ import {
 } from '../../test/grants-harness.js';
 import { PassportError } from '../errors/passport-error.js';
 import { hashSecret } from '../internal/secrets.js';
+import { createPassport } from '../passport.js';
 import { ReadThroughCache } from './read-through-cache.js';
 import type { AccessTokenRecord, ClientRecord } from './records.js';
+import type { PassportStore, StoreChangeListener } from './store.js';
 
 // The bearer path's revocation-state cache (option revocationCacheSeconds, default 5): a revocation
 // through this passport instance is refused at once; one made elsewhere (here: directly on the
-// store, as another instance would) is refused once the bound has passed, and never later.
+// store, as another instance would) is refused at once when the store has a change feed, and
+// without a feed once the bound has passed, never later.
 
 async function clientCredentialsToken(
   h: Harness,
@@ -35,9 +38,9 @@ async function refusal(h: Harness, token: string): Promise<string> {
   return (error as PassportError).code;
 }
 
-describe('revocation-state cache: revocations made elsewhere (directly on the store)', () => {
+describe('revocation-state cache: revocations made elsewhere (directly on a store without a change feed)', () => {
   it('default 5 s: a token revoked in the store is accepted only within the bound, refused from then on', async () => {
-    const h = await setup();
+    const h = await setup({}, { changeFeed: false });
     expect(h.passport.options.revocationCacheSeconds).toBe(5);
     const { token, jti } = await clientCredentialsToken(h); // cached live at START
     expect(await h.store.revokeAccessToken(jti)).toBe(true); // another instance revokes
@@ -50,7 +53,7 @@ describe('revocation-state cache: revocations made elsewhere (directly on the st
   });
 
   it('the bound follows the option: revocationCacheSeconds 2 refuses after 2 s', async () => {
-    const h = await setup({ revocationCacheSeconds: 2 });
+    const h = await setup({ revocationCacheSeconds: 2 }, { changeFeed: false });
     const { token, jti } = await clientCredentialsToken(h);
     await h.store.revokeAccessToken(jti);
     h.advance(1.5);
@@ -60,7 +63,7 @@ describe('revocation-state cache: revocations made elsewhere (directly on the st
   });
 
   it('revocationCacheSeconds 0: exact, every verification asks the store', async () => {
-    const h = await setup({ revocationCacheSeconds: 0 });
+    const h = await setup({ revocationCacheSeconds: 0 }, { changeFeed: false });
     const { token, jti } = await clientCredentialsToken(h);
     let lookups = 0;
     const find = h.store.findAccessToken.bind(h.store);
@@ -76,7 +79,7 @@ describe('revocation-state cache: revocations made elsewhere (directly on the st
   });
 
   it('a warm cache answers without the store; a cold one asks it once', async () => {
-    const h = await setup();
+    const h = await setup({}, { changeFeed: false });
     const { token } = await clientCredentialsToken(h);
     let lookups = 0;
     const find = h.store.findAccessToken.bind(h.store);
@@ -93,7 +96,7 @@ describe('revocation-state cache: revocations made elsewhere (directly on the st
   });
 
   it('never caches a missing or revoked row: each refusal asks the store again', async () => {
-    const h = await setup();
+    const h = await setup({}, { changeFeed: false });
     const { token, jti } = await clientCredentialsToken(h);
     h.advance(5); // the live entry has lapsed
     let lookups = 0;
@@ -158,7 +161,7 @@ describe('revocation-state cache: revocations through this passport instance tak
   });
 
   it('refresh rotation revokes the previous access token; reuse revokes the family', async () => {
-    const h = await setup();
+    const h = await setup({ refreshTokenRetrySeconds: 0 });
     const { client, secret } = await makeClient(h);
     const auth = basic(client.id, secret as string);
     const code = await authorize(h, client, { scope: 'read' });
@@ -185,7 +188,7 @@ describe('revocation-state cache: revocations through this passport instance tak
     const { token, client } = await clientCredentialsToken(h);
     expect(await h.passport.clients.delete(client.id)).toBe(true);
     expect(await refusal(h, token)).toBe('ERR_TOKEN_REVOKED');
-    expect(await h.passport.findClientCached(client.id)).toBeNull();
+    expect((await h.passport.findClientCached(client.id))?.revoked).toBe(true);
   });
 
   it('a lookup that overlaps a revocation is not cached', async () => {
@@ -218,8 +221,8 @@ describe('revocation-state cache: revocations through this passport instance tak
 });
 
 describe('revocation-state cache: clients (findClientCached, for the guards)', () => {
-  it('serves a live client within the bound; a client revoked elsewhere is seen after it', async () => {
-    const h = await setup();
+  it('serves a live client within the bound; a client revoked elsewhere (no feed) is seen after it', async () => {
+    const h = await setup({}, { changeFeed: false });
     const { client } = await makeClient(h);
     expect((await h.passport.findClientCached(client.id))?.revoked).toBe(false);
     await h.store.updateClient(client.id, { revoked: true, updatedAt: new Date(h.now()) });
@@ -280,8 +283,8 @@ describe('revocation-state cache: client authentication (token endpoint)', () =>
     expect(lookups.count).toBe(2);
   });
 
-  it('a client revoked elsewhere gets tokens only within the bound', async () => {
-    const h = await setup();
+  it('a client revoked elsewhere (no feed) gets tokens only within the bound', async () => {
+    const h = await setup({}, { changeFeed: false });
     const { client, secret } = await makeClient(h, { grantTypes: ['client_credentials'] });
     await cc(h, client.id, secret as string);
     await h.store.updateClient(client.id, { revoked: true, updatedAt: new Date(h.now()) });
@@ -293,8 +296,8 @@ describe('revocation-state cache: client authentication (token endpoint)', () =>
     expect(await oauthError(cc(h, client.id, secret as string))).toBe('invalid_client');
   });
 
-  it('a secret regenerated elsewhere: the new one works at once, the old one within the bound only', async () => {
-    const h = await setup();
+  it('a secret regenerated elsewhere (no feed): the new one works at once, the old one within the bound only', async () => {
+    const h = await setup({}, { changeFeed: false });
     const { client, secret } = await makeClient(h, { grantTypes: ['client_credentials'] });
     await cc(h, client.id, secret as string);
     const newSecret = 'a-new-secret-set-by-another-instance';
@@ -342,6 +345,48 @@ describe('revocation-state cache: client authentication (token endpoint)', () =>
   });
 });
 
+describe('revocation-state cache: the store change feed (revocations made elsewhere)', () => {
+  it('a token revoked directly on the store is refused at once', async () => {
+    const h = await setup();
+    const { token, jti } = await clientCredentialsToken(h);
+    await h.passport.verifyAccessToken(token); // cached live
+    expect(await h.store.revokeAccessToken(jti)).toBe(true);
+    expect(await refusal(h, token)).toBe('ERR_TOKEN_REVOKED');
+  });
+
+  it('a family revoked on the store, a client revoked on the store: refused at once', async () => {
+    const h = await setup();
+    const { client, secret } = await makeClient(h);
+    const code = await authorize(h, client, { scope: 'read' });
+    const tokens = await h.passport.handleTokenRequest({
+      params: new URLSearchParams({ grant_type: 'authorization_code', code, code_verifier: VERIFIER }),
+      authorization: basic(client.id, secret as string),
+    });
+    await h.passport.verifyAccessToken(tokens.access_token);
+    await h.store.revokeFamily(hashSecret(code));
+    expect(await refusal(h, tokens.access_token)).toBe('ERR_TOKEN_REVOKED');
+
+    const other = await clientCredentialsToken(h);
+    expect((await h.passport.findClientCached(other.client.id))?.revoked).toBe(false);
+    await h.store.updateClient(other.client.id, { revoked: true, updatedAt: new Date(h.now()) });
+    expect((await h.passport.findClientCached(other.client.id))?.revoked).toBe(true);
+  });
+
+  it("two passports on one store see each other's revocations at once", async () => {
+    const h = await setup();
+    const second = createPassport({
+      issuer: h.passport.options.issuer,
+      store: h.store,
+      keys: h.passport.keys,
+      clock: () => h.now(),
+    });
+    const { token, jti } = await clientCredentialsToken(h);
+    await second.verifyAccessToken(token); // cached live in the second instance
+    await h.passport.revokeAccessToken(jti); // revoked through the first
+    expect(await rejection(second.verifyAccessToken(token))).toMatchObject({ code: 'ERR_TOKEN_REVOKED' });
+  });
+});
+
 describe('ReadThroughCache', () => {
   const record = (
     id: string,
@@ -358,6 +403,22 @@ describe('ReadThroughCache', () => {
     createdAt: new Date(0),
     expiresAt: new Date(expiresAt),
     ...extra,
+  });
+  const client = (id: string): ClientRecord => ({
+    id,
+    ownerId: null,
+    name: 'c',
+    secretHash: null,
+    provider: null,
+    redirectUris: [],
+    grantTypes: [],
+    scopes: null,
+    confidential: false,
+    firstParty: false,
+    resourceServer: false,
+    revoked: false,
+    createdAt: new Date(0),
+    updatedAt: new Date(0),
   });
 
   it('keeps at most maxEntries per kind, dropping the oldest', () => {
@@ -379,6 +440,72 @@ describe('ReadThroughCache', () => {
     cache.clear();
     cache.rememberAccessToken(record('stale', 60_000), epoch, 0);
     expect(cache.accessToken('stale', 0)).toBeUndefined();
+  });
+
+  it('drops what a change event names: tokens by id, a family, a client with its tokens', () => {
+    const cache = new ReadThroughCache({ seconds: 5, now: () => 0 });
+    const remember = (id: string, extra: Partial<AccessTokenRecord>) =>
+      cache.rememberAccessToken(record(id, 60_000, extra), cache.epoch, 0);
+    remember('one', {});
+    remember('fam-1', { familyId: 'f' });
+    remember('fam-2', { familyId: 'f' });
+    remember('of-client', { clientId: 'k' });
+    cache.rememberClient(client('k'), cache.epoch, 0);
+    cache.apply({ type: 'accessTokens', ids: ['one'] });
+    expect(cache.accessToken('one', 0)).toBeUndefined();
+    expect(cache.accessToken('fam-1', 0)).toBeDefined();
+    cache.apply({ type: 'family', familyId: 'f' });
+    expect(cache.accessToken('fam-1', 0)).toBeUndefined();
+    expect(cache.accessToken('fam-2', 0)).toBeUndefined();
+    expect(cache.accessToken('of-client', 0)).toBeDefined();
+    cache.apply({ type: 'client', clientId: 'k' });
+    expect(cache.client('k', 0)).toBeUndefined();
+    expect(cache.accessToken('of-client', 0)).toBeUndefined();
+  });
+
+  it('a lookup that overlaps a change event is not cached', () => {
+    const cache = new ReadThroughCache({ seconds: 5, now: () => 0 });
+    const epoch = cache.epoch;
+    cache.apply({ type: 'accessTokens', ids: ['x'] });
+    cache.rememberAccessToken(record('x', 60_000), epoch, 0);
+    expect(cache.accessToken('x', 0)).toBeUndefined();
+  });
+
+  it('follows a store feed; after the feed reconnects it starts over (events may have been missed)', async () => {
+    const cache = new ReadThroughCache({ seconds: 5, now: () => 0 });
+    let listener: StoreChangeListener | undefined;
+    let unsubscribed = 0;
+    const store = {
+      subscribeChanges: async (subscriber: StoreChangeListener) => {
+        listener = subscriber;
+        return async () => {
+          unsubscribed++;
+        };
+      },
+    } as unknown as PassportStore;
+    cache.follow(store);
+    cache.rememberAccessToken(record('a', 60_000), cache.epoch, 0);
+    listener?.changed({ type: 'accessTokens', ids: ['a'] });
+    expect(cache.accessToken('a', 0)).toBeUndefined();
+    cache.rememberAccessToken(record('b', 60_000), cache.epoch, 0);
+    listener?.disconnected?.(new Error('connection lost'));
+    expect(cache.accessToken('b', 0)).toBeDefined(); // still within its bound
+    listener?.connected?.();
+    expect(cache.accessToken('b', 0)).toBeUndefined();
+    expect(unsubscribed).toBe(0);
+  });
+
+  it('does not subscribe when it is off or the store has no feed', () => {
+    let subscriptions = 0;
+    const store = {
+      subscribeChanges: async () => {
+        subscriptions++;
+        return async () => {};
+      },
+    } as unknown as PassportStore;
+    new ReadThroughCache({ seconds: 0, now: () => 0 }).follow(store);
+    new ReadThroughCache({ seconds: 5, now: () => 0 }).follow({} as PassportStore);
+    expect(subscriptions).toBe(0);
   });
 
   it('is inert with seconds 0', () => {

@@ -1,5 +1,5 @@
 import type { AccessTokenRecord, ClientRecord } from './records.js';
-import type { PassportStore } from './store.js';
+import type { PassportStore, StoreChangeEvent, StoreChangeListener } from './store.js';
 
 /** Options of {@link ReadThroughCache}. */
 export interface ReadThroughCacheOptions {
@@ -34,8 +34,10 @@ interface Entry<T> {
  * revocation a passport instance makes: `revokeAccessToken`, `revokeUserToken`, the revocation
  * endpoint, family revocation on code or refresh-token reuse, refresh rotation, client update,
  * secret regeneration, revocation and deletion) evict the affected entries when they complete,
- * and a lookup that overlaps such a revocation is not cached, so one instance is exact. A
- * revocation made elsewhere (another process, or directly on the store) is seen within `seconds`.
+ * and a lookup that overlaps such a revocation is not cached, so one instance is exact. A revocation
+ * made elsewhere (another process, or directly on the store) is seen within `seconds`, or at once
+ * when the store offers a change feed ({@link PassportStore.subscribeChanges}): the cache then
+ * drops what each event names ({@link ReadThroughCache.apply}).
  *
  * Internal: `createPassport` builds one per instance from its `revocationCacheSeconds` option.
  */
@@ -125,6 +127,66 @@ export class ReadThroughCache {
   }
 
   /**
+   * Drops what a change names: access tokens by id, every cached token of a family, or a client
+   * row with every cached token of that client. A lookup that overlaps the change is not cached.
+   */
+  apply(event: StoreChangeEvent): void {
+    this.#epoch++;
+    if (event.type === 'accessTokens') {
+      for (const id of event.ids) this.#tokens.delete(id);
+    } else if (event.type === 'family') {
+      this.#evictTokensWhere((record) => record.familyId === event.familyId);
+    } else {
+      this.#clients.delete(event.clientId);
+      this.#evictTokensWhere((record) => record.clientId === event.clientId);
+    }
+  }
+
+  #evictTokensWhere(matches: (record: AccessTokenRecord) => boolean): void {
+    for (const [jti, entry] of this.#tokens) if (matches(entry.record)) this.#tokens.delete(jti);
+  }
+
+  /**
+   * Subscribes to the store's change feed when it has one (and the cache is on), so revocations
+   * made by other instances drop entries at once. The listener holds the cache weakly: a cache
+   * nobody uses any more is collected, and its listener unsubscribes on the next event. After the
+   * feed reconnects, events may have been missed: the cache is cleared.
+   */
+  follow(store: PassportStore): void {
+    if (!this.enabled || store.subscribeChanges === undefined) return;
+    const cache = new WeakRef<ReadThroughCache>(this);
+    let unsubscribe: (() => Promise<void>) | null = null;
+    let stale = false;
+    let lost = false;
+    const listener: StoreChangeListener = {
+      changed(event) {
+        const target = cache.deref();
+        if (target === undefined) {
+          stale = true;
+          void unsubscribe?.().catch(() => {});
+          return;
+        }
+        target.apply(event);
+      },
+      connected() {
+        if (lost) cache.deref()?.clear();
+        lost = false;
+      },
+      disconnected() {
+        lost = true;
+      },
+    };
+    store.subscribeChanges(listener).then(
+      (stop) => {
+        unsubscribe = stop;
+        if (stale) void stop().catch(() => {});
+      },
+      // A feed that cannot start leaves the cache on its time bound, as without a feed.
+      () => {},
+    );
+  }
+
+  /**
    * A store that forwards every call to `store` and, around each write that can revoke an access
    * token or change a client, evicts what it affects (see the class description). Reads are not
    * cached here: the bearer path and client authentication consult the cache themselves.
@@ -148,12 +210,9 @@ export class ReadThroughCache {
     const evictToken = (jti: string | null | undefined): void => {
       if (jti !== null && jti !== undefined) this.#tokens.delete(jti);
     };
-    const evictTokensWhere = (matches: (record: AccessTokenRecord) => boolean): void => {
-      for (const [jti, entry] of this.#tokens) if (matches(entry.record)) this.#tokens.delete(jti);
-    };
     const evictClient = (id: string, withTokens: boolean): void => {
       this.#clients.delete(id);
-      if (withTokens) evictTokensWhere((record) => record.clientId === id);
+      if (withTokens) this.#evictTokensWhere((record) => record.clientId === id);
     };
 
     const wrapped: PassportStore = {
@@ -174,7 +233,6 @@ export class ReadThroughCache {
       saveTokens: (tokens) => store.saveTokens(tokens),
       findAccessToken: (id) => store.findAccessToken(id),
       findRefreshToken: (id) => store.findRefreshToken(id),
-      consumeRefreshToken: (id, now) => store.consumeRefreshToken(id, now),
       rotateRefreshToken: (id, now, next) =>
         revoking(
           () => store.rotateRefreshToken(id, now, next),
@@ -189,7 +247,7 @@ export class ReadThroughCache {
       revokeFamily: (familyId) =>
         revoking(
           () => store.revokeFamily(familyId),
-          () => evictTokensWhere((record) => record.familyId === familyId),
+          () => this.#evictTokensWhere((record) => record.familyId === familyId),
         ),
       revokeClientTokens: (clientId) =>
         revoking(
@@ -200,17 +258,23 @@ export class ReadThroughCache {
       purge: (options) => store.purge(options),
       saveAuthCode: (code) => store.saveAuthCode(code),
       findAuthCode: (id) => store.findAuthCode(id),
-      consumeAuthCode: (id, now) => store.consumeAuthCode(id, now),
+      redeemAuthCode: (id, now, tokens) => store.redeemAuthCode(id, now, tokens),
       saveDeviceCode: (code) => store.saveDeviceCode(code),
       findDeviceCode: (id) => store.findDeviceCode(id),
       findDeviceCodeByUserCode: (userCode, now) => store.findDeviceCodeByUserCode(userCode, now),
       decideDeviceCode: (id, decision) => store.decideDeviceCode(id, decision),
       touchDeviceCode: (id, now, interval) =>
         interval === undefined ? store.touchDeviceCode(id, now) : store.touchDeviceCode(id, now, interval),
-      consumeDeviceCode: (id, now) => store.consumeDeviceCode(id, now),
+      redeemDeviceCode: (id, now, tokens) => store.redeemDeviceCode(id, now, tokens),
       useNonce: (id, expiresAt) => store.useNonce(id, expiresAt),
+      hitRateLimit: (key, windowMs, now) => store.hitRateLimit(key, windowMs, now),
     };
-    if (store.close !== undefined) wrapped.close = () => store.close?.() ?? Promise.resolve();
+    const { nextClientId, subscribeChanges, close } = store;
+    if (nextClientId !== undefined) wrapped.nextClientId = () => nextClientId.call(store);
+    if (subscribeChanges !== undefined) {
+      wrapped.subscribeChanges = (listener) => subscribeChanges.call(store, listener);
+    }
+    if (close !== undefined) wrapped.close = () => close.call(store);
     return wrapped;
   }
 

@@ -38,6 +38,14 @@ export interface ClientRecord {
   confidential: boolean;
   /** First-party clients skip the approval screen (`skipsAuthorization`). */
   firstParty: boolean;
+  /**
+   * A resource server: may introspect access tokens issued to other clients (RFC 7662 section
+   * 2.1). Other clients only see their own tokens as active. Set by administrators
+   * (`passport.clients.create/update`, `passport client --resource-server`), never through the
+   * user-facing JSON API.
+   * @default false
+   */
+  resourceServer: boolean;
   /** A revoked client can neither authenticate nor have its tokens accepted. */
   revoked: boolean;
   createdAt: Date;
@@ -48,7 +56,15 @@ export interface ClientRecord {
 export type ClientUpdate = Partial<
   Pick<
     ClientRecord,
-    'name' | 'secretHash' | 'provider' | 'redirectUris' | 'grantTypes' | 'scopes' | 'firstParty' | 'revoked'
+    | 'name'
+    | 'secretHash'
+    | 'provider'
+    | 'redirectUris'
+    | 'grantTypes'
+    | 'scopes'
+    | 'firstParty'
+    | 'resourceServer'
+    | 'revoked'
   >
 > & { updatedAt: Date };
 
@@ -91,11 +107,17 @@ export interface RefreshTokenRecord {
    */
   revoked: boolean;
   /**
-   * Set once, atomically, when the token is rotated ({@link TokenStore.rotateRefreshToken} or
-   * {@link TokenStore.consumeRefreshToken}). A consumed token never refreshes again, except within
-   * `refreshTokenGraceSeconds` while `revoked` is `false`.
+   * Set once, atomically, when the token is rotated ({@link TokenStore.rotateRefreshToken}). A
+   * consumed token never rotates again; presented again it is reuse, except for a retry within
+   * `refreshTokenRetrySeconds` while its successor is unused (see `replacedBy`).
    */
   consumedAt: Date | null;
+  /**
+   * The id (hash) of the refresh token the rotation of this one wrote, set together with
+   * `consumedAt`; `null` while unconsumed. Lets core follow a retried refresh to the token that
+   * replaced it.
+   */
+  replacedBy: string | null;
   createdAt: Date;
   expiresAt: Date;
 }
@@ -144,11 +166,19 @@ export interface DeviceCodeRecord {
 
 /** Options of {@link TokenStore.purge}. */
 export interface PurgeOptions {
-  /** Delete revoked (and consumed) rows. */
+  /**
+   * Delete revoked and consumed tokens, and revoked or consumed codes and device codes whose
+   * `expiresAt` has passed (a code is kept until then: it detects a replay).
+   */
   revoked: boolean;
   /** Delete rows whose `expiresAt` is before this instant (`now - hours`). `null`: keep expired rows. */
   expiredBefore: Date | null;
-  /** The current time, for deciding which refresh tokens are still live. */
+  /**
+   * Delete clients revoked (`revoked` = `true`) whose `updatedAt` is before this instant, with
+   * every token, code and device code of theirs. `null`: keep revoked clients.
+   */
+  revokedClientsBefore: Date | null;
+  /** The current time: which refresh tokens are live, which markers and windows expired. */
   now: Date;
 }
 
@@ -158,4 +188,10 @@ export interface PurgeResult {
   refreshTokens: number;
   authCodes: number;
   deviceCodes: number;
+  /** Expired single-use markers. */
+  nonces: number;
+  /** Expired rate-limit windows. */
+  rateLimits: number;
+  /** Revoked clients (their tokens and codes are counted in the other kinds). */
+  clients: number;
 }

@@ -107,6 +107,7 @@ describe('issueTokens', () => {
       familyId: 'code-hash',
       revoked: false,
       consumedAt: null,
+      replacedBy: null,
       createdAt: new Date(startMs),
       expiresAt: new Date(startMs + 2_592_000_000),
     });
@@ -253,6 +254,7 @@ describe('prepareTokens', () => {
       familyId: 'family-1',
       revoked: false,
       consumedAt: null,
+      replacedBy: null,
     });
     expect(toIssuedTokens(prepared)).toEqual({
       accessToken: prepared.accessTokenRecord,

@@ -136,6 +136,7 @@ export async function prepareTokens(
       familyId,
       revoked: false,
       consumedAt: null,
+      replacedBy: null,
       createdAt,
       expiresAt: new Date(nowMs + ctx.lifetimes.refreshToken * 1000),
     };

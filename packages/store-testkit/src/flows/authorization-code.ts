@@ -13,7 +13,7 @@ import {
 } from './fixture.js';
 import type { FlowSuiteContext } from './index.js';
 
-/** Authorization code with PKCE end to end: authorize, approve, exchange, reuse, races. */
+/** Authorization code with PKCE end to end: authorize, approve, exchange, reuse, purge, races. */
 export function registerAuthorizationCodeFlow({ describe, getStore }: FlowSuiteContext): void {
   describe('flows', (flows) => {
     flows.describe('authorization code with PKCE', (suite) => {
@@ -113,6 +113,27 @@ export function registerAuthorizationCodeFlow({ describe, getStore }: FlowSuiteC
         expect(await isLive(f, tokens.access_token)).toBe(false);
         expect((await f.store.findRefreshToken(hashSecret(tokens.refresh_token ?? '')))?.revoked).toBe(true);
         expect(await f.passport.listUserTokens(user.id)).toEqual([]);
+      });
+
+      suite.it('a replay after a purge still revokes the tokens the code issued', async () => {
+        const f = await createFlowPassport(getStore());
+        const { client } = await createFlowClient(f);
+        const user = uniqueUser();
+        const code = await authorizeCode(f, client, user);
+        const tokens = await redeemCode(f, client, code);
+        f.advance(60);
+        // A purge of everything revoked, consumed or expired, keeping nothing expired: the consumed
+        // code is still inside its lifetime, so it stays and detects the replay.
+        await f.passport.purge({ hours: 0 });
+        expect((await f.store.findAuthCode(hashSecret(code)))?.consumedAt).not.toBeNull();
+        await expectOAuthError(redeemCode(f, client, code), 'invalid_grant');
+        expect(await isLive(f, tokens.access_token)).toBe(false);
+        expect((await f.store.findRefreshToken(hashSecret(tokens.refresh_token ?? '')))?.revoked).toBe(true);
+        expect(await f.passport.listUserTokens(user.id)).toEqual([]);
+        // Once the code has expired, purge removes it.
+        f.advance(600);
+        expect((await f.passport.purge({ hours: 0 })).authCodes).toBeGreaterThanOrEqual(1);
+        expect(await f.store.findAuthCode(hashSecret(code))).toBeNull();
       });
 
       suite.it('50 concurrent redemptions of one code give exactly one success', async () => {

@@ -7,6 +7,7 @@ import { registerImplicitFlow } from './implicit.js';
 import { registerIntrospectionFlow } from './introspection.js';
 import { registerPasswordFlow } from './password.js';
 import { registerPersonalAccessFlow } from './personal-access.js';
+import { registerRateLimitFlow } from './rate-limits.js';
 import { registerRefreshFlow } from './refresh.js';
 import { registerRequestValidationFlow } from './requests.js';
 import { registerRevocationFlow } from './revocation.js';
@@ -41,6 +42,7 @@ const FLOW_SUITES: ReadonlyArray<(context: FlowSuiteContext) => void> = [
   registerPersonalAccessFlow,
   registerImplicitFlow,
   registerRequestValidationFlow,
+  registerRateLimitFlow,
 ];
 
 /**

@@ -20,6 +20,11 @@ async function started(getStore: FlowSuiteContext['getStore']) {
   const { client: api, plainSecret: apiSecret } = await f.passport.clients.create({
     name: 'Resource server',
     grantTypes: ['client_credentials'],
+    resourceServer: true,
+  });
+  const { client: other, plainSecret: otherSecret } = await f.passport.clients.create({
+    name: 'Another confidential client',
+    grantTypes: ['client_credentials'],
   });
   const appCredentials = { id: app.id, secret: appSecret };
   const login = () =>
@@ -42,10 +47,12 @@ async function started(getStore: FlowSuiteContext['getStore']) {
       tokenRequest(f.passport, appCredentials, { grant_type: 'refresh_token', refresh_token: refreshToken }),
     byApi: (token: string) => introspect(api.id, apiSecret, token),
     byApp: (token: string) => introspect(app.id, appSecret, token),
+    byOther: (token: string) => introspect(other.id, otherSecret, token),
+    other,
   };
 }
 
-/** RFC 7662 introspection end to end. */
+/** RFC 7662 introspection end to end, with its policy: who may see which token. */
 export function registerIntrospectionFlow({ describe, getStore }: FlowSuiteContext): void {
   describe('flows', (flows) => {
     flows.describe('token introspection (RFC 7662)', (suite) => {
@@ -100,6 +107,21 @@ export function registerIntrospectionFlow({ describe, getStore }: FlowSuiteConte
         f.advance(3601);
         expect(await byApi(next.access_token)).toEqual({ active: false });
       });
+
+      suite.it(
+        "only the token's own client and resource servers see it active; any other client gets active false",
+        async () => {
+          const { f, login, byApi, byApp, byOther, other } = await started(getStore);
+          const tokens = await login();
+          expect(await byApp(tokens.access_token)).toMatchObject({ active: true, sub: alice.id });
+          expect(await byApi(tokens.access_token)).toMatchObject({ active: true, sub: alice.id });
+          expect(await byOther(tokens.access_token)).toEqual({ active: false });
+          expect(await byOther(tokens.refresh_token ?? '')).toEqual({ active: false });
+          await f.passport.clients.update(other.id, { resourceServer: true });
+          expect(await byOther(tokens.access_token)).toMatchObject({ active: true, sub: alice.id });
+          expect((await f.store.findClient(other.id))?.resourceServer).toBe(true);
+        },
+      );
 
       suite.it('requires a confidential client', async () => {
         const { f, login } = await started(getStore);

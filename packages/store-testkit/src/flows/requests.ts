@@ -1,5 +1,6 @@
-import { AuthorizationError, hashSecret, type PassportStore, StoreUnavailableError } from '@passport/core';
+import { AuthorizationError, hashSecret, StoreUnavailableError } from '@passport/core';
 import { expect } from 'vitest';
+import { outageSwitchOf } from '../internal/helpers.js';
 import {
   authorizeCode,
   basicAuthorization,
@@ -37,20 +38,6 @@ const REGISTERED = 'https://client.flows.example/callback';
 
 function authorize(f: FlowPassport, values: Record<string, string>) {
   return f.passport.validateAuthorizationRequest(new URLSearchParams(values));
-}
-
-/** The testing switch of stores that can fail on purpose (as `@passport/store-memory` can). */
-interface OutageSwitch {
-  simulateOutage(options: { methods: readonly string[] }): void;
-  endOutage(): void;
-}
-
-function outageSwitchOf(store: PassportStore): OutageSwitch | null {
-  const candidate = store as Partial<Record<keyof OutageSwitch, unknown>>;
-  if (typeof candidate.simulateOutage !== 'function' || typeof candidate.endOutage !== 'function') {
-    return null;
-  }
-  return store as PassportStore & OutageSwitch;
 }
 
 /**
@@ -176,7 +163,8 @@ export function registerRequestValidationFlow({ name, describe, getStore }: Flow
             'invalid_grant',
           );
           expect(error.status).toBe(400);
-          expect((await f.store.findAuthCode(hashSecret(code)))?.consumedAt).not.toBeNull();
+          // A request that fails a binding check redeems nothing: the code stays as it was.
+          expect((await f.store.findAuthCode(hashSecret(code)))?.consumedAt).toBeNull();
           expect(await f.passport.listUserTokens(user.id)).toEqual([]);
         },
       );
@@ -261,7 +249,8 @@ export function registerRequestValidationFlow({ name, describe, getStore }: Flow
         },
       );
 
-      const outageTitle = 'a failed token write is StoreUnavailableError and stores neither token';
+      const outageTitle =
+        'a failed redemption is StoreUnavailableError: neither token stored, the code still redeemable';
       suite.it(outageTitle, async (context) => {
         const outage = outageSwitchOf(getStore());
         if (outage === null) {
@@ -276,7 +265,7 @@ export function registerRequestValidationFlow({ name, describe, getStore }: Flow
         const { client } = await createFlowClient(f);
         const user = uniqueUser();
         const code = await authorizeCode(f, client, user);
-        outage.simulateOutage({ methods: ['saveTokens'] });
+        outage.simulateOutage({ methods: ['redeemAuthCode'] });
         let error: unknown = null;
         try {
           await redeemCode(f, client, code);
@@ -288,24 +277,43 @@ export function registerRequestValidationFlow({ name, describe, getStore }: Flow
         expect(error).toBeInstanceOf(StoreUnavailableError);
         expect(error).toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
         expect(await f.passport.listUserTokens(user.id)).toEqual([]);
+        expect((await f.store.findAuthCode(hashSecret(code)))?.consumedAt).toBeNull();
+        // The client's retry redeems the code: the failure left nothing half-written.
+        const tokens = await redeemCode(f, client, code);
+        expect(await isLive(f, tokens.access_token)).toBe(true);
       });
 
-      suite.it('deleting a client revokes every token it holds, then the client is gone', async () => {
-        const f = await createFlowPassport(getStore());
-        const { client } = await createFlowClient(f);
-        const user = uniqueUser();
-        const tokens = await redeemCode(f, client, await authorizeCode(f, client, user));
-        const pending = await authorizeCode(f, client, user);
-        expect(await f.passport.clients.delete(client.id)).toBe(true);
-        expect(await isLive(f, tokens.access_token)).toBe(false);
-        expect(await f.passport.listUserTokens(user.id)).toEqual([]);
-        expect(
-          (await f.store.findRefreshToken(hashSecret(tokens.refresh_token ?? '')))?.revoked ?? true,
-        ).toBe(true);
-        expect(await f.store.findClient(client.id)).toBeNull();
-        await expectOAuthError(refreshWith(f, client, tokens.refresh_token ?? ''), 'invalid_client');
-        await expectOAuthError(redeemCode(f, client, pending), 'invalid_client');
-      });
+      suite.it(
+        'deleting a client marks it revoked and revokes every token it holds; purge removes it after the retention',
+        async () => {
+          const f = await createFlowPassport(getStore());
+          const { client } = await createFlowClient(f);
+          const user = uniqueUser();
+          const tokens = await redeemCode(f, client, await authorizeCode(f, client, user));
+          const pending = await authorizeCode(f, client, user);
+          expect(await f.passport.clients.delete(client.id)).toBe(true);
+          expect(await isLive(f, tokens.access_token)).toBe(false);
+          expect(await f.passport.listUserTokens(user.id)).toEqual([]);
+          expect(
+            (await f.store.findRefreshToken(hashSecret(tokens.refresh_token ?? '')))?.revoked ?? true,
+          ).toBe(true);
+          expect(await f.store.findClient(client.id)).toMatchObject({ id: client.id, revoked: true });
+          expect(await f.passport.clients.delete(client.id)).toBe(false);
+          await expectOAuthError(refreshWith(f, client, tokens.refresh_token ?? ''), 'invalid_client');
+          await expectOAuthError(redeemCode(f, client, pending), 'invalid_client');
+
+          // Kept for the audit trail within the retention, gone with its rows after it.
+          f.advance(3600);
+          await f.passport.purge({ clientRetentionHours: 2 });
+          expect(await f.store.findClient(client.id)).not.toBeNull();
+          f.advance(3601);
+          const purged = await f.passport.purge({ clientRetentionHours: 2 });
+          expect(purged.clients).toBe(1);
+          expect(await f.store.findClient(client.id)).toBeNull();
+          expect(await f.store.findRefreshToken(hashSecret(tokens.refresh_token ?? ''))).toBeNull();
+          expect(await f.store.findAuthCode(hashSecret(pending))).toBeNull();
+        },
+      );
     });
   });
 }

@@ -1,9 +1,9 @@
 import { expect } from 'vitest';
-import { makeClient, makeTokenPair, uniqueId } from '../fixtures.js';
-import { at, expectConflict, type SuiteContext } from '../internal/helpers.js';
+import { makeClient, makeTokenPair, newClientId, uniqueId } from '../fixtures.js';
+import { at, expectConflict, type SuiteContext, skipAtRunTime } from '../internal/helpers.js';
 
-/** ClientStore: create, find, update, delete, listings. */
-export function registerClientSuite({ suite, store }: SuiteContext): void {
+/** ClientStore: create, find, update, delete, listings, store-made ids. */
+export function registerClientSuite({ name, suite, store }: SuiteContext): void {
   suite.describe('clients', (clients) => {
     clients.it('createClient stores a client that findClient returns with Date fields', async () => {
       const client = makeClient({ ownerId: uniqueId('user'), scopes: ['read', 'write'], createdAt: at(0) });
@@ -14,8 +14,45 @@ export function registerClientSuite({ suite, store }: SuiteContext): void {
       expect(found?.updatedAt).toBeInstanceOf(Date);
     });
 
+    clients.it('keeps resourceServer as given and changes it only when an update sets it', async () => {
+      const server = makeClient({ resourceServer: true, createdAt: at(0) });
+      await store().createClient(server);
+      expect(await store().findClient(server.id)).toEqual(server);
+      expect(await store().updateClient(server.id, { name: 'Renamed', updatedAt: at(1) })).toMatchObject({
+        resourceServer: true,
+      });
+      expect(
+        await store().updateClient(server.id, { resourceServer: false, updatedAt: at(2) }),
+      ).toMatchObject({
+        resourceServer: false,
+        name: 'Renamed',
+      });
+    });
+
+    const nextIdTitle = 'nextClientId (when offered) hands out distinct ids that createClient accepts';
+    clients.it(nextIdTitle, async (context) => {
+      const next = store().nextClientId?.bind(store());
+      if (next === undefined) {
+        skipAtRunTime(
+          context,
+          name,
+          `clients > ${nextIdTitle}`,
+          'the store has no nextClientId (core draws UUIDs)',
+        );
+        return;
+      }
+      const ids = [await next(), await next(), await next()];
+      expect(new Set(ids).size).toBe(3);
+      for (const id of ids) {
+        expect(typeof id).toBe('string');
+        const client = makeClient({ id });
+        await store().createClient(client);
+        expect(await store().findClient(id)).toEqual(client);
+      }
+    });
+
     clients.it('findClient returns null for an unknown id', async () => {
-      expect(await store().findClient(crypto.randomUUID())).toBeNull();
+      expect(await store().findClient(newClientId())).toBeNull();
     });
 
     clients.it('findClient returns a revoked client', async () => {
@@ -43,6 +80,7 @@ export function registerClientSuite({ suite, store }: SuiteContext): void {
         grantTypes: ['client_credentials'],
         scopes: ['read'],
         firstParty: true,
+        resourceServer: true,
         revoked: true,
         provider: 'admins',
         updatedAt: at(60),
@@ -54,6 +92,7 @@ export function registerClientSuite({ suite, store }: SuiteContext): void {
         grantTypes: ['client_credentials'],
         scopes: ['read'],
         firstParty: true,
+        resourceServer: true,
         revoked: true,
         provider: 'admins',
         updatedAt: at(60),
@@ -70,7 +109,7 @@ export function registerClientSuite({ suite, store }: SuiteContext): void {
     });
 
     clients.it('updateClient returns null for an unknown id', async () => {
-      expect(await store().updateClient(crypto.randomUUID(), { name: 'x', updatedAt: at(0) })).toBeNull();
+      expect(await store().updateClient(newClientId(), { name: 'x', updatedAt: at(0) })).toBeNull();
     });
 
     clients.it('deleteClient removes the client and returns false the second time', async () => {

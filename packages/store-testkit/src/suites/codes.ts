@@ -1,9 +1,29 @@
+import type { AuthCodeRecord, DeviceCodeRecord, IssuedTokens } from '@passport/core';
 import { expect } from 'vitest';
-import { makeAuthCode, makeDeviceCode, makeUserCode, randomHex, uniqueId } from '../fixtures.js';
-import { at, expectConflict, type SuiteContext } from '../internal/helpers.js';
+import {
+  makeAuthCode,
+  makeDeviceCode,
+  makeTokenPair,
+  makeUserCode,
+  randomHex,
+  uniqueId,
+} from '../fixtures.js';
+import {
+  at,
+  expectConflict,
+  expectUnavailable,
+  issuedFor,
+  outageSwitchOf,
+  type SuiteContext,
+  skipAtRunTime,
+} from '../internal/helpers.js';
+
+/** The tokens a device code issues: its user, client and, as family, its id. */
+const deviceTokensFor = (code: DeviceCodeRecord, seconds: number) =>
+  issuedFor({ userId: code.userId, clientId: code.clientId, familyId: code.id }, at(seconds));
 
 /** AuthCodeStore, DeviceCodeStore and NonceStore. */
-export function registerCodeSuites({ suite, store }: SuiteContext): void {
+export function registerCodeSuites({ name, suite, store }: SuiteContext): void {
   suite.describe('authorization codes', (codes) => {
     codes.it('saveAuthCode stores a code that findAuthCode returns with Date fields', async () => {
       const code = makeAuthCode({
@@ -39,29 +59,155 @@ export function registerCodeSuites({ suite, store }: SuiteContext): void {
       expect(await store().findAuthCode(code.id)).toEqual(code);
     });
 
-    codes.it('consumeAuthCode marks the code consumed at now, returns it, then returns null', async () => {
-      const code = makeAuthCode({ createdAt: at(0) });
-      await store().saveAuthCode(code);
-      expect(await store().consumeAuthCode(code.id, at(30))).toEqual({ ...code, consumedAt: at(30) });
-      expect(await store().consumeAuthCode(code.id, at(31))).toBeNull();
-      expect(await store().findAuthCode(code.id)).toEqual({ ...code, consumedAt: at(30) });
-    });
+    codes.describe('redeemAuthCode', (redeem) => {
+      const tokensFor = (code: AuthCodeRecord, seconds: number) =>
+        issuedFor({ userId: code.userId, clientId: code.clientId, familyId: code.id }, at(seconds));
 
-    codes.it('consumeAuthCode returns null for an unknown or revoked code', async () => {
-      const revoked = makeAuthCode({ revoked: true, createdAt: at(0) });
-      await store().saveAuthCode(revoked);
-      expect(await store().consumeAuthCode(randomHex(), at(1))).toBeNull();
-      expect(await store().consumeAuthCode(revoked.id, at(1))).toBeNull();
-      expect((await store().findAuthCode(revoked.id))?.consumedAt).toBeNull();
-    });
+      /** Asserts that `tokens` were not written and `code` is exactly as saved. */
+      const expectNothingWritten = async (code: AuthCodeRecord, tokens: IssuedTokens) => {
+        expect(await store().findAccessToken(tokens.accessToken.id)).toBeNull();
+        expect(await store().findRefreshToken(tokens.refreshToken?.id ?? randomHex())).toBeNull();
+        expect(await store().findAuthCode(code.id)).toEqual(code);
+      };
 
-    codes.it('consumeAuthCode returns null once expiresAt <= now (injected now)', async () => {
-      const code = makeAuthCode({ createdAt: at(0), expiresAt: at(600) });
-      await store().saveAuthCode(code);
-      expect(await store().consumeAuthCode(code.id, at(600))).toBeNull();
-      expect(await store().consumeAuthCode(code.id, at(601))).toBeNull();
-      expect((await store().findAuthCode(code.id))?.consumedAt).toBeNull();
-      expect(await store().consumeAuthCode(code.id, at(599))).toMatchObject({ consumedAt: at(599) });
+      redeem.it('marks the code consumed at now, writes the tokens, returns the consumed code', async () => {
+        const code = makeAuthCode({ createdAt: at(0) });
+        await store().saveAuthCode(code);
+        const tokens = tokensFor(code, 30);
+        expect(await store().redeemAuthCode(code.id, at(30), tokens)).toEqual({
+          ...code,
+          consumedAt: at(30),
+        });
+        expect(await store().findAuthCode(code.id)).toEqual({ ...code, consumedAt: at(30) });
+        expect(await store().findAccessToken(tokens.accessToken.id)).toEqual(tokens.accessToken);
+        expect(await store().findRefreshToken(tokens.refreshToken.id)).toEqual(tokens.refreshToken);
+      });
+
+      redeem.it('writes an access token alone when the refresh token is null', async () => {
+        const code = makeAuthCode({ createdAt: at(0) });
+        await store().saveAuthCode(code);
+        const { accessToken } = tokensFor(code, 1);
+        expect(
+          await store().redeemAuthCode(code.id, at(1), { accessToken, refreshToken: null }),
+        ).not.toBeNull();
+        expect(await store().findAccessToken(accessToken.id)).toEqual(accessToken);
+      });
+
+      redeem.it('returns null the second time and writes nothing', async () => {
+        const code = makeAuthCode({ createdAt: at(0) });
+        await store().saveAuthCode(code);
+        await store().redeemAuthCode(code.id, at(30), tokensFor(code, 30));
+        const again = tokensFor(code, 31);
+        expect(await store().redeemAuthCode(code.id, at(31), again)).toBeNull();
+        await expectNothingWritten({ ...code, consumedAt: at(30) }, again);
+      });
+
+      redeem.it('returns null for an unknown or revoked code and writes nothing', async () => {
+        const revoked = makeAuthCode({ revoked: true, createdAt: at(0) });
+        await store().saveAuthCode(revoked);
+        const tokens = tokensFor(revoked, 1);
+        expect(await store().redeemAuthCode(randomHex(), at(1), tokens)).toBeNull();
+        expect(await store().redeemAuthCode(revoked.id, at(1), tokens)).toBeNull();
+        await expectNothingWritten(revoked, tokens);
+      });
+
+      redeem.it('returns null once expiresAt <= now (injected now) and writes nothing', async () => {
+        const code = makeAuthCode({ createdAt: at(0), expiresAt: at(600) });
+        await store().saveAuthCode(code);
+        const tokens = tokensFor(code, 600);
+        expect(await store().redeemAuthCode(code.id, at(600), tokens)).toBeNull();
+        expect(await store().redeemAuthCode(code.id, at(601), tokens)).toBeNull();
+        await expectNothingWritten(code, tokens);
+        expect(await store().redeemAuthCode(code.id, at(599), tokens)).toMatchObject({ consumedAt: at(599) });
+      });
+
+      redeem.it(
+        'throws StoreConflictError for a taken access token id: the code stays redeemable, nothing stored',
+        async () => {
+          const code = makeAuthCode({ createdAt: at(0) });
+          const other = makeTokenPair({ accessToken: { createdAt: at(0) } });
+          await store().saveAuthCode(code);
+          await store().saveTokens(other);
+          const tokens = tokensFor(code, 5);
+          const clash = { ...tokens, accessToken: { ...tokens.accessToken, id: other.accessToken.id } };
+          await expectConflict(store().redeemAuthCode(code.id, at(5), clash));
+          await expectNothingWritten(code, tokens);
+          expect(await store().findAccessToken(other.accessToken.id)).toEqual(other.accessToken);
+          expect(await store().redeemAuthCode(code.id, at(6), tokensFor(code, 6))).toMatchObject({
+            consumedAt: at(6),
+          });
+        },
+      );
+
+      redeem.it(
+        'throws StoreConflictError for a taken refresh token id: the code stays redeemable, nothing stored',
+        async () => {
+          const code = makeAuthCode({ createdAt: at(0) });
+          const other = makeTokenPair({ accessToken: { createdAt: at(0) } });
+          await store().saveAuthCode(code);
+          await store().saveTokens(other);
+          const tokens = tokensFor(code, 5);
+          tokens.refreshToken.id = other.refreshToken.id;
+          await expectConflict(store().redeemAuthCode(code.id, at(5), tokens));
+          expect(await store().findAccessToken(tokens.accessToken.id)).toBeNull();
+          expect(await store().findAuthCode(code.id)).toEqual(code);
+          expect(await store().findRefreshToken(other.refreshToken.id)).toEqual(other.refreshToken);
+        },
+      );
+
+      const outageTitle = 'a store failure during the step leaves the code redeemable and writes nothing';
+      redeem.it(outageTitle, async (context) => {
+        const outage = outageSwitchOf(store());
+        if (outage === null) {
+          skipAtRunTime(
+            context,
+            name,
+            `authorization codes > redeemAuthCode > ${outageTitle}`,
+            'the store has no simulateOutage({ methods }) / endOutage() testing switch (its own fault tests cover this)',
+          );
+          return;
+        }
+        const code = makeAuthCode({ createdAt: at(0) });
+        await store().saveAuthCode(code);
+        const tokens = tokensFor(code, 5);
+        outage.simulateOutage({ methods: ['redeemAuthCode'] });
+        try {
+          await expectUnavailable(store().redeemAuthCode(code.id, at(5), tokens));
+        } finally {
+          outage.endOutage();
+        }
+        await expectNothingWritten(code, tokens);
+        expect(await store().redeemAuthCode(code.id, at(6), tokens)).toMatchObject({ consumedAt: at(6) });
+      });
+
+      redeem.it(
+        'the consumption and the tokens are visible together: revokeFamily(code.id) then revokes both tokens',
+        async () => {
+          const code = makeAuthCode({ createdAt: at(0) });
+          await store().saveAuthCode(code);
+          const tokens = tokensFor(code, 5);
+          await store().redeemAuthCode(code.id, at(5), tokens);
+          expect((await store().findAuthCode(code.id))?.consumedAt).toEqual(at(5));
+          expect(await store().revokeFamily(code.id)).toBe(2);
+          expect((await store().findAccessToken(tokens.accessToken.id))?.revoked).toBe(true);
+          expect((await store().findRefreshToken(tokens.refreshToken.id))?.revoked).toBe(true);
+        },
+      );
+
+      redeem.it('returns and stores copies: mutating them changes nothing stored', async () => {
+        const code = makeAuthCode({ createdAt: at(0) });
+        await store().saveAuthCode(code);
+        const tokens = tokensFor(code, 5);
+        const snapshot = structuredClone(tokens);
+        const redeemed = await store().redeemAuthCode(code.id, at(5), tokens);
+        redeemed?.consumedAt?.setTime(0);
+        redeemed?.scopes.push('admin');
+        tokens.accessToken.scopes.push('admin');
+        tokens.refreshToken.revoked = true;
+        expect(await store().findAuthCode(code.id)).toEqual({ ...code, consumedAt: at(5) });
+        expect(await store().findAccessToken(snapshot.accessToken.id)).toEqual(snapshot.accessToken);
+        expect(await store().findRefreshToken(snapshot.refreshToken.id)).toEqual(snapshot.refreshToken);
+      });
     });
 
     codes.it('returns copies: mutating returned or written codes changes nothing stored', async () => {
@@ -74,9 +220,6 @@ export function registerCodeSuites({ suite, store }: SuiteContext): void {
       found?.scopes.push('admin');
       found?.createdAt.setTime(0);
       expect(await store().findAuthCode(code.id)).toEqual(snapshot);
-      const consumed = await store().consumeAuthCode(code.id, at(1));
-      consumed?.consumedAt?.setTime(0);
-      expect(await store().findAuthCode(code.id)).toEqual({ ...snapshot, consumedAt: at(1) });
     });
   });
 
@@ -120,7 +263,7 @@ export function registerCodeSuites({ suite, store }: SuiteContext): void {
 
       const consumed = makeDeviceCode({ status: 'approved', userId: uniqueId('user'), createdAt: at(0) });
       await store().saveDeviceCode(consumed);
-      await store().consumeDeviceCode(consumed.id, at(5));
+      await store().redeemDeviceCode(consumed.id, at(5), deviceTokensFor(consumed, 5));
       const again = makeDeviceCode({ userCode: consumed.userCode, createdAt: at(10) });
       await store().saveDeviceCode(again);
       expect((await store().findDeviceCodeByUserCode(consumed.userCode, at(11)))?.id).toBe(again.id);
@@ -134,7 +277,7 @@ export function registerCodeSuites({ suite, store }: SuiteContext): void {
       expect(await store().findDeviceCodeByUserCode(pending.userCode, at(599))).toEqual(pending);
       expect(await store().findDeviceCodeByUserCode(pending.userCode, at(600))).toBeNull();
       expect(await store().findDeviceCodeByUserCode(approved.userCode, at(1))).toEqual(approved);
-      await store().consumeDeviceCode(approved.id, at(2));
+      await store().redeemDeviceCode(approved.id, at(2), deviceTokensFor(approved, 2));
       expect(await store().findDeviceCodeByUserCode(approved.userCode, at(3))).toBeNull();
       expect(await store().findDeviceCodeByUserCode(makeUserCode(), at(0))).toBeNull();
     });
@@ -210,28 +353,41 @@ export function registerCodeSuites({ suite, store }: SuiteContext): void {
       });
     });
 
-    devices.describe('consumeDeviceCode', (consume) => {
-      consume.it('consumes an approved code once, marking it consumed at now', async () => {
+    devices.describe('redeemDeviceCode', (redeem) => {
+      redeem.it('consumes an approved code once, writing the tokens with it', async () => {
         const userId = uniqueId('user');
         const code = makeDeviceCode({ status: 'approved', userId, createdAt: at(0) });
         await store().saveDeviceCode(code);
-        expect(await store().consumeDeviceCode(code.id, at(20))).toEqual({ ...code, consumedAt: at(20) });
-        expect(await store().consumeDeviceCode(code.id, at(21))).toBeNull();
+        const tokens = deviceTokensFor(code, 20);
+        expect(await store().redeemDeviceCode(code.id, at(20), tokens)).toEqual({
+          ...code,
+          consumedAt: at(20),
+        });
+        expect(await store().findAccessToken(tokens.accessToken.id)).toEqual(tokens.accessToken);
+        expect(await store().findRefreshToken(tokens.refreshToken.id)).toEqual(tokens.refreshToken);
+        const again = deviceTokensFor(code, 21);
+        expect(await store().redeemDeviceCode(code.id, at(21), again)).toBeNull();
+        expect(await store().findAccessToken(again.accessToken.id)).toBeNull();
         expect(await store().findDeviceCode(code.id)).toEqual({ ...code, consumedAt: at(20) });
       });
 
-      consume.it('returns null for a pending or denied code and leaves it unconsumed', async () => {
-        const pending = makeDeviceCode({ createdAt: at(0) });
-        const denied = makeDeviceCode({ status: 'denied', userId: uniqueId('user'), createdAt: at(0) });
-        await store().saveDeviceCode(pending);
-        await store().saveDeviceCode(denied);
-        expect(await store().consumeDeviceCode(pending.id, at(1))).toBeNull();
-        expect(await store().consumeDeviceCode(denied.id, at(1))).toBeNull();
-        expect((await store().findDeviceCode(pending.id))?.consumedAt).toBeNull();
-        expect((await store().findDeviceCode(denied.id))?.consumedAt).toBeNull();
-      });
+      redeem.it(
+        'returns null for a pending or denied code, leaves it unconsumed and writes nothing',
+        async () => {
+          const pending = makeDeviceCode({ createdAt: at(0) });
+          const denied = makeDeviceCode({ status: 'denied', userId: uniqueId('user'), createdAt: at(0) });
+          await store().saveDeviceCode(pending);
+          await store().saveDeviceCode(denied);
+          const tokens = deviceTokensFor(denied, 1);
+          expect(await store().redeemDeviceCode(pending.id, at(1), tokens)).toBeNull();
+          expect(await store().redeemDeviceCode(denied.id, at(1), tokens)).toBeNull();
+          expect((await store().findDeviceCode(pending.id))?.consumedAt).toBeNull();
+          expect((await store().findDeviceCode(denied.id))?.consumedAt).toBeNull();
+          expect(await store().findAccessToken(tokens.accessToken.id)).toBeNull();
+        },
+      );
 
-      consume.it('returns null for an unknown or expired code (injected now)', async () => {
+      redeem.it('returns null for an unknown or expired code (injected now) and writes nothing', async () => {
         const code = makeDeviceCode({
           status: 'approved',
           userId: uniqueId('user'),
@@ -239,23 +395,80 @@ export function registerCodeSuites({ suite, store }: SuiteContext): void {
           expiresAt: at(600),
         });
         await store().saveDeviceCode(code);
-        expect(await store().consumeDeviceCode(randomHex(), at(1))).toBeNull();
-        expect(await store().consumeDeviceCode(code.id, at(600))).toBeNull();
+        const tokens = deviceTokensFor(code, 600);
+        expect(await store().redeemDeviceCode(randomHex(), at(1), tokens)).toBeNull();
+        expect(await store().redeemDeviceCode(code.id, at(600), tokens)).toBeNull();
         expect((await store().findDeviceCode(code.id))?.consumedAt).toBeNull();
+        expect(await store().findAccessToken(tokens.accessToken.id)).toBeNull();
       });
 
-      consume.it('follows the whole flow: pending, approved, consumed', async () => {
+      redeem.it('returns null for a code revoked with its client (revokeClientTokens)', async () => {
+        const code = makeDeviceCode({ status: 'approved', userId: uniqueId('user'), createdAt: at(0) });
+        await store().saveDeviceCode(code);
+        await store().revokeClientTokens(code.clientId);
+        const tokens = deviceTokensFor(code, 1);
+        expect(await store().redeemDeviceCode(code.id, at(1), tokens)).toBeNull();
+        expect(await store().findAccessToken(tokens.accessToken.id)).toBeNull();
+      });
+
+      redeem.it(
+        'throws StoreConflictError for a taken token id: the code stays redeemable, nothing stored',
+        async () => {
+          const code = makeDeviceCode({ status: 'approved', userId: uniqueId('user'), createdAt: at(0) });
+          const other = makeTokenPair({ accessToken: { createdAt: at(0) } });
+          await store().saveDeviceCode(code);
+          await store().saveTokens(other);
+          const tokens = deviceTokensFor(code, 5);
+          const clash = { ...tokens, accessToken: { ...tokens.accessToken, id: other.accessToken.id } };
+          await expectConflict(store().redeemDeviceCode(code.id, at(5), clash));
+          expect(await store().findRefreshToken(tokens.refreshToken.id)).toBeNull();
+          expect(await store().findDeviceCode(code.id)).toEqual(code);
+          expect(await store().redeemDeviceCode(code.id, at(6), deviceTokensFor(code, 6))).toMatchObject({
+            consumedAt: at(6),
+          });
+        },
+      );
+
+      const outageTitle = 'a store failure during the step leaves the code redeemable and writes nothing';
+      redeem.it(outageTitle, async (context) => {
+        const outage = outageSwitchOf(store());
+        if (outage === null) {
+          skipAtRunTime(
+            context,
+            name,
+            `device codes > redeemDeviceCode > ${outageTitle}`,
+            'the store has no simulateOutage({ methods }) / endOutage() testing switch (its own fault tests cover this)',
+          );
+          return;
+        }
+        const code = makeDeviceCode({ status: 'approved', userId: uniqueId('user'), createdAt: at(0) });
+        await store().saveDeviceCode(code);
+        const tokens = deviceTokensFor(code, 5);
+        outage.simulateOutage({ methods: ['redeemDeviceCode'] });
+        try {
+          await expectUnavailable(store().redeemDeviceCode(code.id, at(5), tokens));
+        } finally {
+          outage.endOutage();
+        }
+        expect(await store().findDeviceCode(code.id)).toEqual(code);
+        expect(await store().findAccessToken(tokens.accessToken.id)).toBeNull();
+        expect(await store().redeemDeviceCode(code.id, at(6), tokens)).toMatchObject({ consumedAt: at(6) });
+      });
+
+      redeem.it('follows the whole flow: pending, approved, redeemed', async () => {
         const code = makeDeviceCode({ createdAt: at(0) });
         const userId = uniqueId('user');
         await store().saveDeviceCode(code);
-        expect(await store().consumeDeviceCode(code.id, at(5))).toBeNull();
+        expect(await store().redeemDeviceCode(code.id, at(5), deviceTokensFor(code, 5))).toBeNull();
         await store().decideDeviceCode(code.id, { status: 'approved', userId, now: at(10) });
-        expect(await store().consumeDeviceCode(code.id, at(15))).toEqual({
+        const tokens = deviceTokensFor({ ...code, userId }, 15);
+        expect(await store().redeemDeviceCode(code.id, at(15), tokens)).toEqual({
           ...code,
           status: 'approved',
           userId,
           consumedAt: at(15),
         });
+        expect(await store().revokeFamily(code.id)).toBe(2);
       });
     });
 
@@ -301,7 +514,13 @@ export function registerCodeSuites({ suite, store }: SuiteContext): void {
       expect(await store().useNonce(expiring, new Date(now.getTime() + 60_000))).toBe(true);
       expect(await store().useNonce(lasting, new Date(now.getTime() + 7_200_000))).toBe(true);
       expect(await store().useNonce(expiring, inOneHour())).toBe(false);
-      await store().purge({ revoked: true, expiredBefore: null, now: new Date(now.getTime() + 120_000) });
+      const purged = await store().purge({
+        revoked: true,
+        expiredBefore: null,
+        revokedClientsBefore: null,
+        now: new Date(now.getTime() + 120_000),
+      });
+      expect(purged.nonces).toBeGreaterThanOrEqual(1);
       expect(await store().useNonce(expiring, inOneHour())).toBe(true);
       expect(await store().useNonce(lasting, inOneHour())).toBe(false);
     });

@@ -3,14 +3,24 @@ import { expect } from 'vitest';
 import {
   makeAccessToken,
   makeAuthCode,
+  makeClient,
   makeDeviceCode,
   makeTokenPair,
+  newClientId,
   randomHex,
   uniqueId,
 } from '../fixtures.js';
 import { at, type SuiteContext } from '../internal/helpers.js';
 
-const NOTHING: PurgeResult = { accessTokens: 0, refreshTokens: 0, authCodes: 0, deviceCodes: 0 };
+const NOTHING: PurgeResult = {
+  accessTokens: 0,
+  refreshTokens: 0,
+  authCodes: 0,
+  deviceCodes: 0,
+  nonces: 0,
+  rateLimits: 0,
+  clients: 0,
+};
 
 /** Which of the given ids are still stored, per kind. */
 async function remaining(
@@ -34,8 +44,9 @@ async function remaining(
 }
 
 /**
- * TokenStore.purge: revoked rows, expired rows with a cutoff, both; and the two rules that protect
- * what a live refresh token needs.
+ * TokenStore.purge: revoked rows, expired rows with a cutoff, both; revoked clients; expired
+ * markers and rate-limit windows; and the rules that protect what detection needs (a live refresh
+ * token's access token and family, a code until its expiry).
  */
 export function registerPurgeSuite({ suite, store }: SuiteContext): void {
   suite.describe('purge', (purge) => {
@@ -43,7 +54,7 @@ export function registerPurgeSuite({ suite, store }: SuiteContext): void {
     const cutoff = at(-3600);
 
     purge.it(
-      'revoked: deletes revoked and consumed rows of every kind, keeps expired and live ones',
+      'revoked: deletes revoked and consumed tokens, and spent codes once expired; keeps expired and live ones',
       async () => {
         const revokedAccess = makeAccessToken({ revoked: true, createdAt: at(-60) });
         const revokedPair = makeTokenPair({
@@ -55,9 +66,18 @@ export function registerPurgeSuite({ suite, store }: SuiteContext): void {
           accessToken: { createdAt: at(-60) },
           refreshToken: { consumedAt: at(-30) },
         });
-        const revokedCode = makeAuthCode({ revoked: true, createdAt: at(-60) });
-        const consumedCode = makeAuthCode({ consumedAt: at(-30), createdAt: at(-60) });
+        // Spent codes past their expiry go; spent codes still inside their lifetime stay.
+        const revokedCode = makeAuthCode({ revoked: true, createdAt: at(-1200), expiresAt: at(-600) });
+        const consumedCode = makeAuthCode({ consumedAt: at(-900), createdAt: at(-1200), expiresAt: at(0) });
         const consumedDevice = makeDeviceCode({
+          status: 'approved',
+          userId: uniqueId('user'),
+          consumedAt: at(-900),
+          createdAt: at(-1200),
+          expiresAt: at(-600),
+        });
+        const spentLiveCode = makeAuthCode({ consumedAt: at(-30), createdAt: at(-60) });
+        const spentLiveDevice = makeDeviceCode({
           status: 'approved',
           userId: uniqueId('user'),
           consumedAt: at(-30),
@@ -75,21 +95,38 @@ export function registerPurgeSuite({ suite, store }: SuiteContext): void {
 
         await store().saveTokens({ accessToken: revokedAccess, refreshToken: null });
         for (const pair of [revokedPair, consumedPair, expiredPair, livePair]) await store().saveTokens(pair);
-        for (const code of [revokedCode, consumedCode, expiredCode, liveCode])
+        for (const code of [revokedCode, consumedCode, spentLiveCode, expiredCode, liveCode])
           await store().saveAuthCode(code);
-        for (const code of [consumedDevice, expiredDevice, liveDevice]) await store().saveDeviceCode(code);
+        for (const code of [consumedDevice, spentLiveDevice, expiredDevice, liveDevice])
+          await store().saveDeviceCode(code);
 
-        const result = await store().purge({ revoked: true, expiredBefore: null, now });
+        const result = await store().purge({
+          revoked: true,
+          expiredBefore: null,
+          revokedClientsBefore: null,
+          now,
+        });
 
-        expect(result).toEqual({ accessTokens: 2, refreshTokens: 2, authCodes: 2, deviceCodes: 1 });
+        expect(result).toEqual({
+          ...NOTHING,
+          accessTokens: 2,
+          refreshTokens: 2,
+          authCodes: 2,
+          deviceCodes: 1,
+        });
         expect(
           await remaining(store(), {
             access: [revokedAccess.id, revokedPair.accessToken.id, consumedPair.accessToken.id],
             refresh: [revokedPair.refreshToken.id, consumedPair.refreshToken.id],
-            codes: [revokedCode.id, consumedCode.id],
-            devices: [consumedDevice.id],
+            codes: [revokedCode.id, consumedCode.id, spentLiveCode.id],
+            devices: [consumedDevice.id, spentLiveDevice.id],
           }),
-        ).toEqual({ access: [consumedPair.accessToken.id], refresh: [], codes: [], devices: [] });
+        ).toEqual({
+          access: [consumedPair.accessToken.id],
+          refresh: [],
+          codes: [spentLiveCode.id],
+          devices: [spentLiveDevice.id],
+        });
         expect(
           await remaining(store(), {
             access: [expiredPair.accessToken.id, livePair.accessToken.id],
@@ -103,6 +140,117 @@ export function registerPurgeSuite({ suite, store }: SuiteContext): void {
           codes: [expiredCode.id, liveCode.id],
           devices: [expiredDevice.id, liveDevice.id],
         });
+      },
+    );
+
+    purge.it(
+      'keeps a consumed or revoked code until its expiry, whatever the options, and deletes it after',
+      async () => {
+        const consumed = makeAuthCode({ consumedAt: at(-10), createdAt: at(-60), expiresAt: at(540) });
+        const revoked = makeAuthCode({ revoked: true, createdAt: at(-60), expiresAt: at(540) });
+        const device = makeDeviceCode({
+          status: 'approved',
+          userId: uniqueId('user'),
+          consumedAt: at(-10),
+          createdAt: at(-60),
+          expiresAt: at(540),
+        });
+        for (const code of [consumed, revoked]) await store().saveAuthCode(code);
+        await store().saveDeviceCode(device);
+        // A cutoff in the future must not reach a code before its own expiry either.
+        const everything = { revoked: true, expiredBefore: at(3600), revokedClientsBefore: null };
+        expect(await store().purge({ ...everything, now })).toEqual(NOTHING);
+        expect(await store().purge({ ...everything, now: at(539) })).toEqual(NOTHING);
+        expect(
+          await remaining(store(), { codes: [consumed.id, revoked.id], devices: [device.id] }),
+        ).toMatchObject({ codes: [consumed.id, revoked.id], devices: [device.id] });
+        expect(await store().purge({ ...everything, now: at(540) })).toEqual({
+          ...NOTHING,
+          authCodes: 2,
+          deviceCodes: 1,
+        });
+      },
+    );
+
+    purge.it(
+      'deletes expired single-use markers and rate-limit windows on every purge, and counts them',
+      async () => {
+        const expiredMarker = `purge:${randomHex(8)}`;
+        const liveMarker = `purge:${randomHex(8)}`;
+        expect(await store().useNonce(expiredMarker, at(-1))).toBe(true);
+        expect(await store().useNonce(liveMarker, at(60))).toBe(true);
+        const expiredWindow = `purge:${randomHex(8)}`;
+        const liveWindow = `purge:${randomHex(8)}`;
+        await store().hitRateLimit(expiredWindow, 60_000, at(-120));
+        await store().hitRateLimit(liveWindow, 60_000, at(-30));
+        await store().hitRateLimit(liveWindow, 60_000, at(-20));
+
+        const result = await store().purge({
+          revoked: false,
+          expiredBefore: null,
+          revokedClientsBefore: null,
+          now,
+        });
+        expect(result).toEqual({ ...NOTHING, nonces: 1, rateLimits: 1 });
+        // The expired marker is gone (usable again), the live one stays.
+        expect(await store().useNonce(expiredMarker, at(60))).toBe(true);
+        expect(await store().useNonce(liveMarker, at(60))).toBe(false);
+        // The live window kept its count; the purged one starts over.
+        expect(await store().hitRateLimit(liveWindow, 60_000, now)).toEqual({ count: 3, resetAt: at(30) });
+        expect(await store().hitRateLimit(expiredWindow, 60_000, now)).toEqual({ count: 1, resetAt: at(60) });
+      },
+    );
+
+    purge.it(
+      'revokedClientsBefore: deletes clients revoked before it with every row of theirs, keeps the rest',
+      async () => {
+        const old = makeClient({ revoked: true, createdAt: at(-100_000), updatedAt: at(-90_000) });
+        const recent = makeClient({ revoked: true, createdAt: at(-100_000), updatedAt: at(-60) });
+        const active = makeClient({ createdAt: at(-100_000), updatedAt: at(-90_000) });
+        for (const client of [old, recent, active]) await store().createClient(client);
+        const ofClient = (clientId: string) => ({
+          pair: makeTokenPair({ accessToken: { clientId, revoked: true, createdAt: at(-90_000) } }),
+          code: makeAuthCode({ clientId, revoked: true, createdAt: at(-60) }),
+          device: makeDeviceCode({ clientId, createdAt: at(-60) }),
+        });
+        const rows = { old: ofClient(old.id), recent: ofClient(recent.id), active: ofClient(active.id) };
+        for (const { pair, code, device } of Object.values(rows)) {
+          await store().saveTokens(pair);
+          await store().saveAuthCode(code);
+          await store().saveDeviceCode(device);
+        }
+
+        const result = await store().purge({
+          revoked: false,
+          expiredBefore: null,
+          revokedClientsBefore: at(-3600),
+          now,
+        });
+        expect(result).toEqual({
+          ...NOTHING,
+          clients: 1,
+          accessTokens: 1,
+          refreshTokens: 1,
+          authCodes: 1,
+          deviceCodes: 1,
+        });
+        expect(await store().findClient(old.id)).toBeNull();
+        expect(await store().findClient(recent.id)).toEqual(recent);
+        expect(await store().findClient(active.id)).toEqual(active);
+        const ids = (set: ReturnType<typeof ofClient>) => ({
+          access: [set.pair.accessToken.id],
+          refresh: [set.pair.refreshToken.id],
+          codes: [set.code.id],
+          devices: [set.device.id],
+        });
+        const none = { access: [], refresh: [], codes: [], devices: [] };
+        expect(await remaining(store(), ids(rows.old))).toEqual(none);
+        expect(await remaining(store(), ids(rows.recent))).toEqual(ids(rows.recent));
+        expect(await remaining(store(), ids(rows.active))).toEqual(ids(rows.active));
+        expect(
+          (await store().purge({ revoked: false, expiredBefore: null, revokedClientsBefore: null, now }))
+            .clients,
+        ).toBe(0);
       },
     );
 
@@ -128,9 +276,14 @@ export function registerPurgeSuite({ suite, store }: SuiteContext): void {
       for (const code of [oldCode, recentCode, consumedCode]) await store().saveAuthCode(code);
       for (const code of [oldDevice, recentDevice]) await store().saveDeviceCode(code);
 
-      const result = await store().purge({ revoked: false, expiredBefore: cutoff, now });
+      const result = await store().purge({
+        revoked: false,
+        expiredBefore: cutoff,
+        revokedClientsBefore: null,
+        now,
+      });
 
-      expect(result).toEqual({ accessTokens: 2, refreshTokens: 1, authCodes: 1, deviceCodes: 1 });
+      expect(result).toEqual({ ...NOTHING, accessTokens: 2, refreshTokens: 1, authCodes: 1, deviceCodes: 1 });
       expect(
         await remaining(store(), {
           access: [oldAccess.id, oldPair.accessToken.id, recentAccess.id, atCutoff.id, revokedLive.id],
@@ -162,7 +315,7 @@ export function registerPurgeSuite({ suite, store }: SuiteContext): void {
         for (const pair of [revoked, old, live]) await store().saveTokens(pair);
         await store().saveTokens({ accessToken: recent, refreshToken: null });
 
-        const options = { revoked: true, expiredBefore: cutoff, now };
+        const options = { revoked: true, expiredBefore: cutoff, revokedClientsBefore: null, now };
         expect(await store().purge(options)).toEqual({ ...NOTHING, accessTokens: 2, refreshTokens: 2 });
         expect(await store().purge(options)).toEqual(NOTHING);
         expect(
@@ -180,7 +333,9 @@ export function registerPurgeSuite({ suite, store }: SuiteContext): void {
       });
       await store().saveTokens(revoked);
       await store().saveAuthCode(makeAuthCode({ revoked: true, createdAt: at(-100_000) }));
-      expect(await store().purge({ revoked: false, expiredBefore: null, now })).toEqual(NOTHING);
+      expect(
+        await store().purge({ revoked: false, expiredBefore: null, revokedClientsBefore: null, now }),
+      ).toEqual(NOTHING);
       expect(await store().findAccessToken(revoked.accessToken.id)).not.toBeNull();
     });
 
@@ -192,12 +347,16 @@ export function registerPurgeSuite({ suite, store }: SuiteContext): void {
         });
         await store().saveTokens(pair);
 
-        expect(await store().purge({ revoked: true, expiredBefore: cutoff, now })).toEqual(NOTHING);
+        expect(
+          await store().purge({ revoked: true, expiredBefore: cutoff, revokedClientsBefore: null, now }),
+        ).toEqual(NOTHING);
         expect(await store().findAccessToken(pair.accessToken.id)).not.toBeNull();
 
         // Once the refresh token is no longer live, its access token goes.
         await store().revokeRefreshToken(pair.refreshToken.id);
-        expect(await store().purge({ revoked: true, expiredBefore: cutoff, now })).toEqual({
+        expect(
+          await store().purge({ revoked: true, expiredBefore: cutoff, revokedClientsBefore: null, now }),
+        ).toEqual({
           ...NOTHING,
           accessTokens: 1,
           refreshTokens: 1,
@@ -208,7 +367,9 @@ export function registerPurgeSuite({ suite, store }: SuiteContext): void {
       needs.it('keeps a revoked access token whose refresh token is still live', async () => {
         const pair = makeTokenPair({ accessToken: { revoked: true, createdAt: at(-60) } });
         await store().saveTokens(pair);
-        expect(await store().purge({ revoked: true, expiredBefore: cutoff, now })).toEqual(NOTHING);
+        expect(
+          await store().purge({ revoked: true, expiredBefore: cutoff, revokedClientsBefore: null, now }),
+        ).toEqual(NOTHING);
         expect(await store().findAccessToken(pair.accessToken.id)).not.toBeNull();
         expect(await store().findRefreshToken(pair.refreshToken.id)).not.toBeNull();
       });
@@ -216,7 +377,7 @@ export function registerPurgeSuite({ suite, store }: SuiteContext): void {
       needs.it('keeps the consumed refresh tokens of a family that still holds a live one', async () => {
         const familyId = randomHex();
         const userId = uniqueId('user');
-        const clientId = crypto.randomUUID();
+        const clientId = newClientId();
         const common = { familyId, userId, clientId };
         // Three rotations: gen0 and gen1 consumed (gen0 also expired long ago), gen2 live.
         const gen0 = makeTokenPair({
@@ -231,7 +392,9 @@ export function registerPurgeSuite({ suite, store }: SuiteContext): void {
         for (const pair of [gen0, gen1, gen2]) await store().saveTokens(pair);
 
         // The old access tokens are not needed by the live refresh token: they go.
-        expect(await store().purge({ revoked: true, expiredBefore: cutoff, now })).toEqual({
+        expect(
+          await store().purge({ revoked: true, expiredBefore: cutoff, revokedClientsBefore: null, now }),
+        ).toEqual({
           ...NOTHING,
           accessTokens: 2,
         });
@@ -248,7 +411,9 @@ export function registerPurgeSuite({ suite, store }: SuiteContext): void {
         expect(await store().findRefreshToken(gen1.refreshToken.id)).toMatchObject({ consumedAt: at(-7000) });
 
         await store().revokeFamily(familyId);
-        expect(await store().purge({ revoked: true, expiredBefore: cutoff, now })).toEqual({
+        expect(
+          await store().purge({ revoked: true, expiredBefore: cutoff, revokedClientsBefore: null, now }),
+        ).toEqual({
           ...NOTHING,
           accessTokens: 1,
           refreshTokens: 3,
@@ -266,7 +431,9 @@ export function registerPurgeSuite({ suite, store }: SuiteContext): void {
           refreshToken: { expiresAt: at(-1) },
         });
         for (const pair of [consumed, expiredSuccessor]) await store().saveTokens(pair);
-        expect(await store().purge({ revoked: true, expiredBefore: null, now })).toEqual({
+        expect(
+          await store().purge({ revoked: true, expiredBefore: null, revokedClientsBefore: null, now }),
+        ).toEqual({
           ...NOTHING,
           refreshTokens: 1,
         });

@@ -1,29 +1,76 @@
-import { StoreConflictError } from '@passport/core';
+import { type IssuedTokens, StoreConflictError } from '@passport/core';
 import { expect } from 'vitest';
-import { makeAuthCode, makeClient, makeDeviceCode, makeTokenPair, randomHex, uniqueId } from '../fixtures.js';
-import { at, RACERS, race, type SuiteContext } from '../internal/helpers.js';
+import {
+  makeAuthCode,
+  makeClient,
+  makeDeviceCode,
+  makeTokenPair,
+  newClientId,
+  randomHex,
+  uniqueId,
+} from '../fixtures.js';
+import { at, issuedFor, RACERS, race, type SuiteContext } from '../internal/helpers.js';
 
 const winners = <T>(results: readonly (T | null)[]): T[] =>
   results.filter((result): result is T => result !== null);
 
 /** Every atomic operation under 50 concurrent callers for one id: exactly one winner. */
 export function registerRaceSuite({ suite, store }: SuiteContext): void {
+  /** Which of `issued` were stored, by index, per kind. */
+  const storedIndexes = async (issued: readonly IssuedTokens[]) => {
+    const access: number[] = [];
+    const refresh: number[] = [];
+    for (const [index, tokens] of issued.entries()) {
+      if ((await store().findAccessToken(tokens.accessToken.id)) !== null) access.push(index);
+      if ((await store().findRefreshToken(tokens.refreshToken?.id ?? '')) !== null) refresh.push(index);
+    }
+    return { access, refresh };
+  };
+
   suite.describe(`races (${RACERS} concurrent callers, one id)`, (races) => {
-    races.it('consumeAuthCode: exactly one caller gets the code', async () => {
+    races.it('redeemAuthCode: exactly one caller redeems, and only its tokens are stored', async () => {
       const code = makeAuthCode({ createdAt: at(0) });
       await store().saveAuthCode(code);
-      const results = await race(() => store().consumeAuthCode(code.id, at(1)));
+      const family = { userId: code.userId, clientId: code.clientId, familyId: code.id };
+      const issued = Array.from({ length: RACERS }, () => issuedFor(family, at(1)));
+      const results = await race((index) =>
+        store().redeemAuthCode(code.id, at(1), issued[index] ?? issuedFor(family, at(1))),
+      );
       expect(winners(results)).toHaveLength(1);
+      const winner = results.findIndex((result) => result !== null);
+      expect(await storedIndexes(issued)).toEqual({ access: [winner], refresh: [winner] });
       expect((await store().findAuthCode(code.id))?.consumedAt).toEqual(at(1));
     });
 
-    races.it('consumeRefreshToken: exactly one caller gets the refresh token', async () => {
-      const pair = makeTokenPair({ accessToken: { createdAt: at(0) } });
-      await store().saveTokens(pair);
-      const results = await race(() => store().consumeRefreshToken(pair.refreshToken.id, at(1)));
-      expect(winners(results)).toHaveLength(1);
-      expect((await store().findRefreshToken(pair.refreshToken.id))?.consumedAt).toEqual(at(1));
-    });
+    races.it(
+      'redeemAuthCode and a replay: whoever sees the code consumed finds its tokens to revoke',
+      async () => {
+        const code = makeAuthCode({ createdAt: at(0) });
+        await store().saveAuthCode(code);
+        const family = { userId: code.userId, clientId: code.clientId, familyId: code.id };
+        const tokens = issuedFor(family, at(1));
+        // Replays keep reading the code; the first that reads it consumed revokes the family, as
+        // core does, and must find both tokens already written.
+        let revoked: number | null = null;
+        const replay = async (): Promise<void> => {
+          for (let attempt = 0; attempt < 1000 && revoked === null; attempt++) {
+            const seen = await store().findAuthCode(code.id);
+            if (seen !== null && seen.consumedAt !== null) {
+              const count = await store().revokeFamily(code.id);
+              revoked = Math.max(revoked ?? 0, count);
+              return;
+            }
+            await new Promise((resolve) => setTimeout(resolve, 0));
+          }
+        };
+        const replays = Array.from({ length: 5 }, replay);
+        expect(await store().redeemAuthCode(code.id, at(1), tokens)).not.toBeNull();
+        await Promise.all(replays);
+        expect(revoked).toBe(2);
+        expect((await store().findAccessToken(tokens.accessToken.id))?.revoked).toBe(true);
+        expect((await store().findRefreshToken(tokens.refreshToken.id))?.revoked).toBe(true);
+      },
+    );
 
     races.it('rotateRefreshToken: exactly one caller rotates, and only its next pair is stored', async () => {
       const pair = makeTokenPair({ accessToken: { createdAt: at(0) } });
@@ -53,17 +100,34 @@ export function registerRaceSuite({ suite, store }: SuiteContext): void {
       expect(storedRefresh).toEqual([winner]);
       expect(await store().findRefreshToken(pair.refreshToken.id)).toMatchObject({
         consumedAt: at(1),
+        replacedBy: nexts[winner]?.refreshToken.id,
         revoked: false,
       });
       expect((await store().findAccessToken(pair.accessToken.id))?.revoked).toBe(true);
     });
 
-    races.it('consumeDeviceCode: exactly one caller gets the approved device code', async () => {
+    races.it('redeemDeviceCode: exactly one caller redeems, and only its tokens are stored', async () => {
       const code = makeDeviceCode({ status: 'approved', userId: uniqueId('user'), createdAt: at(0) });
       await store().saveDeviceCode(code);
-      const results = await race(() => store().consumeDeviceCode(code.id, at(1)));
+      const family = { userId: code.userId, clientId: code.clientId, familyId: code.id };
+      const issued = Array.from({ length: RACERS }, () => issuedFor(family, at(1)));
+      const results = await race((index) =>
+        store().redeemDeviceCode(code.id, at(1), issued[index] ?? issuedFor(family, at(1))),
+      );
       expect(winners(results)).toHaveLength(1);
+      const winner = results.findIndex((result) => result !== null);
+      expect(await storedIndexes(issued)).toEqual({ access: [winner], refresh: [winner] });
       expect((await store().findDeviceCode(code.id))?.consumedAt).toEqual(at(1));
+    });
+
+    races.it('hitRateLimit: every concurrent hit is counted exactly once (counts 1 to 50)', async () => {
+      const key = `race:${randomHex(8)}`;
+      const results = await race(() => store().hitRateLimit(key, 60_000, at(0)));
+      expect(results.map((hit) => hit.count).sort((a, b) => a - b)).toEqual(
+        Array.from({ length: RACERS }, (_, index) => index + 1),
+      );
+      for (const hit of results) expect(hit.resetAt).toEqual(at(60));
+      expect((await store().hitRateLimit(key, 60_000, at(1))).count).toBe(RACERS + 1);
     });
 
     races.it('useNonce: exactly one caller gets true', async () => {
@@ -117,7 +181,7 @@ export function registerRaceSuite({ suite, store }: SuiteContext): void {
     );
 
     races.it('createClient with one id: one insert wins, the others conflict', async () => {
-      const id = crypto.randomUUID();
+      const id = newClientId();
       const settled = await race((index) =>
         store()
           .createClient(makeClient({ id, name: `racer ${index}` }))

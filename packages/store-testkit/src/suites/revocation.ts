@@ -1,6 +1,13 @@
 import { expect } from 'vitest';
-import { makeAuthCode, makeDeviceCode, makeTokenPair, randomHex, uniqueId } from '../fixtures.js';
-import { at, type SuiteContext } from '../internal/helpers.js';
+import {
+  makeAuthCode,
+  makeDeviceCode,
+  makeTokenPair,
+  newClientId,
+  randomHex,
+  uniqueId,
+} from '../fixtures.js';
+import { at, issuedFor, type SuiteContext } from '../internal/helpers.js';
 
 /** TokenStore revocation: one access token, one refresh token, a family, a client. */
 export function registerRevocationSuite({ suite, store }: SuiteContext): void {
@@ -54,7 +61,9 @@ export function registerRevocationSuite({ suite, store }: SuiteContext): void {
         expect(await store().revokeRefreshToken(pair.refreshToken.id)).toBe(true);
         expect((await store().findRefreshToken(pair.refreshToken.id))?.revoked).toBe(true);
         expect((await store().findAccessToken(pair.accessToken.id))?.revoked).toBe(false);
-        expect(await store().consumeRefreshToken(pair.refreshToken.id, at(0))).toBeNull();
+        const next = issuedFor(pair.refreshToken, at(0));
+        expect(await store().rotateRefreshToken(pair.refreshToken.id, at(0), next)).toBeNull();
+        expect(await store().findAccessToken(next.accessToken.id)).toBeNull();
       });
 
       refresh.it('returns false for an unknown id', async () => {
@@ -83,7 +92,13 @@ export function registerRevocationSuite({ suite, store }: SuiteContext): void {
           }
           expect((await store().findAccessToken(otherFamily.accessToken.id))?.revoked).toBe(false);
           expect((await store().findRefreshToken(otherFamily.refreshToken.id))?.revoked).toBe(false);
-          expect(await store().consumeRefreshToken(second.refreshToken.id, at(10))).toBeNull();
+          expect(
+            await store().rotateRefreshToken(
+              second.refreshToken.id,
+              at(10),
+              issuedFor(second.refreshToken, at(10)),
+            ),
+          ).toBeNull();
         },
       );
 
@@ -109,8 +124,8 @@ export function registerRevocationSuite({ suite, store }: SuiteContext): void {
       client.it(
         "revokes the client's access tokens, refresh tokens, authorization codes and device codes",
         async () => {
-          const clientId = crypto.randomUUID();
-          const otherClientId = crypto.randomUUID();
+          const clientId = newClientId();
+          const otherClientId = newClientId();
           const userId = uniqueId('user');
           const pair = makeTokenPair({ accessToken: { clientId, userId, createdAt: at(0) } });
           const code = makeAuthCode({ clientId, userId, createdAt: at(0) });
@@ -137,23 +152,37 @@ export function registerRevocationSuite({ suite, store }: SuiteContext): void {
           expect((await store().findAccessToken(pair.accessToken.id))?.revoked).toBe(true);
           expect((await store().findRefreshToken(pair.refreshToken.id))?.revoked).toBe(true);
           expect((await store().findAuthCode(code.id))?.revoked).toBe(true);
-          expect(await store().consumeAuthCode(code.id, at(1))).toBeNull();
-          expect(await store().consumeRefreshToken(pair.refreshToken.id, at(1))).toBeNull();
+          const issued = (familyId: string, owner: string) =>
+            issuedFor({ userId, clientId: owner, familyId }, at(1));
+          expect(await store().redeemAuthCode(code.id, at(1), issued(code.id, clientId))).toBeNull();
+          expect(
+            await store().rotateRefreshToken(
+              pair.refreshToken.id,
+              at(1),
+              issuedFor(pair.refreshToken, at(1)),
+            ),
+          ).toBeNull();
           expect(
             await store().decideDeviceCode(pending.id, { status: 'approved', userId, now: at(1) }),
           ).toBeNull();
-          expect(await store().consumeDeviceCode(approved.id, at(1))).toBeNull();
+          expect(
+            await store().redeemDeviceCode(approved.id, at(1), issued(approved.id, clientId)),
+          ).toBeNull();
           expect(await store().listUserTokens(userId, { now: at(1), clientId })).toEqual([]);
 
           expect((await store().findAccessToken(otherPair.accessToken.id))?.revoked).toBe(false);
           expect((await store().findRefreshToken(otherPair.refreshToken.id))?.revoked).toBe(false);
-          expect(await store().consumeAuthCode(otherCode.id, at(1))).not.toBeNull();
-          expect(await store().consumeDeviceCode(otherDevice.id, at(1))).not.toBeNull();
+          expect(
+            await store().redeemAuthCode(otherCode.id, at(1), issued(otherCode.id, otherClientId)),
+          ).not.toBeNull();
+          expect(
+            await store().redeemDeviceCode(otherDevice.id, at(1), issued(otherDevice.id, otherClientId)),
+          ).not.toBeNull();
         },
       );
 
       client.it('counts only rows that changed: a second revocation returns 0', async () => {
-        const clientId = crypto.randomUUID();
+        const clientId = newClientId();
         await store().saveTokens(makeTokenPair({ accessToken: { clientId } }));
         await store().saveAuthCode(makeAuthCode({ clientId }));
         await store().saveDeviceCode(makeDeviceCode({ clientId }));
@@ -162,7 +191,7 @@ export function registerRevocationSuite({ suite, store }: SuiteContext): void {
       });
 
       client.it('returns 0 for a client without tokens', async () => {
-        expect(await store().revokeClientTokens(crypto.randomUUID())).toBe(0);
+        expect(await store().revokeClientTokens(newClientId())).toBe(0);
       });
     });
   });
@@ -170,7 +199,7 @@ export function registerRevocationSuite({ suite, store }: SuiteContext): void {
   suite.describe('listUserTokens', (list) => {
     list.it('returns only live tokens (not revoked, expiresAt > now) of the user, newest first', async () => {
       const userId = uniqueId('user');
-      const clientId = crypto.randomUUID();
+      const clientId = newClientId();
       const oldest = makeTokenPair({ accessToken: { userId, clientId, createdAt: at(-30) } });
       const newest = makeTokenPair({ accessToken: { userId, clientId, createdAt: at(-10) } });
       const middle = makeTokenPair({ accessToken: { userId, clientId, createdAt: at(-20) } });
@@ -191,8 +220,8 @@ export function registerRevocationSuite({ suite, store }: SuiteContext): void {
 
     list.it('filters by client when clientId is given', async () => {
       const userId = uniqueId('user');
-      const clientA = crypto.randomUUID();
-      const clientB = crypto.randomUUID();
+      const clientA = newClientId();
+      const clientB = newClientId();
       const a1 = makeTokenPair({ accessToken: { userId, clientId: clientA, createdAt: at(-3) } });
       const b1 = makeTokenPair({ accessToken: { userId, clientId: clientB, createdAt: at(-2) } });
       const a2 = makeTokenPair({ accessToken: { userId, clientId: clientA, createdAt: at(-1) } });
@@ -204,7 +233,7 @@ export function registerRevocationSuite({ suite, store }: SuiteContext): void {
       expect(await store().listUserTokens(userId, { now: at(0), clientId: clientB })).toEqual([
         b1.accessToken,
       ]);
-      expect(await store().listUserTokens(userId, { now: at(0), clientId: crypto.randomUUID() })).toEqual([]);
+      expect(await store().listUserTokens(userId, { now: at(0), clientId: newClientId() })).toEqual([]);
       expect(await store().listUserTokens(userId, { now: at(0) })).toHaveLength(3);
     });
 

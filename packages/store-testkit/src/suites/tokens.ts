@@ -3,7 +3,7 @@ import { expect } from 'vitest';
 import { makeAccessToken, makeRefreshToken, makeTokenPair, randomHex } from '../fixtures.js';
 import { at, expectConflict, type SuiteContext } from '../internal/helpers.js';
 
-/** TokenStore: saveTokens (atomic), find, consumeRefreshToken, rotateRefreshToken (atomic). */
+/** TokenStore: saveTokens (atomic), find, rotateRefreshToken (atomic). */
 export function registerTokenSuite({ suite, store }: SuiteContext): void {
   suite.describe('tokens', (tokens) => {
     tokens.describe('saveTokens', (save) => {
@@ -77,64 +77,12 @@ export function registerTokenSuite({ suite, store }: SuiteContext): void {
 
     tokens.it('findRefreshToken returns revoked, consumed and expired refresh tokens too', async () => {
       const revoked = makeTokenPair({ refreshToken: { revoked: true } });
-      const consumed = makeTokenPair({ refreshToken: { consumedAt: at(-10) } });
+      const consumed = makeTokenPair({ refreshToken: { consumedAt: at(-10), replacedBy: randomHex() } });
       const expired = makeTokenPair({ refreshToken: { createdAt: at(-100), expiresAt: at(-50) } });
       for (const pair of [revoked, consumed, expired]) await store().saveTokens(pair);
       expect(await store().findRefreshToken(revoked.refreshToken.id)).toEqual(revoked.refreshToken);
       expect(await store().findRefreshToken(consumed.refreshToken.id)).toEqual(consumed.refreshToken);
       expect(await store().findRefreshToken(expired.refreshToken.id)).toEqual(expired.refreshToken);
-    });
-
-    tokens.describe('consumeRefreshToken', (consume) => {
-      consume.it(
-        'marks the token consumed at now, returns it, and returns null the second time',
-        async () => {
-          const pair = makeTokenPair({ accessToken: { createdAt: at(0) } });
-          await store().saveTokens(pair);
-          const consumed = await store().consumeRefreshToken(pair.refreshToken.id, at(10));
-          expect(consumed).toEqual({ ...pair.refreshToken, consumedAt: at(10) });
-          expect(await store().findRefreshToken(pair.refreshToken.id)).toEqual({
-            ...pair.refreshToken,
-            consumedAt: at(10),
-          });
-          expect(await store().consumeRefreshToken(pair.refreshToken.id, at(11))).toBeNull();
-          expect((await store().findRefreshToken(pair.refreshToken.id))?.consumedAt).toEqual(at(10));
-        },
-      );
-
-      consume.it('returns null for an unknown id', async () => {
-        expect(await store().consumeRefreshToken(randomHex(), at(0))).toBeNull();
-      });
-
-      consume.it('returns null for a revoked token and leaves it unconsumed', async () => {
-        const pair = makeTokenPair({ accessToken: { createdAt: at(0) }, refreshToken: { revoked: true } });
-        await store().saveTokens(pair);
-        expect(await store().consumeRefreshToken(pair.refreshToken.id, at(1))).toBeNull();
-        expect((await store().findRefreshToken(pair.refreshToken.id))?.consumedAt).toBeNull();
-      });
-
-      consume.it('returns null once expiresAt <= now (the injected now decides, not a clock)', async () => {
-        const pair = makeTokenPair({ refreshToken: { createdAt: at(0), expiresAt: at(100) } });
-        await store().saveTokens(pair);
-        expect(await store().consumeRefreshToken(pair.refreshToken.id, at(100))).toBeNull();
-        expect(await store().consumeRefreshToken(pair.refreshToken.id, at(500))).toBeNull();
-        expect((await store().findRefreshToken(pair.refreshToken.id))?.consumedAt).toBeNull();
-        expect(await store().consumeRefreshToken(pair.refreshToken.id, at(99))).toMatchObject({
-          consumedAt: at(99),
-        });
-      });
-
-      consume.it('returns a copy: mutating it changes nothing stored', async () => {
-        const pair = makeTokenPair({ accessToken: { createdAt: at(0) } });
-        await store().saveTokens(pair);
-        const consumed = await store().consumeRefreshToken(pair.refreshToken.id, at(5));
-        consumed?.consumedAt?.setTime(0);
-        consumed?.scopes.push('admin');
-        expect(await store().findRefreshToken(pair.refreshToken.id)).toEqual({
-          ...pair.refreshToken,
-          consumedAt: at(5),
-        });
-      });
     });
 
     tokens.describe('rotateRefreshToken', (rotate) => {
@@ -170,13 +118,15 @@ export function registerTokenSuite({ suite, store }: SuiteContext): void {
           const next = nextOf(pair, 10);
 
           const consumed = await store().rotateRefreshToken(pair.refreshToken.id, at(10), next);
-          expect(consumed).toEqual({ ...pair.refreshToken, consumedAt: at(10), revoked: false });
-          // Consumed, not revoked: `revoked` means revoked explicitly or with the family.
-          expect(await store().findRefreshToken(pair.refreshToken.id)).toEqual({
+          const expected = {
             ...pair.refreshToken,
             consumedAt: at(10),
+            replacedBy: next.refreshToken.id,
             revoked: false,
-          });
+          };
+          expect(consumed).toEqual(expected);
+          // Consumed, not revoked: `revoked` means revoked explicitly or with the family.
+          expect(await store().findRefreshToken(pair.refreshToken.id)).toEqual(expected);
           expect(await store().findAccessToken(pair.accessToken.id)).toEqual({
             ...pair.accessToken,
             revoked: true,
@@ -186,6 +136,25 @@ export function registerTokenSuite({ suite, store }: SuiteContext): void {
           // Nothing else of the family changes.
           expect(await store().findAccessToken(sibling.accessToken.id)).toEqual(sibling.accessToken);
           expect(await store().findRefreshToken(sibling.refreshToken.id)).toEqual(sibling.refreshToken);
+        },
+      );
+
+      rotate.it(
+        'sets replacedBy to the id of the refresh token it wrote, and only on the rotated token',
+        async () => {
+          const pair = makeTokenPair({ accessToken: { createdAt: at(0) } });
+          await store().saveTokens(pair);
+          const first = nextOf(pair, 10);
+          await store().rotateRefreshToken(pair.refreshToken.id, at(10), first);
+          const second = nextOf(first, 20);
+          await store().rotateRefreshToken(first.refreshToken.id, at(20), second);
+          expect((await store().findRefreshToken(pair.refreshToken.id))?.replacedBy).toBe(
+            first.refreshToken.id,
+          );
+          expect((await store().findRefreshToken(first.refreshToken.id))?.replacedBy).toBe(
+            second.refreshToken.id,
+          );
+          expect((await store().findRefreshToken(second.refreshToken.id))?.replacedBy).toBeNull();
         },
       );
 
@@ -329,6 +298,7 @@ export function registerTokenSuite({ suite, store }: SuiteContext): void {
         expect(await store().findRefreshToken(pair.refreshToken.id)).toEqual({
           ...pair.refreshToken,
           consumedAt: at(5),
+          replacedBy: snapshot.refreshToken.id,
         });
         expect(await store().findAccessToken(snapshot.accessToken.id)).toEqual(snapshot.accessToken);
         expect(await store().findRefreshToken(snapshot.refreshToken.id)).toEqual(snapshot.refreshToken);
