@@ -41,6 +41,7 @@ export interface ResolvedSchema {
     readonly authCodes: string;
     readonly deviceCodes: string;
     readonly nonces: string;
+    readonly rateLimits: string;
     readonly migrations: string;
   };
 }
@@ -87,6 +88,7 @@ export function resolveSchema(options: SchemaOptions = {}): ResolvedSchema {
       authCodes: table('auth_codes'),
       deviceCodes: table('device_codes'),
       nonces: table('nonces'),
+      rateLimits: table('rate_limits'),
       migrations: table('migrations'),
     },
   };
@@ -103,5 +105,13 @@ export function isValidClientId(idType: ClientIdType, id: string): boolean {
   if (idType === 'uuid') return UUID.test(id);
   if (idType === 'bigint')
     return BIGINT.test(id) && BigInt(id) <= 9223372036854775807n && BigInt(id) >= -9223372036854775808n;
-  return true;
+  return isStorableText(id);
+}
+
+/**
+ * Whether a `text` column can hold `value`: PostgreSQL text cannot contain NUL (SQLSTATE 22021).
+ * An id that fails this matches no row, so lookups answer "not found" without a round trip.
+ */
+export function isStorableText(value: string): boolean {
+  return !value.includes('\u0000');
 }

@@ -5,13 +5,14 @@ import {
   type ClientUpdate,
   type DeviceCodeRecord,
   type IssuedTokens,
-  PassportError,
   PassportOptionsError,
   type PassportStore,
   type PurgeOptions,
   type PurgeResult,
+  type RateLimitHit,
   type RefreshTokenRecord,
   StoreConflictError,
+  StoreInvalidInputError,
 } from '@passport/core';
 import type { SqlDriver, SqlExecutor } from './driver.js';
 import { withStoreErrors } from './internal/errors.js';
@@ -24,6 +25,7 @@ import {
   toAccessToken,
   toAuthCode,
   toClient,
+  toDate,
   toDeviceCode,
   toRefreshToken,
 } from './internal/rows.js';
@@ -35,7 +37,13 @@ import {
   type Statements,
 } from './internal/statements.js';
 import { type MigrateResult, migrate } from './migrate.js';
-import { isValidClientId, type ResolvedSchema, resolveSchema, type SchemaOptions } from './schema.js';
+import {
+  isStorableText,
+  isValidClientId,
+  type ResolvedSchema,
+  resolveSchema,
+  type SchemaOptions,
+} from './schema.js';
 
 /** Options of {@link PostgresStore}. */
 export interface PostgresStoreOptions extends SchemaOptions {
@@ -49,6 +57,16 @@ export interface PostgresStoreOptions extends SchemaOptions {
 
 /** Namespace of the per-family advisory locks of {@link PostgresStore.rotateRefreshToken}. */
 const FAMILY_LOCK_PREFIX = '@passport/store-postgres:family:';
+
+/** The parameters of the redeem statements: id, now, the access token's 9, the refresh token's 11. */
+function redeemParams(id: string, now: Date, { accessToken, refreshToken }: IssuedTokens): unknown[] {
+  return [
+    id,
+    now,
+    ...accessTokenParams(accessToken),
+    ...(refreshToken === null ? [] : refreshTokenParams(refreshToken)),
+  ];
+}
 
 /** Thrown inside the rotation transaction to roll it back when the token cannot be consumed. */
 const notRotated = new Error('refresh token not rotatable');
@@ -77,10 +95,14 @@ function refreshTokenParams(token: RefreshTokenRecord): unknown[] {
     token.familyId,
     token.revoked,
     token.consumedAt,
+    token.replacedBy,
     token.createdAt,
     token.expiresAt,
   ];
 }
+
+/** Whether every one of `values` can be held by a text column (no NUL). */
+const storable = (...values: string[]): boolean => values.every(isStorableText);
 
 /** Client update fields and their columns. */
 const CLIENT_UPDATE_COLUMNS = {
@@ -91,6 +113,7 @@ const CLIENT_UPDATE_COLUMNS = {
   grantTypes: 'grant_types',
   scopes: 'scopes',
   firstParty: 'first_party',
+  resourceServer: 'resource_server',
   revoked: 'revoked',
 } as const satisfies Record<Exclude<keyof ClientUpdate, 'updatedAt'>, string>;
 
@@ -101,11 +124,16 @@ const CLIENT_UPDATE_COLUMNS = {
  *
  * - Single use is one `UPDATE ... WHERE consumed_at IS NULL AND NOT revoked AND expires_at > $now
  *   RETURNING`: under concurrent calls (any number of processes) exactly one gets the row.
- * - An access token and its refresh token are written in one statement (atomic, one round trip).
+ * - An access token and its refresh token are written in one statement (atomic, one round trip);
+ *   so is a code redemption (`redeemAuthCode`, `redeemDeviceCode`): the consume and the inserts
+ *   are one statement, so they commit together or not at all.
  * - A refresh token rotation (consume, revoke the old access token, insert the next pair) is one
  *   transaction, ordered against `revokeFamily` by a per-family advisory lock.
- * - Connection failures and timeouts throw `StoreUnavailableError`; constraint violations throw
- *   `StoreConflictError`.
+ * - A rate-limit hit is one upsert.
+ * - An id a column cannot hold (a malformed UUID or integer, a NUL byte) matches nothing, without
+ *   a round trip. Connection failures and timeouts throw `StoreUnavailableError`; constraint
+ *   violations `StoreConflictError`; a value a write cannot store (SQLSTATE class 22, 54000)
+ *   `StoreInvalidInputError`.
  * - Stores never read a clock: `now` comes from the caller.
  *
  * @example
@@ -157,7 +185,8 @@ export class PostgresStore implements PassportStore {
 
   /**
    * A fresh client id for this store's id type: the next value of the identity sequence for
-   * `'bigint'` (as a decimal string), a random UUID otherwise.
+   * `'bigint'` (as a decimal string), a random UUID otherwise. Core (`passport.clients.create`,
+   * the CLI) takes every new client id from here.
    */
   async nextClientId(): Promise<string> {
     if (this.schema.idType !== 'bigint') return globalThis.crypto.randomUUID();
@@ -173,9 +202,8 @@ export class PostgresStore implements PassportStore {
   /** Rejects a client id the column cannot hold, before any round trip. */
   #assertClientId(id: string): void {
     if (!isValidClientId(this.schema.idType, id)) {
-      throw new PassportError(
-        'ERR_VALIDATION',
-        `Client id ${JSON.stringify(id)} is not a valid ${this.schema.idType} (store option idType)`,
+      throw new StoreInvalidInputError(
+        `Client id ${JSON.stringify(id.slice(0, 64))} is not a valid ${this.schema.idType} (store option idType)`,
       );
     }
   }
@@ -199,6 +227,7 @@ export class PostgresStore implements PassportStore {
       client.scopes,
       client.confidential,
       client.firstParty,
+      client.resourceServer,
       client.revoked,
       client.createdAt,
       client.updatedAt,
@@ -235,6 +264,7 @@ export class PostgresStore implements PassportStore {
   }
 
   async listClientsByOwner(ownerId: string): Promise<ClientRecord[]> {
+    if (!storable(ownerId)) return [];
     const { rows } = await this.driver.query<ClientRow>(this.#sql.listClientsByOwner, [ownerId]);
     return rows.map(toClient);
   }
@@ -275,35 +305,37 @@ export class PostgresStore implements PassportStore {
   }
 
   async findAccessToken(id: string): Promise<AccessTokenRecord | null> {
+    if (!storable(id)) return null;
     const { rows } = await this.driver.query<AccessTokenRow>(this.#sql.findAccessToken, [id]);
     return rows[0] ? toAccessToken(rows[0]) : null;
   }
 
   async findRefreshToken(id: string): Promise<RefreshTokenRecord | null> {
+    if (!storable(id)) return null;
     const { rows } = await this.driver.query<RefreshTokenRow>(this.#sql.findRefreshToken, [id]);
-    return rows[0] ? toRefreshToken(rows[0]) : null;
-  }
-
-  async consumeRefreshToken(id: string, now: Date): Promise<RefreshTokenRecord | null> {
-    const { rows } = await this.driver.query<RefreshTokenRow>(this.#sql.consumeRefreshToken, [id, now]);
     return rows[0] ? toRefreshToken(rows[0]) : null;
   }
 
   /**
    * One transaction: a shared advisory lock on the token's family (see
-   * {@link PostgresStore.revokeFamily}), the conditional consume (`UPDATE ... WHERE consumed_at IS
-   * NULL AND NOT revoked AND expires_at > $now RETURNING`), the revocation of the old access token
-   * only, and the inserts of `next`.
+   * {@link PostgresStore.revokeFamily}), the conditional consume (`UPDATE ... SET consumed_at,
+   * replaced_by WHERE consumed_at IS NULL AND NOT revoked AND expires_at > $now RETURNING`), the
+   * revocation of the old access token only, and the inserts of `next`.
    * When the token cannot be consumed the transaction is rolled back and `null` returned; any
    * failure (connection lost, conflicting id) rolls everything back.
    */
   async rotateRefreshToken(id: string, now: Date, next: IssuedTokens): Promise<RefreshTokenRecord | null> {
+    if (!storable(id)) return null;
     this.#assertTokenClients(next);
     try {
       return await this.driver.transaction(async (tx) => {
         const locked = await tx.query(this.#sql.lockFamilyShared, [id, FAMILY_LOCK_PREFIX]);
         if (locked.rows.length === 0) throw notRotated;
-        const { rows } = await tx.query<RefreshTokenRow>(this.#sql.consumeRefreshToken, [id, now]);
+        const { rows } = await tx.query<RefreshTokenRow>(this.#sql.rotateConsume, [
+          id,
+          now,
+          next.refreshToken?.id ?? null,
+        ]);
         const row = rows[0];
         if (!row) throw notRotated;
         await tx.query(this.#sql.revokeRotatedAccessToken, [row.access_token_id]);
@@ -317,11 +349,13 @@ export class PostgresStore implements PassportStore {
   }
 
   async revokeAccessToken(id: string): Promise<boolean> {
+    if (!storable(id)) return false;
     const { rows } = await this.driver.query<{ found: number }>(this.#sql.revokeAccessToken, [id]);
     return Number(rows[0]?.found ?? 0) > 0;
   }
 
   async revokeRefreshToken(id: string): Promise<boolean> {
+    if (!storable(id)) return false;
     const { rowCount } = await this.driver.query(this.#sql.revokeRefreshToken, [id]);
     return rowCount > 0;
   }
@@ -335,6 +369,7 @@ export class PostgresStore implements PassportStore {
    * revoked.
    */
   async revokeFamily(familyId: string): Promise<number> {
+    if (!storable(familyId)) return 0;
     return this.driver.transaction(async (tx) => {
       await tx.query(this.#sql.lockFamily, [familyId, FAMILY_LOCK_PREFIX]);
       const { rows } = await tx.query<{ changed: number }>(this.#sql.revokeFamily, [familyId]);
@@ -352,6 +387,7 @@ export class PostgresStore implements PassportStore {
     userId: string,
     options: { now: Date; clientId?: string },
   ): Promise<AccessTokenRecord[]> {
+    if (!storable(userId)) return [];
     if (options.clientId !== undefined) {
       if (!this.#clientIdOk(options.clientId)) return [];
       const { rows } = await this.driver.query<AccessTokenRow>(this.#sql.listUserClientTokens, [
@@ -368,25 +404,43 @@ export class PostgresStore implements PassportStore {
   /**
    * Deletes in batches of `purgeBatchSize` rows, one short statement each, so locks stay brief on
    * tables of millions of rows. Never deletes a live refresh token, the access token a live refresh
-   * token was issued with, or the consumed refresh tokens of a family that still holds a live one
-   * (reuse detection needs them). Expired single-use markers (nonces) are dropped too.
+   * token was issued with, the consumed refresh tokens of a family that still holds a live one
+   * (reuse detection needs them), or a code before it expires (replay detection needs it).
+   * Revoked clients past `revokedClientsBefore` go with every row of theirs (their rows first, so
+   * a failure half-way leaves the client to a later purge); expired single-use markers and
+   * rate-limit windows go on every purge.
    */
   async purge(options: PurgeOptions): Promise<PurgeResult> {
     const p = this.#sql.purge;
-    const result: PurgeResult = { accessTokens: 0, refreshTokens: 0, authCodes: 0, deviceCodes: 0 };
+    const result: PurgeResult = {
+      accessTokens: 0,
+      refreshTokens: 0,
+      authCodes: 0,
+      deviceCodes: 0,
+      nonces: 0,
+      rateLimits: 0,
+      clients: 0,
+    };
     const kinds = [
       ['refreshTokens', p.refreshTokens],
       ['accessTokens', p.accessTokens],
       ['authCodes', p.authCodes],
       ['deviceCodes', p.deviceCodes],
     ] as const;
+    if (options.revokedClientsBefore !== null) {
+      for (const [kind, table] of kinds) {
+        result[kind] += await this.#purgeWhere({ ...table, keep: 'false' }, p.ofPurgedClient, options);
+      }
+      result.clients = await this.#purgeWhere(p.clients, p.purgedClients, options);
+    }
     for (const [kind, table] of kinds) {
       if (options.revoked) result[kind] += await this.#purgeWhere(table, table.spent, options);
       if (options.expiredBefore) {
         result[kind] += await this.#purgeWhere(table, 't.expires_at < :before', options);
       }
     }
-    await this.#purgeWhere(p.nonces, 't.expires_at <= :now', options);
+    result.nonces = await this.#purgeWhere(p.nonces, 't.expires_at <= :now', options);
+    result.rateLimits = await this.#purgeWhere(p.rateLimits, 't.reset_at <= :now', options);
     return result;
   }
 
@@ -394,7 +448,7 @@ export class PostgresStore implements PassportStore {
     const batch = purgeBatchSql(
       table,
       condition,
-      { now: options.now, before: options.expiredBefore },
+      { now: options.now, before: options.expiredBefore, clients: options.revokedClientsBefore },
       this.#purgeBatchSize,
     );
     let total = 0;
@@ -425,12 +479,25 @@ export class PostgresStore implements PassportStore {
   }
 
   async findAuthCode(id: string): Promise<AuthCodeRecord | null> {
+    if (!storable(id)) return null;
     const { rows } = await this.driver.query<AuthCodeRow>(this.#sql.findAuthCode, [id]);
     return rows[0] ? toAuthCode(rows[0]) : null;
   }
 
-  async consumeAuthCode(id: string, now: Date): Promise<AuthCodeRecord | null> {
-    const { rows } = await this.driver.query<AuthCodeRow>(this.#sql.consumeAuthCode, [id, now]);
+  /**
+   * ONE statement: a data-modifying CTE consumes the code (`UPDATE ... WHERE consumed_at IS NULL
+   * AND NOT revoked AND expires_at > $now RETURNING`) and the inserts of the tokens select from
+   * it, so they write only when the consume did, and a statement is atomic: consumed with its
+   * tokens, or nothing (a taken token id, a lost connection). Of concurrent redemptions the
+   * others wait on the row lock, then find the code consumed and write nothing.
+   */
+  async redeemAuthCode(id: string, now: Date, tokens: IssuedTokens): Promise<AuthCodeRecord | null> {
+    if (!storable(id)) return null;
+    this.#assertTokenClients(tokens);
+    const { rows } = await this.driver.query<AuthCodeRow>(
+      tokens.refreshToken === null ? this.#sql.redeemAuthCodeWithoutRefresh : this.#sql.redeemAuthCode,
+      redeemParams(id, now, tokens),
+    );
     return rows[0] ? toAuthCode(rows[0]) : null;
   }
 
@@ -466,11 +533,13 @@ export class PostgresStore implements PassportStore {
   }
 
   async findDeviceCode(id: string): Promise<DeviceCodeRecord | null> {
+    if (!storable(id)) return null;
     const { rows } = await this.driver.query<DeviceCodeRow>(this.#sql.findDeviceCode, [id]);
     return rows[0] ? toDeviceCode(rows[0]) : null;
   }
 
   async findDeviceCodeByUserCode(userCode: string, now: Date): Promise<DeviceCodeRecord | null> {
+    if (!storable(userCode)) return null;
     const { rows } = await this.driver.query<DeviceCodeRow>(this.#sql.findDeviceCodeByUserCode, [
       userCode,
       now,
@@ -482,6 +551,7 @@ export class PostgresStore implements PassportStore {
     id: string,
     decision: { status: 'approved' | 'denied'; userId: string; now: Date },
   ): Promise<DeviceCodeRecord | null> {
+    if (!storable(id)) return null;
     const { rows } = await this.driver.query<DeviceCodeRow>(this.#sql.decideDeviceCode, [
       id,
       decision.status,
@@ -492,6 +562,7 @@ export class PostgresStore implements PassportStore {
   }
 
   async touchDeviceCode(id: string, now: Date, interval?: number): Promise<DeviceCodeRecord | null> {
+    if (!storable(id)) return null;
     const { rows } = await this.driver.query<DeviceCodeRow>(this.#sql.touchDeviceCode, [
       id,
       now,
@@ -500,8 +571,14 @@ export class PostgresStore implements PassportStore {
     return rows[0] ? toDeviceCode(rows[0]) : null;
   }
 
-  async consumeDeviceCode(id: string, now: Date): Promise<DeviceCodeRecord | null> {
-    const { rows } = await this.driver.query<DeviceCodeRow>(this.#sql.consumeDeviceCode, [id, now]);
+  /** ONE statement, as {@link PostgresStore.redeemAuthCode}: the consume and the inserts commit together. */
+  async redeemDeviceCode(id: string, now: Date, tokens: IssuedTokens): Promise<DeviceCodeRecord | null> {
+    if (!storable(id)) return null;
+    this.#assertTokenClients(tokens);
+    const { rows } = await this.driver.query<DeviceCodeRow>(
+      tokens.refreshToken === null ? this.#sql.redeemDeviceCodeWithoutRefresh : this.#sql.redeemDeviceCode,
+      redeemParams(id, now, tokens),
+    );
     return rows[0] ? toDeviceCode(rows[0]) : null;
   }
 
@@ -510,5 +587,18 @@ export class PostgresStore implements PassportStore {
   async useNonce(id: string, expiresAt: Date): Promise<boolean> {
     const { rows } = await this.driver.query(this.#sql.useNonce, [id, expiresAt]);
     return rows.length > 0;
+  }
+
+  // ---------------------------------------------------------------- rate limits
+
+  /** One upsert (`INSERT ... ON CONFLICT (key) DO UPDATE ... RETURNING`): one round trip, no lost hit. */
+  async hitRateLimit(key: string, windowMs: number, now: Date): Promise<RateLimitHit> {
+    const { rows } = await this.driver.query<{ count: number | string; reset_at: unknown }>(
+      this.#sql.hitRateLimit,
+      [key, now, new Date(now.getTime() + windowMs)],
+    );
+    const row = rows[0];
+    if (row === undefined) throw new Error('hitRateLimit: the upsert returned no row');
+    return { count: Number(row.count), resetAt: toDate(row.reset_at) };
   }
 }

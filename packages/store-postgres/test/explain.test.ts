@@ -63,15 +63,32 @@ describe.skipIf(!(await requireService('postgres')))('query plans on the Postgre
 
   const now = new Date();
   const client = '00000000-0000-4000-8000-000000000007';
+  const accessParams = ['at-new', 'user-1', client, null, ['read'], 'family-new', false, now, now];
+  const refreshParams = [
+    'e'.repeat(64),
+    'at-new',
+    'user-1',
+    client,
+    ['read'],
+    'family-new',
+    false,
+    null,
+    null,
+    now,
+    now,
+  ];
 
   describe('query plans of the hot paths (no table is scanned)', () => {
     const cases: Array<[string, () => [string, unknown[]]]> = [
       ['findAccessToken (bearer guard: revocation check)', () => [sql.findAccessToken, ['at-1234']]],
       ['findClient (client authentication)', () => [sql.findClient, [client]]],
-      ['consumeAuthCode (authorization_code grant)', () => [sql.consumeAuthCode, [`${'a'.repeat(64)}`, now]]],
       [
-        'consumeRefreshToken (refresh_token grant)',
-        () => [sql.consumeRefreshToken, [`${'b'.repeat(64)}`, now]],
+        'redeemAuthCode (authorization_code grant)',
+        () => [sql.redeemAuthCode, [`${'a'.repeat(64)}`, now, ...accessParams, ...refreshParams]],
+      ],
+      [
+        'rotateRefreshToken: the conditional consume (refresh_token grant)',
+        () => [sql.rotateConsume, [`${'b'.repeat(64)}`, now, 'e'.repeat(64)]],
       ],
       [
         'rotateRefreshToken: family lock (refresh_token grant)',
@@ -104,7 +121,10 @@ describe.skipIf(!(await requireService('postgres')))('query plans on the Postgre
         'touchDeviceCode (device_code grant poll)',
         () => [sql.touchDeviceCode, [`${'c'.repeat(64)}`, now, null]],
       ],
-      ['consumeDeviceCode (device_code grant)', () => [sql.consumeDeviceCode, [`${'c'.repeat(64)}`, now]]],
+      [
+        'redeemDeviceCode (device_code grant)',
+        () => [sql.redeemDeviceCode, [`${'c'.repeat(64)}`, now, ...accessParams, ...refreshParams]],
+      ],
     ];
 
     for (const [name, build] of cases) {
@@ -124,20 +144,10 @@ describe.skipIf(!(await requireService('postgres')))('query plans on the Postgre
     });
 
     it('saveTokens inserts without scanning: one INSERT, or one statement inserting both rows', async () => {
-      const accessParams = ['at-new', 'user-1', client, null, ['read'], 'family-new', false, now, now];
       const access = await explain('saveTokens: access token only', sql.insertAccessToken, accessParams);
       const pair = await explain('saveTokens: access and refresh token (one statement)', sql.insertTokens, [
         ...accessParams,
-        'e'.repeat(64),
-        'at-new',
-        'user-1',
-        client,
-        ['read'],
-        'family-new',
-        false,
-        null,
-        now,
-        now,
+        ...refreshParams,
       ]);
       for (const plan of [access, pair]) {
         expect(plan).toMatch(/^Insert on/);
@@ -148,9 +158,33 @@ describe.skipIf(!(await requireService('postgres')))('query plans on the Postgre
       expect(pair).toMatch(/CTE access[\s\S]*Insert on oauth_access_tokens/);
     });
 
+    it('redeemAuthCode is one statement: the code UPDATE and both INSERTs in one plan', async () => {
+      const plan = await explain('redeemAuthCode (one statement)', sql.redeemAuthCode, [
+        'a'.repeat(64),
+        now,
+        ...accessParams,
+        ...refreshParams,
+      ]);
+      expect(plan).toMatch(/CTE code[\s\S]*Update on oauth_auth_codes/);
+      expect(plan).toMatch(/Insert on oauth_access_tokens/);
+      expect(plan).toMatch(/Insert on oauth_refresh_tokens/);
+      expect(plan).not.toMatch(/Seq Scan/);
+    });
+
+    it('hitRateLimit is one INSERT whose conflict check is the primary key', async () => {
+      const plan = await explain('hitRateLimit (one upsert)', sql.hitRateLimit, ['k', now, now]);
+      expect(plan).toMatch(/^Insert on oauth_rate_limits/);
+      expect(plan).toMatch(/Conflict Arbiter Indexes: oauth_rate_limits_pkey/);
+    });
+
     it('a purge batch deletes by ctid (TID scan) what an index finds, at most purgeBatchSize rows', async () => {
       const before = new Date(now.getTime() - 3_600_000);
-      const expired = purgeBatchSql(sql.purge.refreshTokens, 't.expires_at < :before', { now, before }, 5000);
+      const expired = purgeBatchSql(
+        sql.purge.refreshTokens,
+        't.expires_at < :before',
+        { now, before, clients: null },
+        5000,
+      );
       const plan = await explain('purge batch: expired refresh tokens', expired.sql, expired.params);
       expect(plan).toMatch(/Tid Scan on oauth_refresh_tokens/);
       expect(plan).toMatch(/Limit/);
@@ -158,7 +192,7 @@ describe.skipIf(!(await requireService('postgres')))('query plans on the Postgre
       const spent = purgeBatchSql(
         sql.purge.accessTokens,
         sql.purge.accessTokens.spent,
-        { now, before: null },
+        { now, before: null, clients: null },
         5000,
       );
       const spentPlan = await explain('purge batch: revoked access tokens', spent.sql, spent.params);

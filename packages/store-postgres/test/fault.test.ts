@@ -1,11 +1,16 @@
+import type { IssuedTokens } from '@passport/core';
 import { StoreUnavailableError } from '@passport/core';
-import { makeAuthCode, makeClient, makeTokenPair } from '@passport/store-testkit';
+import { makeAuthCode, makeClient, makeDeviceCode, makeTokenPair } from '@passport/store-testkit';
 import { requireService } from '@passport/test-bed';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createPGliteStore, createPostgresStore, type PostgresStore } from '../src/index.js';
 import { createPool, createServerStore, DATABASE_URL, destroyStore, randomSchema } from './helpers.js';
 import { TcpProxy } from './tcp-proxy.js';
+
+/** The pair a rotation or redemption of `family` writes. */
+const nextOf = (family: { familyId: string; userId: string | null; clientId: string }): IssuedTokens =>
+  makeTokenPair({ accessToken: { ...family } });
 
 describe.skipIf(!(await requireService('postgres')))('faults of the PostgreSQL server', () => {
   // The database fails for real in the middle of a run: through a TCP proxy that refuses, hangs or
@@ -77,12 +82,20 @@ describe.skipIf(!(await requireService('postgres')))('faults of the PostgreSQL s
       const during = makeTokenPair();
       const code = makeAuthCode();
       await expectUnavailable(store.findAccessToken(before.accessToken.id), 5000);
-      await expectUnavailable(store.consumeRefreshToken(before.refreshToken.id, new Date()), 5000);
+      await expectUnavailable(
+        store.rotateRefreshToken(before.refreshToken.id, new Date(), nextOf(before.refreshToken)),
+        5000,
+      );
       await expectUnavailable(store.saveTokens(during), 5000);
       await expectUnavailable(store.saveAuthCode(code), 5000);
       await expectUnavailable(store.createClient(makeClient()), 5000);
       await expectUnavailable(
-        store.purge({ revoked: true, expiredBefore: new Date(), now: new Date() }),
+        store.purge({
+          revoked: true,
+          expiredBefore: new Date(),
+          revokedClientsBefore: null,
+          now: new Date(),
+        }),
         5000,
       );
       await expectUnavailable(store.listClients(), 5000);
@@ -94,7 +107,9 @@ describe.skipIf(!(await requireService('postgres')))('faults of the PostgreSQL s
 
       await proxy.restore();
       expect(await store.findAccessToken(before.accessToken.id)).toEqual(before.accessToken);
-      expect(await store.consumeRefreshToken(before.refreshToken.id, new Date())).not.toBeNull();
+      expect(
+        await store.rotateRefreshToken(before.refreshToken.id, new Date(), nextOf(before.refreshToken)),
+      ).not.toBeNull();
       await store.saveTokens(during);
       expect(await admin.findRefreshToken(during.refreshToken.id)).toEqual(during.refreshToken);
     });
@@ -113,13 +128,15 @@ describe.skipIf(!(await requireService('postgres')))('faults of the PostgreSQL s
       await store.saveTokens(pair);
       proxy.stall();
       await expectUnavailable(
-        store.consumeRefreshToken(pair.refreshToken.id, new Date()),
+        store.rotateRefreshToken(pair.refreshToken.id, new Date(), nextOf(pair.refreshToken)),
         QUERY_TIMEOUT + 3000,
       );
       await proxy.restore();
       // The statement never reached the server: the token is still unconsumed and can be used.
       expect((await admin.findRefreshToken(pair.refreshToken.id))?.consumedAt).toBeNull();
-      expect(await store.consumeRefreshToken(pair.refreshToken.id, new Date())).not.toBeNull();
+      expect(
+        await store.rotateRefreshToken(pair.refreshToken.id, new Date(), nextOf(pair.refreshToken)),
+      ).not.toBeNull();
     });
   });
 
@@ -180,9 +197,39 @@ describe.skipIf(!(await requireService('postgres')))('faults of the PostgreSQL s
       expect(await store.rotateRefreshToken(pair.refreshToken.id, now, next)).toEqual({
         ...pair.refreshToken,
         consumedAt: now,
+        replacedBy: next.refreshToken?.id,
       });
       expect(await admin.findRefreshToken(next.refreshToken.id)).toEqual(next.refreshToken);
       expect((await admin.findAccessToken(pair.accessToken.id))?.revoked).toBe(true);
+    });
+  });
+
+  describe('fault: the connection drops in the middle of redeemAuthCode', () => {
+    it('redeemAuthCode sends ONE statement; cut as it is sent, the code stays redeemable and no token is stored', async () => {
+      const code = makeAuthCode();
+      await store.saveAuthCode(code);
+      const tokens = nextOf({ familyId: code.id, userId: code.userId, clientId: code.clientId });
+      const codesTable = `${store.schema.tablePrefix}auth_codes`;
+      const sent: string[] = [];
+      proxy.cutWhen((chunk) => {
+        const text = chunk.toString('latin1');
+        if (!text.includes(codesTable) || !text.includes('UPDATE')) return false;
+        sent.push(text);
+        return true;
+      });
+      const now = new Date();
+      await expectUnavailable(store.redeemAuthCode(code.id, now, tokens), 5000);
+      // The consume and both INSERTs travel as one statement: nothing can separate them.
+      expect(sent).toHaveLength(1);
+      expect(sent[0]).toContain(`${store.schema.tablePrefix}access_tokens`);
+      expect(sent[0]).toContain(`${store.schema.tablePrefix}refresh_tokens`);
+      expect(sent[0]).not.toMatch(/\bBEGIN\b/);
+      expect(await admin.findAuthCode(code.id)).toEqual(code);
+      expect(await admin.findAccessToken(tokens.accessToken.id)).toBeNull();
+
+      await proxy.restore();
+      expect(await store.redeemAuthCode(code.id, now, tokens)).toEqual({ ...code, consumedAt: now });
+      expect(await admin.findAccessToken(tokens.accessToken.id)).toEqual(tokens.accessToken);
     });
   });
 
@@ -222,7 +269,7 @@ describe.skipIf(!(await requireService('postgres')))('faults of the PostgreSQL s
       throw new Error('the store never blocked on the lock');
     }
 
-    it('an in-flight consume fails with StoreUnavailableError and leaves the token unconsumed', async () => {
+    it('an in-flight rotation fails with StoreUnavailableError and leaves the token unconsumed', async () => {
       const pair = makeTokenPair();
       await direct.saveTokens(pair);
       const lock = await locker.connect();
@@ -232,19 +279,62 @@ describe.skipIf(!(await requireService('postgres')))('faults of the PostgreSQL s
           pair.refreshToken.id,
         ]);
         // The outcome is observed from the start, so the rejection is never unhandled.
-        const consuming = expectUnavailable(
-          direct.consumeRefreshToken(pair.refreshToken.id, new Date()),
+        const rotating = expectUnavailable(
+          direct.rotateRefreshToken(pair.refreshToken.id, new Date(), nextOf(pair.refreshToken)),
           5000,
         );
         expect(await terminateWhenWaiting()).toBeGreaterThan(0);
-        await consuming;
+        await rotating;
         await lock.query('ROLLBACK');
       } finally {
         lock.release();
       }
       expect((await admin.findRefreshToken(pair.refreshToken.id))?.consumedAt).toBeNull();
-      expect(await direct.consumeRefreshToken(pair.refreshToken.id, new Date())).not.toBeNull();
+      expect(
+        await direct.rotateRefreshToken(pair.refreshToken.id, new Date(), nextOf(pair.refreshToken)),
+      ).not.toBeNull();
     });
+
+    for (const kind of ['authorization code', 'device code'] as const) {
+      it(`a ${kind} redemption killed after its consume and access token INSERT, waiting on the refresh token INSERT, leaves the code redeemable and stores no token`, async () => {
+        const code =
+          kind === 'authorization code'
+            ? makeAuthCode()
+            : makeDeviceCode({ status: 'approved', userId: 'user-1' });
+        if (kind === 'authorization code') await direct.saveAuthCode(code as ReturnType<typeof makeAuthCode>);
+        else await direct.saveDeviceCode(code as ReturnType<typeof makeDeviceCode>);
+        const redeem = (tokens: IssuedTokens) =>
+          kind === 'authorization code'
+            ? direct.redeemAuthCode(code.id, new Date(), tokens)
+            : direct.redeemDeviceCode(code.id, new Date(), tokens);
+        const find = () =>
+          kind === 'authorization code' ? admin.findAuthCode(code.id) : admin.findDeviceCode(code.id);
+        const tokens = nextOf({ familyId: code.id, userId: code.userId, clientId: code.clientId });
+        const lock = await locker.connect();
+        try {
+          // An uncommitted row with the refresh token's id makes the one statement wait on its refresh
+          // token INSERT, after it consumed the code and inserted the access token: the connection is
+          // cut exactly between the halves.
+          await lock.query('BEGIN');
+          await lock.query(
+            `INSERT INTO ${admin.schema.tables.refreshTokens} (id, access_token_id, client_id, family_id, created_at, expires_at)
+           VALUES ($1, 'x', $2, 'x', now(), now())`,
+            [tokens.refreshToken?.id, code.clientId],
+          );
+          const redeeming = expectUnavailable(redeem(tokens), 5000);
+          expect(await terminateWhenWaiting()).toBeGreaterThan(0);
+          await redeeming;
+          await lock.query('ROLLBACK');
+        } finally {
+          lock.release();
+        }
+        expect((await find())?.consumedAt).toBeNull();
+        expect(await admin.findAccessToken(tokens.accessToken.id)).toBeNull();
+        expect(await admin.findRefreshToken(tokens.refreshToken?.id ?? '')).toBeNull();
+        expect(await redeem(tokens)).toMatchObject({ id: code.id });
+        expect(await admin.findAccessToken(tokens.accessToken.id)).toEqual(tokens.accessToken);
+      });
+    }
 
     it('a saveTokens statement killed after its access token INSERT, waiting on the refresh token INSERT, stores neither token', async () => {
       const pair = makeTokenPair();

@@ -43,7 +43,7 @@ export async function createMemoryPGliteStore(options: PostgresStoreOptions = {}
 export async function truncateAll(store: PostgresStore): Promise<void> {
   const t = store.schema.tables;
   await store.driver.query(
-    `TRUNCATE ${[t.clients, t.accessTokens, t.refreshTokens, t.authCodes, t.deviceCodes, t.nonces].join(', ')}`,
+    `TRUNCATE ${[t.clients, t.accessTokens, t.refreshTokens, t.authCodes, t.deviceCodes, t.nonces, t.rateLimits].join(', ')}`,
   );
 }
 

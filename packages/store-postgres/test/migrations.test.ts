@@ -70,6 +70,7 @@ describe.skipIf(!(await requireService('postgres')))('migrations on the PostgreS
         'p_device_codes',
         'p_migrations',
         'p_nonces',
+        'p_rate_limits',
         'p_refresh_tokens',
       ]);
       const { rows } = await pool.query(
@@ -119,6 +120,34 @@ describe.skipIf(!(await requireService('postgres')))('migrations on the PostgreS
       );
     });
 
+    it('upgrades a database at version 1: migration 2 applies, existing rows read with the new fields defaulted', async () => {
+      const schema = freshSchema();
+      // A database as the 0001 release left it: its SQL, then its bookkeeping row.
+      const v1 = getMigrationSql({ schema }).split('-- 0002_settled_contract')[0] ?? '';
+      expect(v1).not.toContain('rate_limits');
+      await pool.query(v1);
+      await pool.query(
+        `CREATE TABLE "${schema}".oauth_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+      );
+      await pool.query(`INSERT INTO "${schema}".oauth_migrations (version, name) VALUES (1, '0001_init')`);
+      const clientId = crypto.randomUUID();
+      await pool.query(
+        `INSERT INTO "${schema}".oauth_clients (id, name, confidential, revoked, created_at, updated_at) VALUES ($1, 'old', true, false, now(), now())`,
+        [clientId],
+      );
+      await pool.query(
+        `INSERT INTO "${schema}".oauth_refresh_tokens (id, access_token_id, client_id, family_id, consumed_at, created_at, expires_at)
+         VALUES ('old-refresh', 'old-access', $1, 'f', now(), now(), now() + interval '1 day')`,
+        [clientId],
+      );
+
+      const store = new PostgresStore(nodePostgresDriver(pool), { schema });
+      expect(await store.migrate()).toEqual({ applied: [2], version: 2 });
+      expect(await store.findClient(clientId)).toMatchObject({ name: 'old', resourceServer: false });
+      expect(await store.findRefreshToken('old-refresh')).toMatchObject({ replacedBy: null });
+      expect(await store.hitRateLimit('k', 1000, new Date(0))).toEqual({ count: 1, resetAt: new Date(1000) });
+    });
+
     it('getMigrationSql renders the id type and prefix, and `after` gives an upgrade script', () => {
       const bigint = getMigrationSql({ idType: 'bigint', tablePrefix: 'passport_' });
       expect(bigint).toContain('CREATE TABLE "public"."passport_clients"');
@@ -127,6 +156,9 @@ describe.skipIf(!(await requireService('postgres')))('migrations on the PostgreS
       expect(bigint).not.toContain('CREATE SCHEMA');
       expect(getMigrationSql()).toContain('id uuid PRIMARY KEY');
       expect(getMigrationSql({ after: migrations.length })).toBe('');
+      const upgrade = getMigrationSql({ after: 1 });
+      expect(upgrade).toContain('ADD COLUMN resource_server');
+      expect(upgrade).not.toContain('CREATE TABLE "public"."oauth_clients"');
     });
 
     it('rejects unsafe schema names, prefixes and id types at construction with PassportOptionsError', () => {

@@ -57,9 +57,12 @@ async function seed(store: PostgresStore, expired: number): Promise<void> {
   for (let i = 0; i < 50; i++) {
     await store.saveTokens({
       accessToken: at(`live-a0-${i}`, `live-family-${i}`, ago(20 * DAY), ago(20 * DAY - 3_600_000)),
-      refreshToken: rt(`live-r0-${i}`, `live-a0-${i}`, `live-family-${i}`, ago(20 * DAY), ago(9 * DAY)),
+      refreshToken: {
+        ...rt(`live-r0-${i}`, `live-a0-${i}`, `live-family-${i}`, ago(20 * DAY), ago(9 * DAY)),
+        consumedAt: ago(10 * DAY),
+        replacedBy: `live-r1-${i}`,
+      },
     });
-    await store.consumeRefreshToken(`live-r0-${i}`, ago(10 * DAY));
     await store.saveTokens({
       accessToken: at(`live-a1-${i}`, `live-family-${i}`, ago(10 * DAY), ago(10 * DAY - 3_600_000)),
       refreshToken: rt(`live-r1-${i}`, `live-a1-${i}`, `live-family-${i}`, ago(10 * DAY), ahead(20 * DAY)),
@@ -68,9 +71,11 @@ async function seed(store: PostgresStore, expired: number): Promise<void> {
   // A family whose last refresh token was consumed and never replaced: nothing protects it.
   await store.saveTokens({
     accessToken: at('orphan-a', 'orphan-family', ago(20 * DAY), ago(20 * DAY - 3_600_000)),
-    refreshToken: rt('orphan-r', 'orphan-a', 'orphan-family', ago(20 * DAY), ago(8 * DAY)),
+    refreshToken: {
+      ...rt('orphan-r', 'orphan-a', 'orphan-family', ago(20 * DAY), ago(8 * DAY)),
+      consumedAt: ago(10 * DAY),
+    },
   });
-  await store.consumeRefreshToken('orphan-r', ago(10 * DAY));
   // Unexpired rows: one revoked pair, one plain live access token, a live code, a consumed code.
   await store.saveTokens({
     accessToken: { ...at('revoked-a', 'revoked-family', ago(DAY), ahead(DAY)), revoked: true },
@@ -90,12 +95,11 @@ async function seed(store: PostgresStore, expired: number): Promise<void> {
       codeChallenge: null,
       codeChallengeMethod: null,
       revoked: false,
-      consumedAt: null,
+      consumedAt: id === 'used-code' ? ago(30_000) : null,
       createdAt: ago(60_000),
       expiresAt: ahead(540_000),
     });
   }
-  await store.consumeAuthCode('used-code', ago(30_000));
   await store.useNonce('live-nonce', ahead(3_600_000));
 }
 
@@ -122,7 +126,8 @@ function rt(id: string, accessTokenId: string, familyId: string, createdAt: Date
     scopes: ['read'],
     familyId,
     revoked: false,
-    consumedAt: null,
+    consumedAt: null as Date | null,
+    replacedBy: null as string | null,
     createdAt,
     expiresAt,
   };
@@ -155,7 +160,12 @@ describe.each(backends)('purge in bounded batches (%s)', (_, create, expired) =>
       purgeBatchSize: batchSize,
     });
 
-    const result = await store.purge({ revoked: false, expiredBefore: ago(7 * DAY), now });
+    const result = await store.purge({
+      revoked: false,
+      expiredBefore: ago(7 * DAY),
+      revokedClientsBefore: null,
+      now,
+    });
     expect(result).toEqual({
       // dead pairs + every live family's a0 + the orphan's access token
       accessTokens: expired + 50 + 1,
@@ -163,6 +173,9 @@ describe.each(backends)('purge in bounded batches (%s)', (_, create, expired) =>
       refreshTokens: expired + 1,
       authCodes: expired / 4,
       deviceCodes: expired / 4,
+      nonces: expired / 4,
+      rateLimits: 0,
+      clients: 0,
     });
     expect(Math.max(...deletes)).toBeLessThanOrEqual(batchSize);
     expect(deletes.filter((count) => count === batchSize).length).toBeGreaterThanOrEqual(
@@ -185,19 +198,38 @@ describe.each(backends)('purge in bounded batches (%s)', (_, create, expired) =>
     expect(await ids(base, t.authCodes)).toEqual(new Set(['live-code', 'used-code']));
     expect(await ids(base, t.nonces)).toEqual(new Set(['live-nonce']));
 
-    // Second pass: revoked and consumed rows go, live ones still stay.
-    const second = await store.purge({ revoked: true, expiredBefore: ago(7 * DAY), now });
-    expect(second).toEqual({ accessTokens: 1, refreshTokens: 1, authCodes: 1, deviceCodes: 0 });
+    // Second pass: revoked and consumed rows go, live ones still stay, and so does the consumed
+    // code until it expires (a replay must still find it).
+    const second = await store.purge({
+      revoked: true,
+      expiredBefore: ago(7 * DAY),
+      revokedClientsBefore: null,
+      now,
+    });
+    expect(second).toEqual({
+      accessTokens: 1,
+      refreshTokens: 1,
+      authCodes: 0,
+      deviceCodes: 0,
+      nonces: 0,
+      rateLimits: 0,
+      clients: 0,
+    });
     expect(await store.findAccessToken('revoked-a')).toBeNull();
     expect(await store.findRefreshToken('live-r0-7')).not.toBeNull();
     expect(await store.findAccessToken('live-a1-7')).not.toBeNull();
     expect(await store.findAccessToken('live-pat')).not.toBeNull();
-    expect(await store.findAuthCode('used-code')).toBeNull();
+    expect(await store.findAuthCode('used-code')).not.toBeNull();
     expect(await store.findAuthCode('live-code')).not.toBeNull();
 
     // Once the live refresh tokens expire, their families can go too.
     const later = ahead(60 * DAY);
-    const third = await store.purge({ revoked: true, expiredBefore: later, now: later });
+    const third = await store.purge({
+      revoked: true,
+      expiredBefore: later,
+      revokedClientsBefore: null,
+      now: later,
+    });
     expect(third.refreshTokens).toBe(100);
     expect(third.accessTokens).toBe(50); // the personal access token lives 300 days
     expect(await store.findAccessToken('live-pat')).not.toBeNull();

@@ -9,8 +9,8 @@ import type { PostgresStore } from '../src/index.js';
 import { createServerStore, DATABASE_URL, destroyStore, randomSchema } from './helpers.js';
 
 describe.skipIf(!(await requireService('postgres')))('multi-process races on the PostgreSQL server', () => {
-  // 4 Node processes, each firing 25 concurrent redemptions of the same authorization code
-  // (and, separately, the same refresh token) against the real server: exactly one success in total.
+  // 4 Node processes, each firing 25 concurrent redemptions of the same authorization code (and,
+  // separately, the same refresh token) against the real server: exactly one success in total.
   // The workers import the built packages (dist), as an application does; turbo builds them first.
 
   const PROCESSES = 4;
@@ -122,16 +122,30 @@ describe.skipIf(!(await requireService('postgres')))('multi-process races on the
 
   const TOTAL = PROCESSES * CONCURRENCY;
 
+  /** How many access and refresh token rows a family has. */
+  async function familyRows(familyId: string): Promise<{ access: number; refresh: number }> {
+    const t = store.schema.tables;
+    const { rows } = await store.driver.query<{ access: number; refresh: number }>(
+      `SELECT (SELECT count(*) FROM ${t.accessTokens} WHERE family_id = $1)::int AS access,
+              (SELECT count(*) FROM ${t.refreshTokens} WHERE family_id = $1)::int AS refresh`,
+      [familyId],
+    );
+    return rows[0] ?? { access: -1, refresh: -1 };
+  }
+
   describe(`multi-process races: ${PROCESSES} processes x ${CONCURRENCY} concurrent redemptions`, () => {
-    it('store.consumeAuthCode: exactly one of 100 callers gets the code', async () => {
+    it('store.redeemAuthCode: exactly one of 100 callers redeems, and only its tokens are stored', async () => {
       const code = await issueCode();
       expect(await race('store-code', code)).toEqual({ success: 1, null: TOTAL - 1 });
       expect((await store.findAuthCode(hashSecret(code)))?.consumedAt).not.toBeNull();
+      expect(await familyRows(hashSecret(code))).toEqual({ access: 1, refresh: 1 });
     }, 60_000);
 
-    it('store.consumeRefreshToken: exactly one of 100 callers gets the refresh token', async () => {
+    it('store.rotateRefreshToken: exactly one of 100 callers rotates, and only its pair is stored', async () => {
       const refreshToken = await issueRefreshToken();
+      const familyId = (await store.findRefreshToken(hashSecret(refreshToken)))?.familyId ?? '';
       expect(await race('store-refresh', refreshToken)).toEqual({ success: 1, null: TOTAL - 1 });
+      expect(await familyRows(familyId)).toEqual({ access: 2, refresh: 2 });
     }, 60_000);
 
     it('token endpoint, authorization_code grant: one token response, 99 invalid_grant', async () => {
@@ -139,13 +153,31 @@ describe.skipIf(!(await requireService('postgres')))('multi-process races on the
       expect(await race('core-code', code)).toEqual({ success: 1, invalid_grant: TOTAL - 1 });
     }, 60_000);
 
-    it('token endpoint, refresh_token grant: one token response, 99 invalid_grant', async () => {
+    it('token endpoint, refresh_token grant with retries off: one token response, 99 invalid_grant', async () => {
       const refreshToken = await issueRefreshToken();
       expect(await race('core-refresh', refreshToken)).toEqual({ success: 1, invalid_grant: TOTAL - 1 });
     }, 60_000);
 
+    it('token endpoint, refresh_token grant with the retry window: tokens or invalid_grant, one live pair, the family intact', async () => {
+      const refreshToken = await issueRefreshToken();
+      const familyId = (await store.findRefreshToken(hashSecret(refreshToken)))?.familyId ?? '';
+      const outcomes = await race('core-refresh-retry', refreshToken);
+      expect(Object.keys(outcomes).sort()).toEqual(
+        outcomes.invalid_grant === undefined ? ['success'] : ['invalid_grant', 'success'],
+      );
+      expect(outcomes.success).toBeGreaterThanOrEqual(1);
+      const { rows } = await store.driver.query<{ live: number; revoked: number }>(
+        `SELECT count(*) FILTER (WHERE NOT revoked AND consumed_at IS NULL)::int AS live,
+                count(*) FILTER (WHERE revoked)::int AS revoked
+         FROM ${store.schema.tables.refreshTokens} WHERE family_id = $1`,
+        [familyId],
+      );
+      expect(rows[0]).toEqual({ live: 1, revoked: 0 });
+    }, 60_000);
+
     it('a secret nobody issued: no process gets anything', async () => {
       expect(await race('store-code', crypto.randomUUID())).toEqual({ null: TOTAL });
+      expect(await familyRows(hashSecret('nobody'))).toEqual({ access: 0, refresh: 0 });
     }, 60_000);
   });
 });

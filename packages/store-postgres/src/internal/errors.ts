@@ -1,4 +1,4 @@
-import { StoreConflictError, StoreUnavailableError } from '@passport/core';
+import { StoreConflictError, StoreInvalidInputError, StoreUnavailableError } from '@passport/core';
 import type { SqlDriver } from '../driver.js';
 
 /** Node socket error codes that mean "the database cannot be reached". */
@@ -50,13 +50,33 @@ export function isConnectionError(error: unknown): boolean {
 }
 
 /**
+ * SQLSTATE codes of a value the database cannot hold: data exceptions (class 22: 22021 a NUL byte
+ * or an invalid byte sequence, 22001 a string too long, 22P02 invalid text for the type, 22003 a
+ * number out of range...) and 54000, an index row over its size limit (a huge id).
+ */
+const INVALID_INPUT_SQLSTATE = /^22|^54000$/;
+
+/**
  * Maps a driver error to the store contract: connection failures and timeouts become
- * {@link StoreUnavailableError}, integrity constraint violations (SQLSTATE class 23) become
- * {@link StoreConflictError}. Anything else (a bug: syntax error, bad data) is returned unchanged.
+ * {@link StoreUnavailableError}, integrity constraint violations (SQLSTATE class 23)
+ * {@link StoreConflictError}, values the database cannot hold (class 22, 54000)
+ * {@link StoreInvalidInputError}. Anything else (a bug: a syntax error) is returned unchanged.
  */
 export function toStoreError(error: unknown): unknown {
-  if (error instanceof StoreUnavailableError || error instanceof StoreConflictError) return error;
+  if (
+    error instanceof StoreUnavailableError ||
+    error instanceof StoreConflictError ||
+    error instanceof StoreInvalidInputError
+  ) {
+    return error;
+  }
   const code = codeOf(error);
+  if (code !== undefined && INVALID_INPUT_SQLSTATE.test(code)) {
+    const reason = error instanceof Error && error.message !== '' ? `: ${error.message}` : '';
+    return new StoreInvalidInputError(`The PostgreSQL store cannot hold a value of this write${reason}`, {
+      cause: error,
+    });
+  }
   if (code?.startsWith('23')) {
     const constraint = (error as { constraint?: unknown }).constraint;
     const detail = typeof constraint === 'string' ? ` (${constraint})` : '';

@@ -20,6 +20,7 @@ export interface ClientRow {
   scopes: unknown;
   confidential: boolean;
   first_party: boolean;
+  resource_server: boolean;
   revoked: boolean;
   created_at: unknown;
   updated_at: unknown;
@@ -46,6 +47,7 @@ export interface RefreshTokenRow {
   family_id: string;
   revoked: boolean;
   consumed_at: unknown;
+  replaced_by: string | null;
   created_at: unknown;
   expires_at: unknown;
 }
@@ -79,7 +81,7 @@ export interface DeviceCodeRow {
 }
 
 /** A `timestamptz` value as a fresh `Date` (drivers give `Date`; strings are accepted too). */
-function toDate(value: unknown): Date {
+export function toDate(value: unknown): Date {
   if (value instanceof Date) return new Date(value.getTime());
   if (typeof value === 'string' || typeof value === 'number') return new Date(value);
   throw new TypeError(`Expected a timestamp from the database, got ${typeof value}`);
@@ -107,6 +109,7 @@ export function toClient(row: ClientRow): ClientRecord {
     scopes: row.scopes === null ? null : toStrings(row.scopes),
     confidential: row.confidential,
     firstParty: row.first_party,
+    resourceServer: row.resource_server,
     revoked: row.revoked,
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
@@ -137,6 +140,7 @@ export function toRefreshToken(row: RefreshTokenRow): RefreshTokenRecord {
     familyId: row.family_id,
     revoked: row.revoked,
     consumedAt: toNullableDate(row.consumed_at),
+    replacedBy: row.replaced_by ?? null,
     createdAt: toDate(row.created_at),
     expiresAt: toDate(row.expires_at),
   };

@@ -2,11 +2,11 @@ import type { ResolvedSchema } from '../schema.js';
 
 /** Column lists, with client ids cast to text so every id type reads back as a string. */
 export const CLIENT_COLUMNS =
-  'id::text AS id, owner_id, name, secret_hash, provider, redirect_uris, grant_types, scopes, confidential, first_party, revoked, created_at, updated_at';
+  'id::text AS id, owner_id, name, secret_hash, provider, redirect_uris, grant_types, scopes, confidential, first_party, resource_server, revoked, created_at, updated_at';
 const ACCESS_COLUMNS =
   'id, user_id, client_id::text AS client_id, name, scopes, family_id, revoked, created_at, expires_at';
 const REFRESH_COLUMNS =
-  'id, access_token_id, user_id, client_id::text AS client_id, scopes, family_id, revoked, consumed_at, created_at, expires_at';
+  'id, access_token_id, user_id, client_id::text AS client_id, scopes, family_id, revoked, consumed_at, replaced_by, created_at, expires_at';
 const CODE_COLUMNS =
   'id, client_id::text AS client_id, user_id, scopes, redirect_uri, code_challenge, code_challenge_method, revoked, consumed_at, created_at, expires_at';
 const DEVICE_COLUMNS =
@@ -26,14 +26,52 @@ function qualified(columns: string, alias: string): string {
  */
 export function buildStatements(schema: ResolvedSchema) {
   const t = schema.tables;
+  const clientIdType = schema.idType;
+  /**
+   * The typed values of an access token (9 parameters from `$first`) and of a refresh token (11
+   * parameters), for `INSERT ... SELECT ... FROM <cte>`, where parameter types are not inferred
+   * from the target columns.
+   */
+  const accessValues = (first: number) => {
+    const $ = (n: number) => `$${first + n}`;
+    return `${$(0)}::text, ${$(1)}::text, ${$(2)}::${clientIdType}, ${$(3)}::text, ${$(4)}::text[], ${$(5)}::text, ${$(6)}::boolean, ${$(7)}::timestamptz, ${$(8)}::timestamptz`;
+  };
+  const refreshValues = (first: number) => {
+    const $ = (n: number) => `$${first + n}`;
+    return `${$(0)}::text, ${$(1)}::text, ${$(2)}::text, ${$(3)}::${clientIdType}, ${$(4)}::text[], ${$(5)}::text, ${$(6)}::boolean, ${$(7)}::timestamptz, ${$(8)}::text, ${$(9)}::timestamptz, ${$(10)}::timestamptz`;
+  };
+  const ACCESS_INSERT = `INSERT INTO ${t.accessTokens} (id, user_id, client_id, name, scopes, family_id, revoked, created_at, expires_at)`;
+  const REFRESH_INSERT = `INSERT INTO ${t.refreshTokens} (id, access_token_id, user_id, client_id, scopes, family_id, revoked, consumed_at, replaced_by, created_at, expires_at)`;
+  /**
+   * One statement that consumes a code (the CTE `code`, a conditional `UPDATE ... RETURNING`) and
+   * inserts the tokens only when that consumed a row: atomic, exactly one winner, one round trip.
+   * Parameters: `$1` id, `$2` now, then the access token's 9 and the refresh token's 11.
+   */
+  const redeem = (consume: string, columns: string, withRefresh: boolean) => `WITH code AS (
+        ${consume}
+        RETURNING ${columns}
+      ), access AS (
+        ${ACCESS_INSERT} SELECT ${accessValues(3)} FROM code
+      )${
+        withRefresh
+          ? `, refresh AS (
+        ${REFRESH_INSERT} SELECT ${refreshValues(12)} FROM code
+      )`
+          : ''
+      }
+      SELECT * FROM code`;
+  const consumeCode = `UPDATE ${t.authCodes} SET consumed_at = $2
+        WHERE id = $1 AND consumed_at IS NULL AND NOT revoked AND expires_at > $2`;
+  const consumeDevice = `UPDATE ${t.deviceCodes} SET consumed_at = $2
+        WHERE id = $1 AND status = 'approved' AND consumed_at IS NULL AND NOT revoked AND expires_at > $2`;
   /** A live refresh token: not revoked, not consumed, unexpired at `$now`. */
   const liveRefresh = (alias: string, now: string) =>
     `NOT ${alias}.revoked AND ${alias}.consumed_at IS NULL AND ${alias}.expires_at > ${now}`;
 
   return {
     // clients
-    createClient: `INSERT INTO ${t.clients} (id, owner_id, name, secret_hash, provider, redirect_uris, grant_types, scopes, confidential, first_party, revoked, created_at, updated_at)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+    createClient: `INSERT INTO ${t.clients} (id, owner_id, name, secret_hash, provider, redirect_uris, grant_types, scopes, confidential, first_party, resource_server, revoked, created_at, updated_at)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
     findClient: `SELECT ${CLIENT_COLUMNS} FROM ${t.clients} WHERE id = $1`,
     deleteClient: `DELETE FROM ${t.clients} WHERE id = $1`,
     listClientsByOwner: `SELECT ${CLIENT_COLUMNS} FROM ${t.clients} WHERE owner_id = $1 ORDER BY created_at, seq`,
@@ -41,25 +79,24 @@ export function buildStatements(schema: ResolvedSchema) {
     nextClientId: `SELECT nextval(pg_get_serial_sequence('${t.clients.replaceAll("'", "''")}', 'id'))::text AS id`,
 
     // tokens
-    insertAccessToken: `INSERT INTO ${t.accessTokens} (id, user_id, client_id, name, scopes, family_id, revoked, created_at, expires_at)
+    insertAccessToken: `${ACCESS_INSERT}
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    insertRefreshToken: `INSERT INTO ${t.refreshTokens} (id, access_token_id, user_id, client_id, scopes, family_id, revoked, consumed_at, created_at, expires_at)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
     /**
      * An access token and its refresh token in ONE statement (a data-modifying CTE): a single
      * statement is atomic, so both rows are stored or neither, in one round trip instead of
      * `BEGIN`, two `INSERT`s and `COMMIT`. Parameters: the access token's 9, then the refresh
-     * token's 10.
+     * token's 11.
      */
     insertTokens: `WITH access AS (
-        INSERT INTO ${t.accessTokens} (id, user_id, client_id, name, scopes, family_id, revoked, created_at, expires_at)
+        ${ACCESS_INSERT}
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
       )
-      INSERT INTO ${t.refreshTokens} (id, access_token_id, user_id, client_id, scopes, family_id, revoked, consumed_at, created_at, expires_at)
-      VALUES ($10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
+      ${REFRESH_INSERT}
+      VALUES ($10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
     findAccessToken: `SELECT ${ACCESS_COLUMNS} FROM ${t.accessTokens} WHERE id = $1`,
     findRefreshToken: `SELECT ${REFRESH_COLUMNS} FROM ${t.refreshTokens} WHERE id = $1`,
-    consumeRefreshToken: `UPDATE ${t.refreshTokens} SET consumed_at = $2
+    /** The conditional consume of a rotation: `$3` is the id of the refresh token that replaces it. */
+    rotateConsume: `UPDATE ${t.refreshTokens} SET consumed_at = $2, replaced_by = $3
       WHERE id = $1 AND consumed_at IS NULL AND NOT revoked AND expires_at > $2
       RETURNING ${REFRESH_COLUMNS}`,
     lockFamilyShared: `SELECT pg_advisory_xact_lock_shared(hashtextextended($2::text || family_id, 0))
@@ -101,9 +138,8 @@ export function buildStatements(schema: ResolvedSchema) {
     insertAuthCode: `INSERT INTO ${t.authCodes} (id, client_id, user_id, scopes, redirect_uri, code_challenge, code_challenge_method, revoked, consumed_at, created_at, expires_at)
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
     findAuthCode: `SELECT ${CODE_COLUMNS} FROM ${t.authCodes} WHERE id = $1`,
-    consumeAuthCode: `UPDATE ${t.authCodes} SET consumed_at = $2
-      WHERE id = $1 AND consumed_at IS NULL AND NOT revoked AND expires_at > $2
-      RETURNING ${CODE_COLUMNS}`,
+    redeemAuthCode: redeem(consumeCode, CODE_COLUMNS, true),
+    redeemAuthCodeWithoutRefresh: redeem(consumeCode, CODE_COLUMNS, false),
 
     // device codes
     lockUserCode: 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))',
@@ -124,19 +160,31 @@ export function buildStatements(schema: ResolvedSchema) {
       UPDATE ${t.deviceCodes} AS d SET last_polled_at = $2, poll_interval = COALESCE($3::integer, d.poll_interval)
       FROM previous WHERE d.id = previous.id
       RETURNING ${qualified(DEVICE_COLUMNS.replace('client_id::text AS client_id', 'client_id'), 'previous')}`,
-    consumeDeviceCode: `UPDATE ${t.deviceCodes} SET consumed_at = $2
-      WHERE id = $1 AND status = 'approved' AND consumed_at IS NULL AND NOT revoked AND expires_at > $2
-      RETURNING ${DEVICE_COLUMNS}`,
+    redeemDeviceCode: redeem(consumeDevice, DEVICE_COLUMNS, true),
+    redeemDeviceCodeWithoutRefresh: redeem(consumeDevice, DEVICE_COLUMNS, false),
 
     // nonces
     useNonce: `INSERT INTO ${t.nonces} (id, expires_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING RETURNING id`,
 
     /**
+     * One upsert per hit: a new key opens a window (`count` 1, `reset_at` = `$3`, the caller's
+     * now + window); an open window counts up; a closed one (`reset_at <= $2`) starts over. The row
+     * lock of `ON CONFLICT DO UPDATE` serialises concurrent hits, so none is lost.
+     */
+    hitRateLimit: `INSERT INTO ${t.rateLimits} AS r (key, count, reset_at) VALUES ($1, 1, $3)
+      ON CONFLICT (key) DO UPDATE SET
+        count = CASE WHEN r.reset_at <= $2 THEN 1 ELSE r.count + 1 END,
+        reset_at = CASE WHEN r.reset_at <= $2 THEN EXCLUDED.reset_at ELSE r.reset_at END
+      RETURNING count, reset_at`,
+
+    /**
      * Purge conditions per table (alias `t`): `spent` = revoked or consumed, `expired` =
-     * `expires_at < :before`; `keep` protects what a live refresh token needs. `:now` and
-     * `:before` are bound by {@link purgeBatchSql}. The protection checks are scalar subqueries
-     * (`(SELECT 1 ... LIMIT 1) IS NOT NULL`), which Postgres never turns into a join: each candidate
-     * row costs one index probe, so a batch's work is bounded by its size, whatever the table size.
+     * `expires_at < :before`; `keep` protects what detection needs (what a live refresh token
+     * needs; a code until its expiry). `:now`, `:before` and `:clients` are bound by
+     * {@link purgeBatchSql}. The protection checks are scalar subqueries (`(SELECT 1 ... LIMIT 1)
+     * IS NOT NULL`), which Postgres never turns into a join: each candidate row costs one index
+     * probe, so a batch's work is bounded by its size, whatever the table size. `ofPurgedClient`
+     * selects the rows of the clients revoked before `:clients`, which go regardless.
      */
     purge: {
       accessTokens: {
@@ -150,9 +198,21 @@ export function buildStatements(schema: ResolvedSchema) {
         keep: `(${liveRefresh('t', ':now')}) OR (t.consumed_at IS NOT NULL AND (
           SELECT 1 FROM ${t.refreshTokens} f WHERE f.family_id = t.family_id AND ${liveRefresh('f', ':now')} LIMIT 1) IS NOT NULL)`,
       },
-      authCodes: { table: t.authCodes, spent: 't.revoked OR t.consumed_at IS NOT NULL', keep: 'false' },
-      deviceCodes: { table: t.deviceCodes, spent: 't.revoked OR t.consumed_at IS NOT NULL', keep: 'false' },
+      authCodes: {
+        table: t.authCodes,
+        spent: 't.revoked OR t.consumed_at IS NOT NULL',
+        keep: 't.expires_at > :now',
+      },
+      deviceCodes: {
+        table: t.deviceCodes,
+        spent: 't.revoked OR t.consumed_at IS NOT NULL',
+        keep: 't.expires_at > :now',
+      },
       nonces: { table: t.nonces, spent: 'false', keep: 'false' },
+      rateLimits: { table: t.rateLimits, spent: 'false', keep: 'false' },
+      clients: { table: t.clients, spent: 'false', keep: 'false' },
+      purgedClients: `t.revoked AND t.updated_at < :clients`,
+      ofPurgedClient: `t.client_id IN (SELECT c.id FROM ${t.clients} c WHERE c.revoked AND c.updated_at < :clients)`,
     },
   } as const;
 }
@@ -181,12 +241,12 @@ export interface BoundStatement {
 export function purgeBatchSql(
   target: PurgeTable,
   condition: string,
-  values: { now: Date; before: Date | null },
+  values: { now: Date; before: Date | null; clients: Date | null },
   batchSize: number,
 ): BoundStatement {
   const params: unknown[] = [];
   const bind = (text: string) =>
-    text.replace(/:(now|before)\b/g, (_, name: 'now' | 'before') => {
+    text.replace(/:(now|before|clients)\b/g, (_, name: 'now' | 'before' | 'clients') => {
       params.push(values[name]);
       return `$${params.length}::timestamptz`;
     });

@@ -2,8 +2,8 @@
 // application would: @passport/store-postgres (self-reference) and @passport/core.
 //
 // Usage: node redeem-worker.mjs <json config>
-//   { databaseUrl, schema, mode: 'store-code' | 'store-refresh' | 'core-code' | 'core-refresh',
-//     secret, concurrency, client?: { id, secret, redirectUri } }
+//   { databaseUrl, schema, mode: 'store-code' | 'store-refresh' | 'core-code' | 'core-refresh'
+//     | 'core-refresh-retry', secret, concurrency, client: { id, secret, redirectUri } }
 // Protocol: prints "ready" once its connections are open, waits for "go" on stdin, fires
 // `concurrency` redemptions of the same secret at once, prints one JSON line with the outcomes.
 import { createInterface } from 'node:readline';
@@ -19,18 +19,48 @@ const store = createPostgresStore({ pool, schema: config.schema });
 const warm = await Promise.all(Array.from({ length: 6 }, () => pool.connect()));
 for (const client of warm) client.release();
 
+/** A fresh access token and refresh token of `familyId`, as a redemption or rotation writes them. */
+function tokensOf(familyId) {
+  const now = new Date();
+  const expiresAt = new Date(now.getTime() + 3_600_000);
+  const accessTokenId = crypto.randomUUID();
+  const common = {
+    userId: 'user-1',
+    clientId: config.client.id,
+    scopes: [],
+    familyId,
+    revoked: false,
+    createdAt: now,
+  };
+  return {
+    accessToken: { ...common, id: accessTokenId, name: null, expiresAt },
+    refreshToken: {
+      ...common,
+      id: hashSecret(crypto.randomUUID()),
+      accessTokenId,
+      consumedAt: null,
+      replacedBy: null,
+      expiresAt,
+    },
+  };
+}
+
 let redeem;
 if (config.mode === 'store-code') {
   const id = hashSecret(config.secret);
-  redeem = async () => ((await store.consumeAuthCode(id, new Date())) ? 'success' : 'null');
+  redeem = async () => ((await store.redeemAuthCode(id, new Date(), tokensOf(id))) ? 'success' : 'null');
 } else if (config.mode === 'store-refresh') {
   const id = hashSecret(config.secret);
-  redeem = async () => ((await store.consumeRefreshToken(id, new Date())) ? 'success' : 'null');
+  const familyId = (await store.findRefreshToken(id))?.familyId ?? 'none';
+  redeem = async () =>
+    (await store.rotateRefreshToken(id, new Date(), tokensOf(familyId))) ? 'success' : 'null';
 } else {
   const passport = createPassport({
     issuer: 'https://auth.example.test',
     store,
     keys: await KeySet.generate('ES256'),
+    // 'core-refresh': retries off, so exactly one request may win; 'core-refresh-retry': the default.
+    ...(config.mode === 'core-refresh' ? { refreshTokenRetrySeconds: 0 } : {}),
   });
   const params =
     config.mode === 'core-code'
