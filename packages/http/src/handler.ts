@@ -8,11 +8,13 @@ import { type Incoming, incomingFromFetch } from './internal/incoming.js';
 import { isValidId } from './internal/input.js';
 import { StoreOutageMonitor } from './internal/outage.js';
 import {
+  isStoreInvalidInput,
   isStoreUnavailable,
   json,
   oauthErrorResponse,
   type Reply,
   type RouteResult,
+  storeInvalidInputResponse,
   storeUnavailableResponse,
   toResponse,
 } from './internal/responses.js';
@@ -127,9 +129,11 @@ const metadataPath = '/.well-known/oauth-authorization-server';
  * Requests outside the base path answer `404`; wrong methods `405` with `Allow`. Bodies over
  * `maxBodyBytes` are `413`. Unexpected errors are `500 server_error` (passed to `onError`, never
  * shown); a store outage is `503 temporarily_unavailable` with `Retry-After`, reported once when it
- * starts and once when it ends (`onStoreOutage`), not per request. Every route goes through the
- * passport's facade (never its store), and times (the approval form's expiry, the first-party
- * cookie) are read from `passport.now()`.
+ * starts and once when it ends (`onStoreOutage`), not per request; a value the store cannot hold
+ * (`StoreInvalidInputError`) is `400 invalid_request`; a rate limit of Passport's limiter is
+ * `429 too_many_requests` with `Retry-After`. Every route goes through the passport's facade (never
+ * its store), and times (the approval form's expiry, the first-party cookie) are read from
+ * `passport.now()`.
  *
  * @example
  * ```ts
@@ -288,6 +292,8 @@ function errorResponse(
   if (error instanceof PayloadTooLargeError) {
     return json({ error: 'invalid_request', error_description: error.message }, 413);
   }
+  // A value the store cannot hold slipped past validation: the client's fault, not a 500.
+  if (isStoreInvalidInput(error)) return storeInvalidInputResponse();
   if (error instanceof OAuthError) {
     if (error.status >= 500) report(onError, error, request);
     // core flags a failed client authentication that came with an Authorization header (any

@@ -110,7 +110,62 @@ describe('JSON API: /oauth/clients', () => {
 
     const deleted = await call(s, 'DELETE', `/oauth/clients/${client.id}`, { headers: sameOrigin });
     expect(deleted.status).toBe(204);
-    expect(await s.store.findClient(client.id)).toBeNull();
+    // Revoked, as Laravel Passport does: the row stays for the audit trail until purge.
+    expect(await s.store.findClient(client.id)).toMatchObject({ id: client.id, revoked: true });
+    expect(await (await call(s, 'GET', '/oauth/clients')).json()).toEqual([]);
+    expect((await call(s, 'DELETE', `/oauth/clients/${client.id}`, { headers: sameOrigin })).status).toBe(
+      404,
+    );
+  });
+
+  it('DELETE revokes every token of the client: its access tokens are refused at once', async () => {
+    const s = await setup();
+    const { client, plainSecret } = await s.passport.clients.create({
+      name: 'Backend',
+      grantTypes: ['client_credentials'],
+      ownerId: 'alice',
+    });
+    const token = await s.passport.handleTokenRequest({
+      params: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: client.id,
+        client_secret: plainSecret ?? '',
+      }),
+      authorization: null,
+    });
+    await s.passport.verifyAccessToken(token.access_token);
+    expect((await call(s, 'DELETE', `/oauth/clients/${client.id}`, { headers: sameOrigin })).status).toBe(
+      204,
+    );
+    await expect(s.passport.verifyAccessToken(token.access_token)).rejects.toMatchObject({
+      code: 'ERR_TOKEN_REVOKED',
+    });
+  });
+
+  it('shows resource_server read-only: an owner cannot make a client a resource server (422)', async () => {
+    const s = await setup();
+    const created = await call(s, 'POST', '/oauth/clients', {
+      body: { name: 'Sneaky', redirect: 'https://a.example/cb', resource_server: true },
+      headers: sameOrigin,
+    });
+    expect(created.status).toBe(422);
+    expect(((await created.json()) as { errors: Record<string, string[]> }).errors.resource_server).toEqual([
+      'The resource_server field can only be set by an administrator.',
+    ]);
+    expect(await s.store.listClients()).toEqual([]);
+
+    const ok = await call(s, 'POST', '/oauth/clients', {
+      body: { name: 'App', redirect: 'https://a.example/cb' },
+      headers: sameOrigin,
+    });
+    const body = (await ok.json()) as { id: string; resource_server: boolean };
+    expect(body.resource_server).toBe(false);
+    const update = await call(s, 'PUT', `/oauth/clients/${body.id}`, {
+      body: { name: 'App', redirect: 'https://a.example/cb', resource_server: 'true' },
+      headers: sameOrigin,
+    });
+    expect(update.status).toBe(422);
+    expect((await s.store.findClient(body.id))?.resourceServer).toBe(false);
   });
 
   it('answers 401 without a signed-in user', async () => {

@@ -4,8 +4,9 @@ import { basic, form, origin, type Setup, setup, type TestUser, users } from './
 
 // The bearer guard on the passport's revocation-state cache (revocationCacheSeconds, default 5):
 // a warm request makes no store call; revocations through the passport are refused at once, those
-// made elsewhere (here: directly on the store, as another instance would) within the bound; the
-// provider check and the revoked-client refusal hold on cached rows too.
+// made elsewhere (here: directly on the store, as another instance would) at once when the store
+// has a change feed and within the bound without one; the provider check and the revoked-client
+// refusal hold on cached rows too.
 
 function bearer(token: string): Request {
   return new Request(`${origin}/api`, { headers: { authorization: `Bearer ${token}` } });
@@ -37,6 +38,19 @@ async function personalToken(s: Setup): Promise<{ token: string; jti: string; cl
 }
 
 describe('guard on the revocation-state cache', () => {
+  it("with the store's change feed, a token or client revoked elsewhere is refused at once", async () => {
+    const s = await setup();
+    const guard = ok(createGuard({ passport: s.passport }));
+    const first = await personalToken(s);
+    const second = await personalToken(s);
+    expect((await guard(bearer(first.token))).status).toBe(200);
+    await s.store.revokeAccessToken(first.jti); // another instance, through the shared store
+    expect((await guard(bearer(first.token))).status).toBe(401);
+    expect((await guard(bearer(second.token))).status).toBe(200);
+    await s.store.updateClient(second.clientId, { revoked: true, updatedAt: new Date(s.clock.now) });
+    expect((await guard(bearer(second.token))).status).toBe(401);
+  });
+
   it('cold: one read of the token row and one of the client row; warm: no store call', async () => {
     const s = await setup();
     const guard = ok(createGuard({ passport: s.passport }));
@@ -52,8 +66,8 @@ describe('guard on the revocation-state cache', () => {
     expect(reads).toEqual({ tokens: 2, clients: 2 });
   });
 
-  it('a token revoked through the passport is refused at once; one revoked elsewhere after the bound', async () => {
-    const s = await setup();
+  it('a token revoked through the passport is refused at once; one revoked elsewhere (no feed) after the bound', async () => {
+    const s = await setup({}, {}, { changeFeed: false });
     const guard = ok(createGuard({ passport: s.passport }));
     const first = await personalToken(s);
     const second = await personalToken(s);
@@ -68,8 +82,8 @@ describe('guard on the revocation-state cache', () => {
     expect((await guard(bearer(second.token))).status).toBe(401);
   });
 
-  it('a client revoked elsewhere is refused after the bound; a client deleted through the passport at once', async () => {
-    const s = await setup();
+  it('a client revoked elsewhere (no feed) is refused after the bound; a client deleted through the passport at once', async () => {
+    const s = await setup({}, {}, { changeFeed: false });
     const guard = ok(createGuard({ passport: s.passport }));
     const { token, clientId } = await personalToken(s);
     expect((await guard(bearer(token))).status).toBe(200);

@@ -39,6 +39,7 @@ async function clientCredentialsToken(s: Setup, id: string, scope = 'orders:read
     scopes: null,
     confidential: true,
     firstParty: false,
+    resourceServer: false,
     revoked: false,
     createdAt: now,
     updatedAt: now,

@@ -48,17 +48,33 @@ function facadeOnly<User extends TestUser>(passport: Passport<User>): Passport<U
   });
 }
 
-/** A passport on a fresh memory store and its handler; the signed-in user comes from `x-test-user`. */
+/** `store` as a store without a change feed: what is done directly on it is seen within the cache bound. */
+function withoutChangeFeed(store: MemoryStore): MemoryStore {
+  return new Proxy(store, {
+    get: (target, property) => {
+      if (property === 'subscribeChanges') return undefined;
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+/**
+ * A passport on a fresh memory store and its handler; the signed-in user comes from `x-test-user`.
+ * With `{ changeFeed: false }` the passport does not follow the store's change feed, so writes made
+ * directly on `store` act like another instance's writes without a feed.
+ */
 export async function setup(
   overrides: Partial<PassportOptions<TestUser>> = {},
   handlerOverrides: Partial<PassportHandlerOptions<TestUser>> = {},
+  harness: { changeFeed?: boolean } = {},
 ): Promise<Setup> {
   const store = new MemoryStore();
   const clock = { now: Date.UTC(2026, 0, 1, 12) };
   const passport = facadeOnly(
     createPassport<TestUser>({
       issuer: origin,
-      store,
+      store: harness.changeFeed === false ? withoutChangeFeed(store) : store,
       keys: await testKeys(),
       scopes: { 'orders:read': 'Read your orders', 'orders:write': 'Create & change <your> orders' },
       userProviders: {

@@ -1,4 +1,4 @@
-import { OAuthError, StoreUnavailableError } from '@passport/core';
+import { OAuthError, StoreInvalidInputError, StoreUnavailableError } from '@passport/core';
 
 /** Headers every token-endpoint-like response carries (RFC 6749 section 5.1). */
 export const noStoreHeaders: Readonly<Record<string, string>> = {
@@ -148,7 +148,26 @@ export function oauthErrorResponse(error: OAuthError, extraHeaders?: HeadersInit
   const reply = json(error.toJSON(), error.status, extraHeaders);
   if (error.status === 401 && error.usedAuthorizationHeader) reply.set('www-authenticate', basicChallenge);
   if (error.status === 503) reply.set('retry-after', '5');
+  if (error.retryAfter !== undefined) reply.set('retry-after', String(error.retryAfter));
   return reply;
+}
+
+/**
+ * `true` when `error` is a {@link StoreInvalidInputError}: a value the store cannot hold slipped
+ * past validation (a NUL byte, an over-long value). Answered `400 invalid_request`, never 500.
+ */
+export function isStoreInvalidInput(error: unknown): boolean {
+  return (
+    error instanceof StoreInvalidInputError ||
+    (error instanceof Error && (error as { code?: unknown }).code === 'ERR_STORE_INVALID_INPUT')
+  );
+}
+
+/** `400 invalid_request`: the store could not hold a value of the request. */
+export function storeInvalidInputResponse(): Reply {
+  return oauthErrorResponse(
+    OAuthError.invalidRequest('The request contains a value that cannot be stored (for example a NUL byte)'),
+  );
 }
 
 /** `true` when `error`, or an error in its `cause` chain, is a {@link StoreUnavailableError}. */

@@ -40,6 +40,7 @@ function serializeClient(client: ClientRecord): Record<string, unknown> {
     redirect_uris: client.redirectUris,
     confidential: client.confidential,
     first_party: client.firstParty,
+    resource_server: client.resourceServer,
     provider: client.provider,
     grant_types: client.grantTypes,
     scopes: client.scopes,
@@ -123,6 +124,22 @@ function parseName(value: unknown, fields: Fields): string | undefined {
   return value;
 }
 
+/**
+ * `resource_server` lets a client introspect every user's tokens (RFC 7662 section 2.1): only an
+ * administrator may set it (`passport.clients.create/update`, `passport client
+ * --resource-server`), never the owner of a client through this API, or any signed-in user could
+ * read everyone's tokens.
+ */
+function refuseResourceServer(body: Record<string, unknown>, fields: Fields): void {
+  if (
+    body.resource_server !== undefined &&
+    body.resource_server !== false &&
+    body.resource_server !== 'false'
+  ) {
+    addError(fields, 'resource_server', 'The resource_server field can only be set by an administrator.');
+  }
+}
+
 function parseBoolean(value: unknown, field: string, fields: Fields): boolean | undefined {
   if (value === undefined) return undefined;
   if (typeof value === 'boolean') return value;
@@ -184,6 +201,7 @@ export async function clientsRoute<User extends PassportUser>(
   const name = parseName(body.name, fields);
   const redirectUris = parseRedirects(body.redirect ?? body.redirect_uris, fields);
   const confidential = parseBoolean(body.confidential, 'confidential', fields);
+  refuseResourceServer(body, fields);
   if (Object.keys(fields).length > 0 || name === undefined || redirectUris === undefined) {
     return validationFailed(fields);
   }
@@ -202,7 +220,10 @@ export async function clientsRoute<User extends PassportUser>(
   }
 }
 
-/** `PUT /oauth/clients/{id}`, `DELETE /oauth/clients/{id}`: a foreign or revoked id is 404. */
+/**
+ * `PUT /oauth/clients/{id}`, `DELETE /oauth/clients/{id}`: a foreign or revoked id is 404. `DELETE`
+ * revokes the client and its tokens (as Laravel Passport does); the row stays until purge.
+ */
 export async function clientRoute<User extends PassportUser>(
   incoming: Incoming,
   context: HandlerContext<User>,
@@ -222,6 +243,7 @@ export async function clientRoute<User extends PassportUser>(
   const fields: Fields = {};
   const name = parseName(body.name, fields);
   const redirectUris = parseRedirects(body.redirect ?? body.redirect_uris, fields);
+  refuseResourceServer(body, fields);
   if (Object.keys(fields).length > 0 || name === undefined || redirectUris === undefined) {
     return validationFailed(fields);
   }

@@ -1,14 +1,32 @@
-import type { PassportUser } from '@passport/core';
+import { OAuthError, type PassportUser } from '@passport/core';
 import { checkApprovalForm, issueApprovalForm } from '../internal/approval-form.js';
 import { readJsonOrForm } from '../internal/body.js';
 import type { HandlerContext } from '../internal/context.js';
 import type { Incoming } from '../internal/incoming.js';
 import { encodedParametersProblem, parameterProblem } from '../internal/input.js';
-import { html, type RouteResult } from '../internal/responses.js';
+import { html, Reply, type RouteResult } from '../internal/responses.js';
 import { hasForeignOrigin, loginRedirect, publicRequestUrl, unauthenticated } from '../internal/session.js';
 import { deviceApprovalPage } from '../pages/approval-page.js';
 import { deviceCodeEntryPage } from '../pages/device-code-page.js';
 import { errorPage, messagePage } from '../pages/layout.js';
+
+/**
+ * Runs a user-code lookup; a user over the `deviceVerification` rate limit (RFC 8628 section
+ * 5.1) gets the page `429 Too Many Requests` with `Retry-After` instead.
+ */
+async function limited<T>(lookup: () => Promise<T>): Promise<T | RouteResult> {
+  try {
+    return await lookup();
+  } catch (error) {
+    if (!(error instanceof OAuthError) || error.error !== 'too_many_requests') throw error;
+    const seconds = error.retryAfter ?? 60;
+    return html(
+      errorPage('Too many attempts', `Too many wrong codes. Try again in ${seconds} seconds.`),
+      429,
+      { 'retry-after': String(seconds) },
+    );
+  }
+}
 
 /**
  * `GET /oauth/device` (RFC 8628 section 3.3): the signed-in user enters the code shown on the
@@ -31,7 +49,8 @@ export async function deviceGetRoute<User extends PassportUser>(
   const userCode = query.get('user_code')?.trim() ?? '';
   if (userCode === '') return html(deviceCodeEntryPage({ action }));
 
-  const pending = await context.passport.findDeviceRequest(userCode);
+  const pending = await limited(() => context.passport.findDeviceRequest(userCode, user));
+  if (pending instanceof Response || pending instanceof Reply) return pending;
   if (pending === null) {
     return html(
       deviceCodeEntryPage({
@@ -84,7 +103,9 @@ export async function devicePostRoute<User extends PassportUser>(
     return html(errorPage('Already answered', 'This request was already answered.'), 400);
   }
   const decision = body.action === 'deny' ? 'deny' : 'approve';
-  const decided = await context.passport.decideDeviceRequest(form.data, user, decision);
+  const userCode = form.data;
+  const decided = await limited(() => context.passport.decideDeviceRequest(userCode, user, decision));
+  if (typeof decided !== 'boolean') return decided;
   if (!decided) {
     return html(errorPage('Request expired', 'This code was already used or has expired.'), 400);
   }

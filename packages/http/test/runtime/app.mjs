@@ -37,7 +37,12 @@ async function build(issuer, env) {
   );
 
   async function setup() {
-    const machine = await passport.clients.create({ name: 'Machine', grantTypes: ['client_credentials'] });
+    // A resource server: it introspects the tokens of other clients (RFC 7662 section 2.1).
+    const machine = await passport.clients.create({
+      name: 'Machine',
+      grantTypes: ['client_credentials'],
+      resourceServer: true,
+    });
     const spa = await passport.clients.create({
       name: 'Single page app',
       confidential: false,

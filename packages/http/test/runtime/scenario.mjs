@@ -154,15 +154,19 @@ export async function runScenario(base, fetchImpl = globalThis.fetch, keys) {
   );
   steps.push('refresh');
 
-  // reuse detection: the rotated refresh token again revokes the family
+  // reuse detection: once the client has used its new refresh token, the rotated one presented
+  // again (not a retry any more) revokes the family
   await sleep(5);
+  const newestResponse = await refresh(refreshed.refresh_token);
+  assert(newestResponse.status === 200, `second refresh status ${newestResponse.status}`);
+  const newest = await json(newestResponse);
   const reuse = await refresh(tokens.refresh_token);
   assert(reuse.status === 400 && (await json(reuse)).error === 'invalid_grant', 'reuse is invalid_grant');
   const afterReuse = await call('/api/orders', {
-    headers: { authorization: `Bearer ${refreshed.access_token}` },
+    headers: { authorization: `Bearer ${newest.access_token}` },
   });
   assert(afterReuse.status === 401, `family revoked after reuse (${afterReuse.status})`);
-  assert((await refresh(refreshed.refresh_token)).status === 400, 'latest refresh token revoked too');
+  assert((await refresh(newest.refresh_token)).status === 400, 'latest refresh token revoked too');
   steps.push('reuse_detection');
 
   // introspection (RFC 7662)
