@@ -43,8 +43,9 @@ export const databaseOptions: OptionSpec = {
 };
 
 /** Help lines for {@link databaseOptions}. */
-export const databaseHelp = `  --database-url URL|DIR  postgres://user:password@host:5432/db[?schema=name], or a PGlite data directory
-                          (overrides the config file's database and DATABASE_URL)
+export const databaseHelp = `  --database-url URL|DIR  postgres://user:password@host:5432/db[?schema=name][&id_type=bigint], or a PGlite
+                          data directory (overrides the config file's database and DATABASE_URL);
+                          id_type is the client id type the schema was created with (uuid, bigint, text)
   --config FILE           config file to load instead of ./passport.config.{ts,mjs,js}`;
 
 /** Parses `args` for `command`, turning `parseArgs` errors into one-line usage errors. */

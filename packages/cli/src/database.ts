@@ -82,7 +82,7 @@ export async function openDatabase(source: DatabaseSource): Promise<OpenDatabase
 
   const { target } = source;
   if (isPostgresUrl(target)) {
-    const { connectionString, schema } = splitSchema(target);
+    const { connectionString, schema, idType } = splitSchema(target);
     const label = redactUrl(connectionString);
     const pool = new pg.Pool({ connectionString, max: 4, connectionTimeoutMillis: 5_000 });
     // An idle client losing its connection must not crash the process with an unhandled 'error'.
@@ -95,7 +95,11 @@ export async function openDatabase(source: DatabaseSource): Promise<OpenDatabase
         cause: error,
       });
     }
-    return fromDriver(nodePostgresDriver(pool), schema === null ? {} : { schema }, label);
+    return fromDriver(
+      nodePostgresDriver(pool),
+      { ...(schema === null ? {} : { schema }), ...(idType === null ? {} : { idType }) },
+      label,
+    );
   }
 
   const label = target;
@@ -116,14 +120,26 @@ export async function openDatabase(source: DatabaseSource): Promise<OpenDatabase
 }
 
 /**
- * Takes the `schema` query parameter off a PostgreSQL URL (`postgres://host/db?schema=auth`): it
- * selects the schema holding the tables, and node-postgres must not see it.
+ * Takes Passport's query parameters off a PostgreSQL URL, which node-postgres must not see:
+ * `schema` (the schema holding the tables, `postgres://host/db?schema=auth`) and `id_type` (the
+ * store's client id type: `uuid`, the default, `bigint` for integer ids as Laravel Passport has
+ * them without `--uuids`, or `text`). The store validates the id type.
  */
-export function splitSchema(target: string): { connectionString: string; schema: string | null } {
+export function splitSchema(target: string): {
+  connectionString: string;
+  schema: string | null;
+  idType: NonNullable<SchemaOptions['idType']> | null;
+} {
   const url = new URL(target);
   const schema = url.searchParams.get('schema');
+  const idType = url.searchParams.get('id_type');
   url.searchParams.delete('schema');
-  return { connectionString: url.toString(), schema: schema === '' ? null : schema };
+  url.searchParams.delete('id_type');
+  return {
+    connectionString: url.toString(),
+    schema: schema === '' ? null : schema,
+    idType: idType === null || idType === '' ? null : (idType as NonNullable<SchemaOptions['idType']>),
+  };
 }
 
 async function fromDriver(driver: SqlDriver, schema: SchemaOptions, label: string): Promise<OpenDatabase> {

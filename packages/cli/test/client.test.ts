@@ -27,6 +27,7 @@ interface ClientJson {
   grantTypes: string[];
   redirectUris: string[];
   provider: string | null;
+  resourceServer: boolean;
 }
 
 async function createJson(args: string[]): Promise<ClientJson> {
@@ -84,6 +85,14 @@ describe('passport client (flags, stdin closed)', () => {
       'https://b.example/cb?x=1%2C2',
       'http://127.0.0.1/cb',
     ]);
+  });
+
+  it('--resource-server makes a client that may introspect every token; by default a client may not', async () => {
+    const server = await createJson(['--client', '--name', 'Orders API', '--resource-server']);
+    expect(server.resourceServer).toBe(true);
+    expect((await withPGliteStore(db, (store) => store.findClient(server.id)))?.resourceServer).toBe(true);
+    const plain = await createJson(['--client', '--name', 'Worker']);
+    expect(plain.resourceServer).toBe(false);
   });
 
   it('stores --provider', async () => {

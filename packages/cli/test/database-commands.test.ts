@@ -60,10 +60,12 @@ async function withStore<T>(target: string, fn: (store: PassportStore) => Promis
   if (target.startsWith('postgres')) {
     const url = new URL(target);
     const schema = url.searchParams.get('schema') ?? 'public';
+    const idType = (url.searchParams.get('id_type') ?? 'uuid') as 'uuid' | 'bigint';
     url.searchParams.delete('schema');
+    url.searchParams.delete('id_type');
     const pool = new pg.Pool({ connectionString: url.toString() });
     try {
-      return await fn(new PostgresStore(nodePostgresDriver(pool), { schema }));
+      return await fn(new PostgresStore(nodePostgresDriver(pool), { schema, idType }));
     } finally {
       await pool.end();
     }
@@ -93,6 +95,7 @@ async function seedTokens(target: string, now: number): Promise<void> {
       scopes: null,
       confidential: false,
       firstParty: false,
+      resourceServer: false,
       revoked: false,
       createdAt: at,
       updatedAt: at,
@@ -150,7 +153,7 @@ describe.each(backends)('database commands on %s', (backend) => {
     const first = await run(['migrate'], target);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/^Applied 1 migration to .*: 0001\n$/);
+    expect(first.stdout).toMatch(/^Applied 2 migrations to .*: 0001, 0002\n$/);
     const second = await run(['migrate'], target);
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/is up to date\.\n$/);
@@ -182,7 +185,50 @@ describe.each(backends)('database commands on %s', (backend) => {
       refreshTokens: 0,
       authCodes: 0,
       deviceCodes: 0,
+      nonces: 0,
+      rateLimits: 0,
+      clients: 0,
     });
+  });
+
+  it('purge deletes clients deleted (revoked) more than --revoked-client-hours ago, with their tokens', async () => {
+    const target = await freshTarget(backend, { migrated: true });
+    const now = Date.now();
+    const ids = {
+      old: '00000000-0000-4000-8000-00000000000a',
+      recent: '00000000-0000-4000-8000-00000000000b',
+    };
+    await withStore(target, async (store) => {
+      for (const [id, hoursAgo] of [
+        [ids.old, 800],
+        [ids.recent, 10],
+      ] as const) {
+        const revokedAt = new Date(now - hoursAgo * HOUR);
+        await store.createClient({
+          id,
+          ownerId: null,
+          name: 'deleted',
+          secretHash: null,
+          provider: null,
+          redirectUris: [],
+          grantTypes: ['client_credentials'],
+          scopes: null,
+          confidential: false,
+          firstParty: false,
+          resourceServer: false,
+          revoked: true,
+          createdAt: revokedAt,
+          updatedAt: revokedAt,
+        });
+      }
+    });
+    const first = await run(['purge', '--json'], target);
+    expect(JSON.parse(first.stdout)).toMatchObject({ clients: 1 });
+    expect(await withStore(target, (store) => store.findClient(ids.old))).toBeNull();
+    expect(await withStore(target, (store) => store.findClient(ids.recent))).not.toBeNull();
+    const second = await run(['purge', '--revoked-client-hours', '5'], target);
+    expect(second.stdout).toContain('1 revoked clients');
+    expect(await withStore(target, (store) => store.findClient(ids.recent))).toBeNull();
   });
 
   it('hash replaces a plain-text secret by its SHA-256 and leaves hashed ones alone', async () => {
@@ -209,6 +255,7 @@ describe.each(backends)('database commands on %s', (backend) => {
         scopes: null,
         confidential: true,
         firstParty: false,
+        resourceServer: false,
         revoked: false,
         createdAt: now,
         updatedAt: now,
@@ -240,7 +287,7 @@ describe.each(backends)('database commands on %s', (backend) => {
       passwordClient: null;
     };
     expect(summary.keys).toEqual({ path: join(cwd, 'storage'), created: true });
-    expect(summary.migrations).toEqual(['0001']);
+    expect(summary.migrations).toEqual(['0001', '0002']);
     expect(summary.personalAccessClient.created).toBe(true);
     expect(summary.personalAccessClient.grantTypes).toEqual(['personal_access']);
     expect(summary.passwordClient).toBeNull();
@@ -281,6 +328,30 @@ describe.each(backends)('database commands on %s', (backend) => {
     expect(result.stdout).toContain('Personal access client created.');
     expect(result.stdout).toContain('Password grant client created.');
     expect(result.stdout).toContain('cannot be shown again');
+  });
+});
+
+describe.skipIf(postgres.url === null)('integer client ids (?id_type=bigint) end to end', () => {
+  it('migrate creates bigint client ids; passport client prints an integer id the store finds', async () => {
+    const url = new URL(postgres.url ?? '');
+    url.searchParams.set('schema', 'cli_bigint');
+    url.searchParams.set('id_type', 'bigint');
+    const target = url.toString();
+    const run = (args: string[]) =>
+      runBin([...args, '--database-url', target], { cwd: dir, timeoutMs: 60_000 });
+    expect((await run(['migrate'])).code).toBe(0);
+    const result = await run(['client', '--client', '--name', 'Integer app', '--json']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const created = JSON.parse(result.stdout) as { id: string; secret: string };
+    expect(created.id).toMatch(/^\d+$/);
+    const second = JSON.parse((await run(['client', '--client', '--name', 'Next', '--json'])).stdout) as {
+      id: string;
+    };
+    expect(BigInt(second.id)).toBe(BigInt(created.id) + 1n);
+    await withStore(target, async (store) => {
+      expect((await store.findClient(created.id))?.secretHash).toBe(hashSecret(created.secret));
+    });
   });
 });
 

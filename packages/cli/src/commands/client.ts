@@ -95,6 +95,8 @@ export interface ClientRequest {
   name: string;
   redirectUris: string[];
   provider: string | null;
+  /** May introspect tokens of other clients (RFC 7662 section 2.1). @default false */
+  resourceServer?: boolean;
 }
 
 /**
@@ -113,6 +115,7 @@ export async function createClientOfKind(
       redirectUris: request.redirectUris,
       confidential: spec.confidential && !request.public,
       provider: request.provider,
+      resourceServer: request.resourceServer ?? false,
     });
   } catch (error) {
     if ((error as { code?: unknown }).code === 'ERR_VALIDATION') {
@@ -132,6 +135,7 @@ export function clientJson(client: ClientRecord, plainSecret: string | null) {
     grantTypes: client.grantTypes,
     redirectUris: client.redirectUris,
     provider: client.provider,
+    resourceServer: client.resourceServer,
   };
 }
 
@@ -157,7 +161,7 @@ export const clientCommand: Command = {
   summary: 'Create an OAuth client and print its id and secret (once)',
   usage:
     'passport client [--client | --password | --personal | --implicit | --device] [--public] [--name N]\n' +
-    '                       [--redirect-uri A,B] [--provider P] [--json]',
+    '                       [--redirect-uri A,B] [--provider P] [--resource-server] [--json]',
   usesDatabase: true,
   options: {
     client: { type: 'boolean' },
@@ -169,6 +173,7 @@ export const clientCommand: Command = {
     name: { type: 'string' },
     'redirect-uri': { type: 'string' },
     provider: { type: 'string' },
+    'resource-server': { type: 'boolean' },
     json: { type: 'boolean' },
     ...databaseOptions,
   },
@@ -191,6 +196,8 @@ Options:
   --redirect-uri A,B   redirect URIs, comma-separated (encode a comma inside a URL as %2C);
                        required for authorization code and implicit clients
   --provider P         user provider of the client's users (default provider when omitted)
+  --resource-server    a resource server: it may introspect the tokens of every client
+                       (RFC 7662); only set it for your own APIs
   --json               print {"id","secret","name",...} as JSON, nothing else
 ${databaseHelp}`,
   async run(context) {
@@ -246,6 +253,7 @@ ${databaseHelp}`,
       name,
       redirectUris: parseRedirectUris(redirectText ?? ''),
       provider: provider === undefined || provider === '' ? null : provider,
+      resourceServer: flagOption(values, 'resource-server'),
     });
     if (flagOption(values, 'json')) {
       io.out(`${JSON.stringify(clientJson(client, plainSecret), null, 2)}\n`);

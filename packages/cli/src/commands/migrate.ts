@@ -15,14 +15,18 @@ export const migrateCommand: Command = {
 Options:
   --print              print the schema SQL for your own migration tool, without connecting to
                        any database: tables prefixed oauth_ in the schema named by
-                       --database-url's ?schema= (default "public")
+                       --database-url's ?schema= (default "public"), client ids of the type
+                       named by its ?id_type= (uuid, the default; bigint; text)
 ${databaseHelp}`,
   async run(context) {
     const { io, values } = context;
     if (flagOption(values, 'print')) {
       const url = stringOption(values, 'database-url');
-      const schema = url !== undefined && isPostgresUrl(url) ? splitSchema(url).schema : null;
-      io.out(migrationSql(schema === null ? {} : { schema }));
+      const { schema, idType } =
+        url !== undefined && isPostgresUrl(url) ? splitSchema(url) : { schema: null, idType: null };
+      io.out(
+        migrationSql({ ...(schema === null ? {} : { schema }), ...(idType === null ? {} : { idType }) }),
+      );
       return 0;
     }
     const database = await context.database();

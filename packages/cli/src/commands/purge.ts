@@ -1,35 +1,41 @@
 import { type Command, databaseHelp, databaseOptions, flagOption, stringOption } from '../command.js';
 import { CliError } from '../errors.js';
 
-/** Reads `--hours`: a whole number of hours, 0 or more. */
-export function parseHours(text: string | undefined): number {
-  if (text === undefined) return 168;
+/** Reads `--hours` (or another hours option): a whole number of hours, 0 or more. */
+export function parseHours(text: string | undefined, fallback = 168, option = '--hours'): number {
+  if (text === undefined) return fallback;
   if (!/^\d+$/.test(text))
-    throw new CliError('ERR_CLI_USAGE', `--hours must be a whole number of hours, not "${text}"`);
+    throw new CliError('ERR_CLI_USAGE', `${option} must be a whole number of hours, not "${text}"`);
   return Number(text);
 }
 
 /** `passport purge`. */
 export const purgeCommand: Command = {
   name: 'purge',
-  summary: 'Delete revoked and expired tokens, codes and device codes',
-  usage: 'passport purge [--revoked] [--expired] [--hours 168]',
+  summary: 'Delete revoked and expired tokens, codes and device codes, and long-revoked clients',
+  usage: 'passport purge [--revoked] [--expired] [--hours 168] [--revoked-client-hours 720]',
   usesDatabase: true,
   options: {
     revoked: { type: 'boolean' },
     expired: { type: 'boolean' },
     hours: { type: 'string' },
+    'revoked-client-hours': { type: 'string' },
     json: { type: 'boolean' },
     ...databaseOptions,
   },
   help: `Deletes revoked (and used) rows and rows that expired more than --hours ago, across access
-tokens, refresh tokens, authorization codes and device codes. Without --revoked or --expired, both.
-Never deletes what a live refresh token still needs (its access token, its family's history).
+tokens, refresh tokens, authorization codes and device codes; with the revoked rows, clients
+deleted (revoked) more than --revoked-client-hours ago, with everything of theirs. Expired
+single-use markers and rate-limit windows always go. Without --revoked or --expired, both.
+Never deletes what detection still needs: a live refresh token's access token and its family's
+history, or an authorization or device code before it expires (a replay must find it).
 
 Options:
-  --revoked            only revoked and used rows
+  --revoked            only revoked and used rows (and long-revoked clients)
   --expired            only rows expired more than --hours ago
   --hours N            keep expired rows for N hours                   default: 168 (7 days)
+  --revoked-client-hours N
+                       keep a deleted (revoked) client for N hours     default: 720 (30 days)
   --json               print the counts as JSON
 ${databaseHelp}`,
   async run(context) {
@@ -40,10 +46,16 @@ ${databaseHelp}`,
     const revoked = both || onlyRevoked;
     const expired = both || onlyExpired;
     const hours = parseHours(stringOption(values, 'hours'));
+    const clientHours = parseHours(
+      stringOption(values, 'revoked-client-hours'),
+      720,
+      '--revoked-client-hours',
+    );
     const now = new Date();
     const expiredBefore = expired ? new Date(now.getTime() - hours * 3_600_000) : null;
+    const revokedClientsBefore = revoked ? new Date(now.getTime() - clientHours * 3_600_000) : null;
     const { store } = await context.database();
-    const result = await store.purge({ revoked, expiredBefore, now });
+    const result = await store.purge({ revoked, expiredBefore, revokedClientsBefore, now });
     if (flagOption(values, 'json')) {
       io.out(`${JSON.stringify(result)}\n`);
       return 0;
@@ -53,7 +65,9 @@ ${databaseHelp}`,
       .join(' or ');
     io.out(
       `Purged ${result.accessTokens} access tokens, ${result.refreshTokens} refresh tokens, ` +
-        `${result.authCodes} authorization codes and ${result.deviceCodes} device codes (${what}).\n`,
+        `${result.authCodes} authorization codes and ${result.deviceCodes} device codes (${what}), ` +
+        `${result.clients} revoked clients, ${result.nonces} expired markers and ` +
+        `${result.rateLimits} rate-limit windows.\n`,
     );
     return 0;
   },
