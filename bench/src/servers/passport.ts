@@ -256,6 +256,7 @@ async function buildPlan(
           familyId,
           revoked: false,
           consumedAt: null,
+          replacedBy: null,
           createdAt: issuedAt,
           expiresAt: new Date(issuedAt.getTime() + 30 * 86_400_000),
         };

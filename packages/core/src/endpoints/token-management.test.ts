@@ -193,9 +193,23 @@ describe('token management', () => {
     expect(await store.findAccessToken(id)).toBeNull();
   });
 
-  it('rejects a negative or non-finite hours option', async () => {
+  it('rejects a negative or non-finite hours or clientRetentionHours option', async () => {
     const { passport } = await setup();
     await expect(passport.purge({ hours: -1 })).rejects.toBeInstanceOf(PassportOptionsError);
     await expect(passport.purge({ hours: Number.NaN })).rejects.toBeInstanceOf(PassportOptionsError);
+    await expect(passport.purge({ clientRetentionHours: -1 })).rejects.toThrow(/clientRetentionHours/);
+  });
+
+  it('keeps a deleted (revoked) client for clientRetentionHours (default 720), then purges it with its rows', async () => {
+    const { passport, store, client, advance } = await setup();
+    expect(await passport.clients.delete(client.id)).toBe(true);
+    advance(719 * hour);
+    expect((await passport.purge()).clients).toBe(0);
+    expect(await store.findClient(client.id)).toMatchObject({ revoked: true });
+    expect((await passport.purge({ clientRetentionHours: null })).clients).toBe(0);
+    expect((await passport.purge({ revoked: false, clientRetentionHours: 0 })).clients).toBe(0);
+    advance(2 * hour);
+    expect((await passport.purge()).clients).toBe(1);
+    expect(await store.findClient(client.id)).toBeNull();
   });
 });
