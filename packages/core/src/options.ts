@@ -158,9 +158,10 @@ export interface PassportOptions<User extends PassportUser = PassportUser> {
    *   refresh rotation, client update, secret regeneration, revocation or deletion) takes effect
    *   at once;
    * - one made **elsewhere** (another process or instance, or directly on the store) takes effect
-   *   at most `revocationCacheSeconds` seconds after it completed: until then a token revoked there
-   *   is still accepted by the guards here, and a client revoked there (or the old secret of a
-   *   client whose secret was regenerated there) can still get tokens here;
+   *   at once when the store has a change feed (`subscribeChanges`, e.g. the memory store), and
+   *   otherwise at most `revocationCacheSeconds` seconds after it completed: until then a token
+   *   revoked there is still accepted by the guards here, and a client revoked there (or the old
+   *   secret of a client whose secret was regenerated there) can still get tokens here;
    * - missing or revoked rows are never cached, no entry outlives its token's expiry, and client
    *   authentication decides every refusal on a fresh row (a new secret, or a newly allowed grant,
    *   works at once everywhere).

@@ -1,6 +1,6 @@
 import { hashSecret, type PassportStore } from '@passport/core';
 import { createPGliteStore } from '@passport/store-postgres';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, form, origin, setup, type TestUser, users } from './helpers.js';
 
 const alice = { ...users.alice, password: 'correct horse' } as TestUser & { password: string };
@@ -135,14 +135,16 @@ describe('introspection policy (HTTP)', () => {
 });
 
 describe('a value the store cannot hold (StoreInvalidInputError) is 400 invalid_request, never 500', () => {
-  const stores: PassportStore[] = [];
+  let store: PassportStore;
+  // Creating a PGlite cluster (initdb) is slow on a busy machine: once, outside the test's timeout.
+  beforeAll(async () => {
+    store = await createPGliteStore();
+  }, 180_000);
   afterAll(async () => {
-    for (const store of stores) await store.close?.();
+    await store?.close?.();
   });
 
   it('a NUL byte that slips past validation (in a user id from the host session) answers 400', async () => {
-    const store = await createPGliteStore();
-    stores.push(store);
     const nulUser = { id: 'al\u0000ice', name: 'Alice' };
     const s = await setup({ store }, { authenticateUser: () => nulUser });
     // The JSON API writes the client with the signed-in user as owner: PostgreSQL refuses the NUL
