@@ -126,6 +126,9 @@ export async function createWorstCaseTarget(
     keys,
     scopes: { read: 'Read the bench API', write: 'Write' },
     grants: { deviceCode: true },
+    // The scenario measures what each request costs to parse and answer: with the rate limits on,
+    // the repeated normal requests of an endpoint would soon be cheap 429s.
+    rateLimits: false,
   });
   const now = new Date();
   const client: ClientRecord = {
@@ -139,6 +142,7 @@ export async function createWorstCaseTarget(
     scopes: null,
     confidential: true,
     firstParty: false,
+    resourceServer: false,
     revoked: false,
     createdAt: now,
     updatedAt: now,
