@@ -28,8 +28,8 @@ import { ReadThroughCache } from './stores/read-through-cache.js';
 import type { PassportStore } from './stores/store.js';
 import type { ClaimsHook } from './tokens/issue.js';
 
-export type { ClaimsHook } from './tokens/issue.js';
 export type { RateLimitName, RateLimitOptions, RateLimitRule } from './internal/rate-limiter.js';
+export type { ClaimsHook } from './tokens/issue.js';
 
 /** The minimum a user object needs: a string id. */
 export interface PassportUser {

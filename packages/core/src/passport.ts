@@ -64,10 +64,9 @@ export interface Passport<User extends PassportUser = PassportUser> {
    * revocation or client change made through it evicts the cached rows at once (writes made on the
    * store you gave, bypassing this property, reach the cache like another instance's: at once when
    * the store has a change feed, `subscribeChanges`, otherwise within `revocationCacheSeconds`).
-   * Methods specific
-   * to a store class (migrations, outage switches, `close` of a pool you own) are not on it: keep
-   * your own reference to the store for those. Prefer the passport's methods, which also emit
-   * events.
+   * Methods specific to a store class (migrations, outage switches, `close` of a pool you own) are
+   * not on it: keep your own reference to the store for those. Prefer the passport's methods, which
+   * also emit events.
    */
   readonly store: PassportStore;
   /**

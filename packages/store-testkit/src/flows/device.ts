@@ -1,9 +1,13 @@
 import { hashSecret } from '@passport/core';
-
-const deviceCodeGrantType = 'urn:ietf:params:oauth:grant-type:device_code';
-
 import { expect } from 'vitest';
-import { createFlowPassport, expectOAuthError, flowUsers, jtiOf, tokenRequest } from './fixture.js';
+import {
+  createFlowPassport,
+  deviceCodeGrantType,
+  expectOAuthError,
+  flowUsers,
+  jtiOf,
+  tokenRequest,
+} from './fixture.js';
 import type { FlowSuiteContext } from './index.js';
 
 const { alice } = flowUsers;

@@ -49,6 +49,9 @@ export function uniqueUser(): FlowUser {
 
 /** The issuer every flow passport uses. */
 export const FLOW_ISSUER = 'https://auth.flows.example';
+
+/** The device authorization grant's `grant_type` (RFC 8628 section 3.4). */
+export const deviceCodeGrantType = 'urn:ietf:params:oauth:grant-type:device_code';
 const REDIRECT_URI = 'https://client.flows.example/callback';
 
 function userProvider(users: readonly FlowUser[]): UserProvider<FlowUser> {

@@ -1,7 +1,8 @@
-import { deviceCodeGrantType, type OAuthError, type PassportOptions } from '@passport/core';
+import type { OAuthError, PassportOptions } from '@passport/core';
 import { expect } from 'vitest';
 import {
   createFlowPassport,
+  deviceCodeGrantType,
   expectOAuthError,
   type FlowPassport,
   type FlowUser,
