@@ -139,6 +139,18 @@ describe('resolveOptions', () => {
     expect(errorOf({ ...base, store: partialStore }).message).toMatch(
       /store is not a PassportStore: it lacks useNonce/,
     );
+    // A store written before the settled contract: the consume methods instead of the atomic steps.
+    const {
+      redeemAuthCode: _r,
+      redeemDeviceCode: _d,
+      hitRateLimit: _h,
+      ...oldStore
+    } = {
+      ...Object.fromEntries(storeEntries()),
+    };
+    expect(errorOf({ ...base, store: oldStore }).message).toMatch(
+      /store is not a PassportStore: it lacks redeemAuthCode, redeemDeviceCode, hitRateLimit/,
+    );
     expect(errorOf({ ...base, lifetimes: { accessToken: -1 } }).message).toMatch(
       /lifetimes.accessToken must be a positive whole number of seconds, e.g. 3600/,
     );

@@ -320,6 +320,7 @@ export const storeMethods = [
   'touchDeviceCode',
   'redeemDeviceCode',
   'useNonce',
+  'hitRateLimit',
 ] as const satisfies readonly (keyof PassportStore)[];
 
 function isAbsoluteHttpUrl(value: string): boolean {

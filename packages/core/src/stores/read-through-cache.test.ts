@@ -10,6 +10,7 @@ import {
 } from '../../test/grants-harness.js';
 import { PassportError } from '../errors/passport-error.js';
 import { hashSecret } from '../internal/secrets.js';
+import { storeMethods } from '../options.js';
 import { createPassport } from '../passport.js';
 import { ReadThroughCache } from './read-through-cache.js';
 import type { AccessTokenRecord, ClientRecord } from './records.js';
@@ -506,6 +507,67 @@ describe('ReadThroughCache', () => {
     new ReadThroughCache({ seconds: 0, now: () => 0 }).follow(store);
     new ReadThroughCache({ seconds: 5, now: () => 0 }).follow({} as PassportStore);
     expect(subscriptions).toBe(0);
+  });
+
+  it('wrap forwards every store method, the optional ones included, with its arguments and answer', async () => {
+    const optional = ['nextClientId', 'subscribeChanges', 'close'] as const;
+    // How many arguments each method of the contract takes (a new method must be added here).
+    const arity: Record<(typeof storeMethods)[number] | (typeof optional)[number], number> = {
+      createClient: 1,
+      findClient: 1,
+      updateClient: 2,
+      deleteClient: 1,
+      listClientsByOwner: 1,
+      listClients: 0,
+      saveTokens: 1,
+      findAccessToken: 1,
+      findRefreshToken: 1,
+      rotateRefreshToken: 3,
+      revokeAccessToken: 1,
+      revokeRefreshToken: 1,
+      revokeFamily: 1,
+      revokeClientTokens: 1,
+      listUserTokens: 2,
+      purge: 1,
+      saveAuthCode: 1,
+      findAuthCode: 1,
+      redeemAuthCode: 3,
+      saveDeviceCode: 1,
+      findDeviceCode: 1,
+      findDeviceCodeByUserCode: 2,
+      decideDeviceCode: 2,
+      touchDeviceCode: 3,
+      redeemDeviceCode: 3,
+      useNonce: 2,
+      hitRateLimit: 3,
+      nextClientId: 0,
+      subscribeChanges: 1,
+      close: 0,
+    };
+    const names = Object.keys(arity) as (keyof typeof arity)[];
+    const calls: string[] = [];
+    const store = Object.fromEntries(
+      names.map((name) => [
+        name,
+        async (...args: unknown[]) => {
+          calls.push(`${name}(${args.join(',')})`);
+          return { answer: name };
+        },
+      ]),
+    ) as unknown as PassportStore;
+    const cache = new ReadThroughCache({ seconds: 5, now: () => 0 });
+    const wrapped = cache.wrap(store) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    for (const name of names) {
+      const args = ['a', 'b', 'c'].slice(0, arity[name]);
+      calls.length = 0;
+      expect(await wrapped[name]?.(...args), name).toEqual({ answer: name });
+      expect(calls).toEqual([`${name}(${args.join(',')})`]);
+    }
+    // A store without the optional methods gets a wrapper without them: core then draws UUIDs and
+    // follows no feed.
+    const plain = Object.fromEntries(storeMethods.map((name) => [name, async () => null]));
+    const bare = cache.wrap(plain as unknown as PassportStore);
+    for (const name of optional) expect(bare[name], name).toBeUndefined();
   });
 
   it('is inert with seconds 0', () => {
