@@ -5,8 +5,8 @@ import { at, eventually, issuedFor, type SuiteContext, skipAtRunTime } from '../
 
 /**
  * `subscribeChanges` (optional): every revoking method delivers its event, to a listener of this
- * store (a store may deliver asynchronously: the tests wait up to 5 seconds), and unsubscribing
- * stops the delivery.
+ * store (a store may deliver asynchronously: the tests wait up to 5 seconds), a listener that throws
+ * never fails the write, and unsubscribing stops the delivery.
  */
 export function registerChangeFeedSuite({ name, suite, store }: SuiteContext): void {
   suite.describe('subscribeChanges (when offered)', (feed) => {
@@ -130,6 +130,41 @@ export function registerChangeFeedSuite({ name, suite, store }: SuiteContext): v
       expect(await eventually(() => before.length > 0)).toBe(true);
       await stopBefore();
       expect(after).toEqual([]);
+    });
+
+    const throwingTitle = 'a listener that throws never fails the write, and the feed goes on';
+    feed.it(throwingTitle, async (context) => {
+      const subscribe = store().subscribeChanges?.bind(store());
+      if (subscribe === undefined) {
+        skipAtRunTime(
+          context,
+          name,
+          `subscribeChanges (when offered) > ${throwingTitle}`,
+          'the store has no change feed',
+        );
+        return;
+      }
+      const received: StoreChangeEvent[] = [];
+      const stopThrowing = await subscribe({
+        changed: () => {
+          throw new Error('a listener failure');
+        },
+      });
+      const stopCollecting = await subscribe({ changed: (event) => received.push(event) });
+      try {
+        const first = makeTokenPair({ accessToken: { createdAt: at(0) } });
+        const second = makeTokenPair({ accessToken: { createdAt: at(0) } });
+        await store().saveTokens(first);
+        await store().saveTokens(second);
+        expect(await store().revokeAccessToken(first.accessToken.id)).toBe(true);
+        expect((await store().findAccessToken(first.accessToken.id))?.revoked).toBe(true);
+        expect(await store().revokeAccessToken(second.accessToken.id)).toBe(true);
+        const delivered = has({ type: 'accessTokens', ids: [second.accessToken.id] });
+        expect(await eventually(() => delivered(received))).toBe(true);
+      } finally {
+        await stopThrowing();
+        await stopCollecting();
+      }
     });
   });
 }
