@@ -96,7 +96,9 @@ export interface TokenStore {
    * 2. revokes the access token it was issued with (`next` is not touched), and only that access
    *    token: not the refresh token, not other refresh tokens of that access token;
    * 3. writes `next` (the new access token and refresh token, as {@link TokenStore.saveTokens}
-   *    would; `next.refreshToken` is never `null` for a rotation);
+   *    would; `next.refreshToken` is never `null` for a rotation, and both are of the rotated
+   *    token's family: core never writes another family in this step, so a store whose atomicity
+   *    is per family may refuse one with {@link StoreInvalidInputError});
    *
    * and returns the consumed refresh token as it was consumed (`consumedAt` = `now`,
    * `replacedBy` = the new refresh token's id, `revoked` = `false`). Otherwise (unknown, revoked,
@@ -129,8 +131,9 @@ export interface TokenStore {
   revokeRefreshToken(id: string): Promise<boolean>;
   /**
    * Revokes every access and refresh token of a family, consumed refresh tokens included (so a
-   * consumed token of a revoked family reads `revoked` = `true`). Returns how many rows changed.
-   * Atomic with respect to {@link TokenStore.rotateRefreshToken}: a rotation of a family member
+   * consumed token of a revoked family reads `revoked` = `true`). Returns how many rows changed
+   * (concurrent calls for one family need not be serialized: each may count rows another also
+   * counted; every row ends revoked, and that is all a caller relies on). Atomic with respect to {@link TokenStore.rotateRefreshToken}: a rotation of a family member
    * that commits while this call runs must have its new tokens revoked too. The tokens an
    * authorization code or device code issued are visible to it as soon as the code reads
    * consumed (see {@link AuthCodeStore.redeemAuthCode}).
@@ -162,7 +165,9 @@ export interface TokenStore {
    * the consumed refresh tokens of a family that still holds a live refresh token, and an
    * authorization code or device code before its `expiresAt` (consumed or revoked ones included,
    * even with `options.revoked`: a replay of a consumed code is what revokes its family, so it
-   * must still be found). Live = not revoked, not consumed, `expiresAt > now`.
+   * must still be found). Live = not revoked, not consumed, `expiresAt > now`. These rules bind
+   * `purge`; a store with native expiry (TTLs) may also drop a row on its own once it is past its
+   * `expiresAt` by a margin it documents.
    */
   purge(options: PurgeOptions): Promise<PurgeResult>;
 }
@@ -182,9 +187,11 @@ export interface AuthCodeStore {
    * Under concurrent calls exactly one caller gets the record and only the winner's tokens are
    * stored. The consumption and the tokens become visible together (one transaction, one script,
    * one document), so whoever reads the code as consumed finds its tokens: a replay can always
-   * revoke them with `revokeFamily(code.id)` (the tokens' family id is the code's id). When it
-   * throws ({@link StoreUnavailableError}, {@link StoreConflictError} for a taken token id)
-   * nothing was written: the code is still redeemable.
+   * revoke them with `revokeFamily(code.id)` (the tokens' family id is the code's id: core always
+   * writes them so, and a store whose atomicity is per family may refuse tokens of another family
+   * with {@link StoreInvalidInputError}). When it throws ({@link StoreUnavailableError},
+   * {@link StoreConflictError} for a taken token id) nothing was written: the code is still
+   * redeemable.
    *
    * @example
    * ```ts
@@ -225,8 +232,9 @@ export interface DeviceCodeStore {
    * `approved`, not consumed, not revoked and `expiresAt > now`, in one atomic step: marks it
    * consumed at `now`, writes `tokens` (as {@link TokenStore.saveTokens} would), and returns the
    * record as consumed. Otherwise it writes nothing and returns `null`. Exactly one of concurrent
-   * callers gets the record and only the winner's tokens are stored; when it throws nothing was
-   * written and the code is still redeemable.
+   * callers gets the record and only the winner's tokens are stored (their family id is the device
+   * code's id, as for {@link AuthCodeStore.redeemAuthCode}); when it throws nothing was written
+   * and the code is still redeemable.
    *
    * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.5
    */
@@ -305,8 +313,12 @@ export interface PassportStore
   /**
    * The revocation feed (optional): delivers every revoking change made through this store, by
    * any instance, to `listener`, so each instance's read-through cache drops what changed at once
-   * instead of within its time bound. A store publishes from inside the revoking operation where
-   * it can. Returns a function that unsubscribes.
+   * instead of within its time bound. A store publishes the event of every change it makes
+   * (`revokeAccessToken` of an existing token, a `rotateRefreshToken` that rotated: the old access
+   * token's id, `revokeFamily`, `updateClient` and `deleteClient` of an existing client,
+   * `revokeClientTokens`; an event for a change that changed nothing is allowed), from inside the
+   * revoking operation where it can. A listener that throws never fails the write, nor stops the
+   * feed. Returns a function that unsubscribes.
    *
    * @example
    * ```ts
