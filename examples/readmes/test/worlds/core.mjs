@@ -1,7 +1,8 @@
 // What the @passport/core README's snippets take as given after its quick start: your passport and
 // its options, a signed-in user, your app's data and configuration, and the values of the request
-// at hand (an authorization request, a code, a refresh token, a device user code, a token). The
-// snippets refer to them by name, so they are globals of the child process that runs a snippet.
+// at hand (an authorization request, a code, a refresh token, a device user code, a token, a
+// client to delete), and createPassport, which the quick start imports. The snippets refer to them
+// by name, so they are globals of the child process that runs a snippet.
 import {
   computeS256Challenge,
   createPassport,
@@ -78,8 +79,11 @@ const device = await passport.requestDeviceCode({
   authorization: null,
 });
 const jwt = (await passport.createPersonalAccessToken(user, 'README', ['orders:read'])).accessToken;
+// A client the snippets may delete.
+const { client: retired } = await passport.clients.create({ name: 'Retired', redirectUris: [redirect_uri] });
 
 Object.assign(globalThis, {
+  createPassport,
   options,
   passport,
   user,
@@ -97,6 +101,7 @@ Object.assign(globalThis, {
   redirect_uri,
   code_verifier,
   client_id: app.id,
+  clientId: retired.id,
   id: backend.id,
   secret,
   refresh_token: tokens.refresh_token,
