@@ -13,7 +13,10 @@ export interface RateLimitRule {
 /**
  * The limits of Passport's rate limiter, each counted in the store (so they hold across
  * instances) and each switchable off with `false`. Counting never costs a well-behaved request a
- * store call: client authentication, passwords and user codes count only failures.
+ * store call: client authentication, passwords and user codes count only failures. A subject
+ * found over a limit is refused without a store call by the instance that found it; another
+ * instance learns it at its next failure for that subject, so N instances check at most N more
+ * attempts per window than the limit.
  */
 export interface RateLimitOptions {
   /**
