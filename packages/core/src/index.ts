@@ -95,6 +95,6 @@ export type {
   PassportStore,
   TokenStore,
 } from './stores/store.js';
-export type { AccessTokenClaims, VerifiedAccessToken } from './tokens/access-token.js';
+export type { AccessTokenClaims, VerifiedAccessToken, VerifyTokenOptions } from './tokens/access-token.js';
 export type { ClaimsHook } from './tokens/issue.js';
 export type { TokenResponse } from './tokens/token-response.js';
