@@ -24,8 +24,18 @@ export {
 } from './guards.js';
 export { createPassportHandler, type FetchHandler } from './handler.js';
 export type {
-  ApprovalPageContext,
   FirstPartyCookieOptions,
   PassportHandlerOptions,
+  RouteGroups,
   StoreOutageEvent,
 } from './options.js';
+export type {
+  ApprovalPageModel,
+  DeviceApprovalPageModel,
+  DeviceCodePageModel,
+  DeviceOutcomePageModel,
+  ErrorPageModel,
+  PageClient,
+  PageModel,
+  PageRenderer,
+} from './pages/models.js';
