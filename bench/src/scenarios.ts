@@ -135,7 +135,7 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     id: 'diag-passport-memory-guard-fetch',
     label:
-      'diagnostic: Passport (memory): bearer guard as a Fetch handler (requireToken) through toNodeListener',
+      'diagnostic: Passport (memory): bearer guard as a Fetch handler (requireClient) through toNodeListener',
     family: 'diagnostic',
     target: 'passport',
     flow: 'bearer-guard-fetch',

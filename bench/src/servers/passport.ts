@@ -142,9 +142,9 @@ export async function createPassportTarget(config: ServerConfig): Promise<BenchT
   const guard = createGuard({ passport });
   // The protected route as a Node host writes it: the guard decides, the host answers through res.
   const nodeRoute: BenchTarget['listener'] = (request, response) => {
-    void authenticateNode(guard, request, response).then((auth) => {
+    void authenticateNode(guard, request, response, { accept: 'client' }).then((auth) => {
       if (auth === null) return;
-      const body = JSON.stringify({ client: auth.client?.id ?? null, scopes: auth.scopes });
+      const body = JSON.stringify({ client: auth.client.id, scopes: auth.scopes });
       response.writeHead(200, {
         'content-type': 'application/json',
         'content-length': Buffer.byteLength(body),
@@ -155,9 +155,9 @@ export async function createPassportTarget(config: ServerConfig): Promise<BenchT
   };
   // The same route as a Fetch handler (what Bun, Deno and Workers mount), served by toNodeListener.
   const fetchRoute = toNodeListener(
-    guard.requireToken(
+    guard.requireClient(
       (_request, auth) =>
-        new Response(JSON.stringify({ client: auth.client?.id ?? null, scopes: auth.scopes }), {
+        new Response(JSON.stringify({ client: auth.client.id, scopes: auth.scopes }), {
           headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
         }),
     ),

@@ -179,7 +179,7 @@ export async function createWorstCaseTarget(
       passportListener(request, response);
       return;
     }
-    void authenticateNode(guard, request, response).then((auth) => {
+    void authenticateNode(guard, request, response, { accept: 'client' }).then((auth) => {
       if (auth === null) return;
       response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       response.end('{"ok":true}');

@@ -26,7 +26,7 @@ const oauth = createPassportHandler({
   loginUrl: '/login',
 });
 const api = createGuard({ passport });
-const orders = api.requireScopes(['orders:read'], (_request, auth) => Response.json({ user: auth.user?.id }));
+const orders = api.requireScopes(['orders:read'], (_request, auth) => Response.json({ user: auth.user.id }));
 
 async function fetch(request: Request): Promise<Response> {
   if (new URL(request.url).pathname === '/api/orders') return orders(request);

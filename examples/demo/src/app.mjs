@@ -1,7 +1,8 @@
 // @ts-check
 /**
  * The demo server: Passport for TypeScript mounted in a plain `node:http` server, with the host's
- * own login, a protected API route and a client application page.
+ * own login, protected API routes (for users, for client-credentials callers, for both) and a
+ * client application page.
  * @module
  */
 import { randomBytes } from 'node:crypto';
@@ -293,15 +294,39 @@ export async function startDemo(options) {
           : `passport: the store is back after ${((event.endedAt.getTime() - event.startedAt.getTime()) / 1000).toFixed(1)} s; ${event.refused} request(s) were refused with 503`,
       ),
   });
+  // The demo's API: one route for users, one for client-credentials callers, one for both.
   const guard = createGuard({ passport });
+  /** @param {import('@passport/http').Authentication<import('./users.mjs').DemoUser>} auth */
+  const tokenExpiresAt = (auth) => (auth.token ? new Date(auth.token.claims.exp * 1000).toISOString() : null);
+  // users only (a client-credentials token gets 401 invalid_token), like Laravel Passport's auth:api
   const me = guard.requireScopes(['profile'], async (_request, auth) =>
     Response.json({
-      message: `Hello ${auth.user?.name ?? 'client'}: this route is protected by @passport/http's guard.`,
+      message: `Hello ${auth.user.name}: this route is protected by @passport/http's guard.`,
       user: auth.user,
       client: auth.client ? { id: auth.client.id, name: auth.client.name } : null,
       scopes: auth.scopes,
-      tokenExpiresAt: auth.token ? new Date(auth.token.claims.exp * 1000).toISOString() : null,
+      tokenExpiresAt: tokenExpiresAt(auth),
     }),
+  );
+  // client-credentials tokens only, like Laravel Passport's CheckClientCredentials middleware
+  const clientRoute = guard.requireClient(async (_request, auth) =>
+    Response.json({
+      message: `Hello ${auth.client.name}: this route accepts client-credentials tokens only.`,
+      client: { id: auth.client.id, name: auth.client.name },
+      scopes: auth.scopes,
+      tokenExpiresAt: tokenExpiresAt(auth),
+    }),
+  );
+  // both: who the token acts for
+  const whoami = guard.requireToken(
+    async (_request, auth) =>
+      Response.json({
+        kind: auth.user === null ? 'client' : 'user',
+        user: auth.user,
+        client: auth.client ? { id: auth.client.id, name: auth.client.name } : null,
+        scopes: auth.scopes,
+      }),
+    { accept: 'any' },
   );
 
   app = async (request) => {
@@ -349,6 +374,8 @@ export async function startDemo(options) {
       );
     }
     if (path === '/api/me') return me(request);
+    if (path === '/api/client') return clientRoute(request);
+    if (path === '/api/whoami') return whoami(request);
     if (path.startsWith('/oauth') || path.startsWith('/.well-known/')) return oauth(request);
     return htmlResponse(layout('Not found', '<h2>Not found</h2><p><a href="/">Home</a></p>', null), 404);
   };

@@ -82,12 +82,15 @@ export function homePage({ issuer, clients, session }) {
   <li>JSON API for the signed-in user: <a href="/oauth/clients">/oauth/clients</a>, <a href="/oauth/tokens">/oauth/tokens</a>,
       <a href="/oauth/scopes">/oauth/scopes</a>, <a href="/oauth/personal-access-tokens">/oauth/personal-access-tokens</a></li>
   <li>Discovery: <a href="/.well-known/oauth-authorization-server">/.well-known/oauth-authorization-server</a>, <a href="/oauth/jwks">/oauth/jwks</a></li>
+  <li>The API: <code>GET /api/me</code> (users' tokens, <code>profile</code> scope), <code>GET /api/client</code> (client-credentials tokens), <code>GET /api/whoami</code> (both)</li>
 </ul>
 <h2>Clients</h2>
 <table><tr><th>Client</th><th>ID</th><th>Secret</th></tr>${rows}</table>
 ${
   backend?.secret && session
-    ? `<h3>Client credentials</h3><pre>curl -s -u ${escapeHtml(backend.id)}:${escapeHtml(backend.secret)} -d grant_type=client_credentials ${escapeHtml(issuer)}/oauth/token</pre>`
+    ? `<h3>Client credentials</h3><pre>curl -s -u ${escapeHtml(backend.id)}:${escapeHtml(backend.secret)} -d grant_type=client_credentials ${escapeHtml(issuer)}/oauth/token
+# then, with its access_token (GET /api/me answers it 401: that route is for users):
+curl -s -H "Authorization: Bearer ACCESS_TOKEN" ${escapeHtml(issuer)}/api/client</pre>`
     : ''
 }
 ${

@@ -5,7 +5,7 @@
  * the raw body itself, with its own size limit.
  */
 import { createPassport, KeySet, type PassportUser } from '@passport/core';
-import { type Authentication, createGuard, createPassportHandler } from '@passport/http';
+import { createGuard, createPassportHandler, type UserAuthentication } from '@passport/http';
 import { authenticateNode, toNodeListener } from '@passport/http/node';
 import { MemoryStore } from '@passport/store-memory';
 import express, {
@@ -60,7 +60,7 @@ app.get(
   '/api/orders',
   toNodeListener(
     api.requireScopes(['orders:read'], (_request, auth) =>
-      Response.json({ orders: [], owner: auth.user?.name }),
+      Response.json({ orders: [], owner: auth.user.name }),
     ),
   ),
 );
@@ -76,8 +76,8 @@ async function requireToken(req: ExpressRequest, res: ExpressResponse, next: Nex
 }
 
 app.get('/api/me', requireToken, (_req: ExpressRequest, res: ExpressResponse) => {
-  const auth = res.locals.auth as Authentication<User>;
-  res.json({ user: auth.user?.id ?? null });
+  const auth = res.locals.auth as UserAuthentication<User>; // users' tokens only, the default
+  res.json({ user: auth.user.id });
 });
 
 app.listen(3000, () => console.log('Listening on http://localhost:3000'));

@@ -19,8 +19,12 @@ export async function createCore(context: CommandContext, store: PassportStore):
     (await loadKeysFromEnv(context.io.env)) ??
     (await loadKeysFrom(resolveKeysPath(undefined, loaded, context.io.cwd), { env: context.io.env })) ??
     KeySet.from([await generateSigningKey('ES256')]);
+  // The client commands run no grant, so the password grant's user hooks (which a CLI config has
+  // no reason to carry) are not asked for: `grants` only tells `install` which clients to create.
+  const { grants, ...options } = loaded.config.options ?? {};
   return createPassport({
-    ...loaded.config.options,
+    ...options,
+    ...(grants === undefined ? {} : { grants: { ...grants, password: false } }),
     issuer: loaded.config.issuer ?? 'http://localhost',
     store,
     keys,

@@ -103,6 +103,6 @@ export type {
   StoreChangeListener,
   TokenStore,
 } from './stores/store.js';
-export type { AccessTokenClaims, VerifiedAccessToken } from './tokens/access-token.js';
+export type { AccessTokenClaims, VerifiedAccessToken, VerifyTokenOptions } from './tokens/access-token.js';
 export type { ClaimsHook } from './tokens/issue.js';
 export type { TokenResponse } from './tokens/token-response.js';

@@ -95,6 +95,13 @@ describe('resolveOptions', () => {
       generateId: () => 'fixed',
       onListenerError: (_error, event) => errors.push(event),
       claims: () => ({ tenant: 't' }),
+      userProviders: {
+        users: {
+          findById: async () => null,
+          findForPassport: async () => null,
+          validateForPassportPasswordGrant: async () => false,
+        },
+      },
     });
     expect(resolved.lifetimes.accessToken).toBe(900);
     expect(resolved.lifetimes.refreshToken).toBe(2_592_000);
@@ -187,6 +194,9 @@ describe('resolveOptions', () => {
     );
     expect(errorOf({ ...base, clock: 5 }).message).toMatch(
       /clock must be a function returning the current time/,
+    );
+    expect(errorOf({ ...base, skipsAuthorization: true }).message).toMatch(
+      /skipsAuthorization must be a function \(\{ client, user, scopes \}\) => boolean/,
     );
     expect(errorOf({ ...base, userProviders: { users: {} } }).message).toMatch(
       /userProviders.users must be a UserProvider: an object with an async findById\(id\) method/,

@@ -1,3 +1,4 @@
+import type { SkipsAuthorization } from './endpoints/authorize.js';
 import { PassportOptionsError } from './errors/passport-error.js';
 import { PassportEventEmitter } from './events/emitter.js';
 import type { GrantContext, Lifetimes } from './internal/context.js';
@@ -39,13 +40,35 @@ export interface PassportUser {
 /**
  * Where users come from: the host implements it over its own user table. The
  * client's `provider` picks one of {@link PassportOptions.userProviders}.
+ *
+ * The password grant (`grants.password`) needs both of its hooks on the provider of the clients
+ * that use it; `createPassport` refuses a provider with only one of them, and the password grant
+ * when no provider has both.
+ *
+ * @example
+ * ```ts
+ * const users: UserProvider<User> = {
+ *   findById: (id) => db.users.find(id),
+ *   findForPassport: (username) => db.users.findByEmail(username),
+ *   validateForPassportPasswordGrant: (user, password) => verifyPassword(password, user.passwordHash),
+ * };
+ * ```
  */
 export interface UserProvider<User extends PassportUser = PassportUser> {
   /** The user with this id, or `null`. */
   findById(id: string): Promise<User | null>;
-  /** Password grant: the user for a username (Passport's `findForPassport`). */
+  /**
+   * Password grant: the user a `username` names, or `null` (Laravel Passport's
+   * `findForPassport($username)` on the user model; unlike Laravel there is no `email` column to
+   * fall back on, so the host says how usernames are looked up).
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.3.2
+   */
   findForPassport?(username: string): Promise<User | null>;
-  /** Password grant: checks the password (Passport's `validateForPassportPasswordGrant`). */
+  /**
+   * Password grant: `true` when `password` is the user's (Laravel Passport's
+   * `validateForPassportPasswordGrant($password)`; there is no `password` column to fall back on).
+   * Compare with the slow password hash the host stores, never in plain text.
+   */
   validateForPassportPasswordGrant?(user: User, password: string): Promise<boolean>;
 }
 
@@ -184,6 +207,21 @@ export interface PassportOptions<User extends PassportUser = PassportUser> {
   userProviders?: Record<string, UserProvider<User>>;
   /** Extra access token claims. */
   claims?: ClaimsHook;
+  /**
+   * Lets a client skip the approval screen for a user and scopes, besides the stored first-party
+   * flag (Laravel Passport's `Client::skipsAuthorization($user, $scopes)`). Asked, sync or async,
+   * when a signed-in user would otherwise see the approval screen; `true` approves at once,
+   * exactly as for a first-party client. `prompt=consent` still shows the screen, and
+   * `prompt=none` succeeds instead of answering `consent_required`.
+   *
+   * @example
+   * ```ts
+   * skipsAuthorization: ({ client, scopes }) =>
+   *   partnerClientIds.has(client.id) && scopes.every((scope) => scope.endsWith(':read')),
+   * ```
+   * @default none: only first-party clients skip the screen
+   */
+  skipsAuthorization?: SkipsAuthorization<User>;
   /** Device authorization grant settings (RFC 8628). */
   device?: {
     /** @default `${issuer}/oauth/device` */
@@ -399,9 +437,26 @@ const userProvidersCheck: Check = (value, path, issues) => {
         path: `${path}.${name}`,
         message: 'must be a UserProvider: an object with an async findById(id) method',
       });
+      continue;
+    }
+    // The password grant's hooks come in pairs: one alone is a mistake.
+    const missing = passwordHooks.filter((hook) => typeof provider[hook] !== 'function');
+    if (missing.length === 1) {
+      issues.push({
+        path: `${path}.${name}`,
+        message: `lacks ${missing[0]}, which the password grant needs`,
+      });
     }
   }
 };
+
+const passwordHooks = ['findForPassport', 'validateForPassportPasswordGrant'] as const;
+
+/** With the password grant on, at least one user provider must have both of its hooks. */
+const hasPasswordHooks = (providers: PassportOptions['userProviders']): boolean =>
+  Object.values(providers ?? {}).some((provider) =>
+    passwordHooks.every((hook) => typeof provider[hook] === 'function'),
+  );
 
 const optionsCheck = section(
   {
@@ -468,6 +523,7 @@ const optionsCheck = section(
     ),
     userProviders: optional(userProvidersCheck),
     claims: optional(fn('(input) => extra claims (an object, or a promise of one)')),
+    skipsAuthorization: optional(fn('({ client, user, scopes }) => boolean')),
     device: optional(
       section(
         {
@@ -517,6 +573,13 @@ export function resolveOptions<User extends PassportUser = PassportUser>(
   options: PassportOptions<User>,
 ): ServerContext<User> {
   const issues = collectIssues(optionsCheck, options);
+  if (
+    issues.length === 0 &&
+    options.grants?.password === true &&
+    !hasPasswordHooks(options.userProviders as PassportOptions['userProviders'])
+  ) {
+    issues.push(`grants.password needs a user provider with ${passwordHooks.join(' and ')}`);
+  }
   if (issues.length > 0) throw new PassportOptionsError(`Invalid Passport options: ${issues.join('; ')}`);
   const issuer = options.issuer;
   const inheritScopes = options.inheritScopes ?? false;
@@ -565,6 +628,7 @@ export function resolveOptions<User extends PassportUser = PassportUser>(
     pkce: publicOptions.pkce,
     refreshTokenRetrySeconds: publicOptions.refreshTokenRetrySeconds,
     ...(options.claims === undefined ? {} : { claims: options.claims }),
+    skipsAuthorization: options.skipsAuthorization as SkipsAuthorization | undefined,
     device: publicOptions.device,
     userProviders: publicOptions.userProviders,
     personalAccessClientId: publicOptions.personalAccessClientId,

@@ -37,6 +37,28 @@ describe('createPassport', () => {
     });
   });
 
+  it('verifies aud against the audience option: one client id or a list', async () => {
+    const h = await setup();
+    const { client, secret } = await makeClient(h, { grantTypes: ['client_credentials'] });
+    const { access_token: token } = await h.passport.handleTokenRequest({
+      params: new URLSearchParams({ grant_type: 'client_credentials' }),
+      authorization: basic(client.id, secret ?? ''),
+    });
+    expect((await h.passport.verifyAccessToken(token, { audience: client.id })).clientId).toBe(client.id);
+    expect((await h.passport.verifyAccessToken(token, { audience: ['x', client.id] })).clientId).toBe(
+      client.id,
+    );
+    await expect(
+      h.passport.verifyAccessToken(token, { audience: ['another-api-client'] }),
+    ).rejects.toMatchObject({
+      code: 'ERR_TOKEN_AUDIENCE',
+      message: 'The access token is meant for another audience',
+    });
+    // no audience: aud is not checked
+    expect((await h.passport.verifyAccessToken(token, {})).clientId).toBe(client.id);
+    expect((await h.passport.verifyAccessToken(token)).clientId).toBe(client.id);
+  });
+
   it('spends a nonce once: the first useNonce is true, every later one false', async () => {
     const h = await setup();
     const expiresAt = new Date(h.now() + 600_000);

@@ -47,7 +47,11 @@ import {
 import type { ScopeRegistry } from './scopes/registry.js';
 import type { AccessTokenRecord, ClientRecord, PurgeResult } from './stores/records.js';
 import type { PassportStore } from './stores/store.js';
-import { type VerifiedAccessToken, verifyAccessToken } from './tokens/access-token.js';
+import {
+  type VerifiedAccessToken,
+  type VerifyTokenOptions,
+  verifyAccessToken,
+} from './tokens/access-token.js';
 import type { TokenResponse } from './tokens/token-response.js';
 
 /**
@@ -166,11 +170,21 @@ export interface Passport<User extends PassportUser = PassportUser> {
 
   /**
    * Verifies a bearer access token (RFC 9068 section 4, RFC 6750): signature, claims and the store
-   * row. A live row may come from the instance's read-through cache: a revocation made through
-   * this instance is refused at once, one made elsewhere within the `revocationCacheSeconds`
-   * option (default 5; `0` asks the store every time).
+   * row, and `aud` when `options.audience` is given. A live row may come from the instance's
+   * read-through cache: a revocation made through this instance is refused at once, one made
+   * elsewhere within the `revocationCacheSeconds` option (default 5; `0` asks the store every time).
+   *
+   * @throws PassportError `ERR_TOKEN_INVALID` (malformed, forged, another issuer),
+   *   `ERR_TOKEN_AUDIENCE` (another audience), `ERR_TOKEN_EXPIRED`, `ERR_TOKEN_REVOKED`;
+   *   `StoreUnavailableError` while the store is down.
+   * @example
+   * ```ts
+   * const ordersApi = { audience: [webApp.id, mobileApp.id] };
+   * const token = await passport.verifyAccessToken(bearer, ordersApi);
+   * ```
+   * @see https://www.rfc-editor.org/rfc/rfc9068#section-4
    */
-  verifyAccessToken(token: string): Promise<VerifiedAccessToken>;
+  verifyAccessToken(token: string, options?: VerifyTokenOptions): Promise<VerifiedAccessToken>;
   /**
    * The client with this id for the bearer path (the `@passport/http` guards): like
    * `clients.find`, but a client that is not revoked may be served from the read-through cache
@@ -314,7 +328,7 @@ export function createPassport<User extends PassportUser = PassportUser>(
     revokeAccessToken: (tokenId) => revokeAccessToken(ctx, tokenId),
     purge: (purgeOptions) => purgeTokens(ctx, purgeOptions),
 
-    verifyAccessToken: (token) => verifyAccessToken(token, verifyOptions),
+    verifyAccessToken: (token, check) => verifyAccessToken(token, verifyOptions, check),
     async findClientCached(id) {
       if (!cache.enabled) return ctx.store.findClient(id);
       const now = ctx.now();

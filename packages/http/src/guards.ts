@@ -12,12 +12,8 @@ import { type Incoming, incomingFromFetch } from './internal/incoming.js';
 import { isStoreUnavailable, storeUnavailableResponse, toResponse } from './internal/responses.js';
 import type { FirstPartyCookieOptions } from './options.js';
 
-/** Who a request to a protected route is acting for. */
-export interface Authentication<User extends PassportUser = PassportUser> {
-  /** The resource owner; always `null` for a client-credentials token, whatever its `sub`. */
-  user: User | null;
-  /** The client the token was issued to; `null` for the first-party cookie. */
-  client: ClientRecord | null;
+/** What every {@link Authentication} carries besides who is calling. */
+interface AuthenticationBase {
   /** The verified bearer token; `null` for the first-party cookie and `@passport/http/testing` guards. */
   token: VerifiedAccessToken | null;
   /** The token's scopes (`['*']` for the first-party cookie). */
@@ -31,29 +27,81 @@ export interface Authentication<User extends PassportUser = PassportUser> {
   tokenCan(scope: string): boolean;
 }
 
+/** A request acting for a user: a token issued to a user, or the first-party cookie. */
+export interface UserAuthentication<User extends PassportUser = PassportUser> extends AuthenticationBase {
+  /** The resource owner. */
+  user: User;
+  /** The client the token was issued to; `null` for the first-party cookie. */
+  client: ClientRecord | null;
+}
+
+/**
+ * A request acting for a client alone: a client-credentials token (RFC 6749 section 4.4), whose
+ * `sub` names no user whatever its value.
+ */
+export interface ClientAuthentication extends AuthenticationBase {
+  /** Always `null`: no user took part. */
+  user: null;
+  /** The client the token was issued to. */
+  client: ClientRecord;
+}
+
+/**
+ * Who a request to a protected route is acting for: a user ({@link UserAuthentication}) or a
+ * client alone ({@link ClientAuthentication}). Test `user !== null` to tell them apart.
+ */
+export type Authentication<User extends PassportUser = PassportUser> =
+  | UserAuthentication<User>
+  | ClientAuthentication;
+
+/**
+ * Which callers a protected route accepts:
+ * - `'user'` (the default): tokens issued to a user, and the first-party cookie; a
+ *   client-credentials token is refused with `401 invalid_token`, as Laravel Passport's `auth:api`
+ *   refuses a token without a user.
+ * - `'client'`: client-credentials tokens only, like Laravel Passport's `CheckClientCredentials`
+ *   middleware ({@link Guard.requireClient}).
+ * - `'any'`: both; the handler's `user` is then `null` for a client-credentials token.
+ */
+export type GuardAccept = 'user' | 'client' | 'any';
+
+/** The authentication a route accepting `Accept` callers receives. */
+export type AuthenticationFor<User extends PassportUser, Accept extends GuardAccept> = Accept extends 'user'
+  ? UserAuthentication<User>
+  : Accept extends 'client'
+    ? ClientAuthentication
+    : Authentication<User>;
+
 /** Outcome of {@link Guard.check}. */
 export type GuardCheck<User extends PassportUser = PassportUser> =
   | { kind: 'authenticated'; authentication: Authentication<User> }
   | { kind: 'missing' }
   | { kind: 'invalid'; description: string };
 
+/** Options of the `require*` wrappers that take a handler. */
+export interface RouteOptions<Accept extends GuardAccept = 'user'> {
+  /**
+   * Which callers the route accepts: see {@link GuardAccept}. Any other value means users only.
+   * @default 'user'
+   */
+  accept?: Accept | undefined;
+}
+
 /**
  * What a route requires of the token, for {@link Guard.decide}: the same rules as
  * {@link Guard.requireToken} (nothing set), {@link Guard.requireScopes} (`scopes`),
- * {@link Guard.requireAnyScope} (`anyScope`) and {@link Guard.requireClient} (`clientOnly`).
+ * {@link Guard.requireAnyScope} (`anyScope`) and {@link Guard.requireClient} (`accept: 'client'`).
  */
-export interface GuardRequirement {
+export interface GuardRequirement<Accept extends GuardAccept = GuardAccept> extends RouteOptions<Accept> {
   /** The token must have **all** of these scopes (`403 insufficient_scope` otherwise). */
   scopes?: readonly string[];
   /** The token must have **at least one** of these scopes. */
   anyScope?: readonly string[];
-  /** Client-credentials tokens only (no user), like Laravel Passport's `CheckClientCredentials`. */
-  clientOnly?: boolean;
 }
 
 /** The outcome of {@link Guard.decide}: the authentication, or the refusal to send as it is. */
-export type GuardDecision<User extends PassportUser = PassportUser> =
-  | { ok: true; authentication: Authentication<User> }
+export type GuardDecision<User extends PassportUser = PassportUser, Accept extends GuardAccept = 'user'> =
+  | { ok: true; authentication: AuthenticationFor<User, Accept> }
   | { ok: false; refusal: Response };
 
 /** Options of {@link createGuard}. */
@@ -81,54 +129,95 @@ export interface GuardOptions<User extends PassportUser = PassportUser> {
    * @default 'api'
    */
   realm?: string;
+  /**
+   * The accepted `aud` values: a bearer token whose `aud` is not this one (or not one of this
+   * list) is refused with `401 invalid_token`. Passport's tokens carry the id of the client they
+   * were issued to in `aud` (as Laravel Passport's do), so a resource server names the clients it
+   * serves and refuses tokens minted for another API. Checked by core's verifier
+   * (`passport.verifyAccessToken(token, { audience })`). Not checked when omitted; the
+   * first-party cookie has no audience and is not affected.
+   *
+   * @example
+   * ```ts
+   * const ordersApi = createGuard({ passport, audience: [ordersWebApp.id, ordersMobileApp.id] });
+   * ```
+   * @see https://www.rfc-editor.org/rfc/rfc9068#section-4
+   */
+  audience?: string | readonly string[];
 }
 
 /** A route handler that runs once the request is authenticated. */
-export type ProtectedHandler<User extends PassportUser = PassportUser> = (
+export type ProtectedHandler<Auth = UserAuthentication> = (
   request: Request,
-  authentication: Authentication<User>,
+  authentication: Auth,
 ) => Response | Promise<Response>;
 
 /**
  * Protects the host app's routes with Passport tokens. Immutable: what a guard accepts is fixed
  * when it is created. Tests that need a signed-in caller without a token build a testing guard
  * with `actingAs` from `@passport/http/testing` instead of switching this one.
+ *
+ * Routes accept tokens issued to a user by default (the handler's `user` is typed non-null), like
+ * Laravel Passport's `auth:api`; {@link Guard.requireClient} accepts client-credentials tokens
+ * only, and `{ accept: 'any' }` both.
  */
 export interface Guard<User extends PassportUser = PassportUser> {
   /** The provider this guard serves. */
   readonly provider: string;
-  /** The authentication of `request`, or `null` when it has no valid token (or cookie). */
+  /**
+   * The authentication of `request` (a user's or a client's: no route rule applies), or `null`
+   * when it has no valid token (or cookie).
+   */
   authenticate(request: Request): Promise<Authentication<User> | null>;
   /** Like {@link Guard.authenticate}, but tells a missing token apart from an invalid one. */
   check(request: Request): Promise<GuardCheck<User>>;
   /**
-   * Checks `request` against `requirement` and gives the authentication, or the refusal the
-   * `require*` wrappers would answer (`401` with a Bearer challenge, `403 insufficient_scope`,
-   * `503 temporarily_unavailable` while the store is down), for hosts that write their own
-   * responses (Express-style middleware, `authenticateNode` in `@passport/http/node`).
+   * Checks `request` against `requirement` (by default: a user's token, no scope) and gives the
+   * authentication, or the refusal the `require*` wrappers would answer (`401` with a Bearer
+   * challenge, `403 insufficient_scope`, `503 temporarily_unavailable` while the store is down),
+   * for hosts that write their own responses (Express-style middleware, `authenticateNode` in
+   * `@passport/http/node`).
    */
-  decide(request: Request, requirement?: GuardRequirement): Promise<GuardDecision<User>>;
+  decide<Accept extends GuardAccept = 'user'>(
+    request: Request,
+    requirement?: GuardRequirement<Accept>,
+  ): Promise<GuardDecision<User, Accept>>;
   /**
-   * Runs `handler` for any valid token; otherwise `401` with a Bearer challenge. Like every
-   * wrapper, it answers `503 temporarily_unavailable` while the store is down.
+   * Runs `handler` for any valid token of the accepted callers (a user's by default); otherwise
+   * `401` with a Bearer challenge. Like every wrapper, it answers `503 temporarily_unavailable`
+   * while the store is down.
+   *
+   * @example
+   * ```ts
+   * const me = api.requireToken((request, { user }) => Response.json({ id: user.id }));
+   * const status = api.requireToken((request, { user, client }) => Response.json({ user, client: client?.id }), {
+   *   accept: 'any',
+   * });
+   * ```
    */
-  requireToken(handler: ProtectedHandler<User>): (request: Request) => Promise<Response>;
+  requireToken<Accept extends GuardAccept = 'user'>(
+    handler: ProtectedHandler<AuthenticationFor<User, Accept>>,
+    options?: RouteOptions<Accept>,
+  ): (request: Request) => Promise<Response>;
   /** Runs `handler` when the token has **all** of `scopes`; otherwise `403 insufficient_scope`. */
-  requireScopes(
+  requireScopes<Accept extends GuardAccept = 'user'>(
     scopes: readonly string[],
-    handler: ProtectedHandler<User>,
+    handler: ProtectedHandler<AuthenticationFor<User, Accept>>,
+    options?: RouteOptions<Accept>,
   ): (request: Request) => Promise<Response>;
   /** Runs `handler` when the token has **at least one** of `scopes`; otherwise `403 insufficient_scope`. */
-  requireAnyScope(
+  requireAnyScope<Accept extends GuardAccept = 'user'>(
     scopes: readonly string[],
-    handler: ProtectedHandler<User>,
+    handler: ProtectedHandler<AuthenticationFor<User, Accept>>,
+    options?: RouteOptions<Accept>,
   ): (request: Request) => Promise<Response>;
   /**
    * Runs `handler` only for client-credentials tokens (no user), with all of `scopes` when given
-   * (Laravel Passport's `CheckClientCredentials`).
+   * (Laravel Passport's `CheckClientCredentials`): the same as `requireScopes(scopes, handler,
+   * { accept: 'client' })`. A user's token is refused with `401 invalid_token`.
    */
   requireClient(
-    handler: ProtectedHandler<User>,
+    handler: ProtectedHandler<ClientAuthentication>,
     scopes?: readonly string[],
   ): (request: Request) => Promise<Response>;
 }
@@ -197,7 +286,10 @@ export type GuardAuthenticator<User extends PassportUser> = (incoming: Incoming)
 /** What the Node adapter and the testing guards need of a guard besides its public methods. */
 export interface GuardInternals<User extends PassportUser> {
   settings: GuardSettings<User>;
-  decide(incoming: Incoming, requirement?: GuardRequirement): Promise<GuardDecision<User>>;
+  decide<Accept extends GuardAccept = 'user'>(
+    incoming: Incoming,
+    requirement?: GuardRequirement<Accept>,
+  ): Promise<GuardDecision<User, Accept>>;
 }
 
 const guardInternals = new WeakMap<object, GuardInternals<PassportUser>>();
@@ -241,10 +333,19 @@ export function buildGuard<User extends PassportUser>(
 
   /** The refusal `requirement` gives `auth`, or `null` when it is met. */
   function refusalFor(auth: Authentication<User>, requirement: GuardRequirement): Response | null {
-    if (requirement.clientOnly === true && (auth.user !== null || auth.client === null)) {
+    // Anything but 'client' and 'any' (a typo included) means users only: fail closed.
+    const accept = requirement.accept;
+    if (accept === 'client') {
+      if (auth.user !== null || auth.client === null) {
+        return bearerChallenge(realm, {
+          code: 'invalid_token',
+          description: 'This resource accepts client-credentials tokens only',
+        });
+      }
+    } else if (accept !== 'any' && auth.user === null) {
       return bearerChallenge(realm, {
         code: 'invalid_token',
-        description: 'This resource accepts client-credentials tokens only',
+        description: 'A user token is required: client-credentials tokens are not accepted',
       });
     }
     const all = requirement.scopes;
@@ -273,16 +374,20 @@ export function buildGuard<User extends PassportUser>(
       };
     }
     const refusal = refusalFor(result.authentication, requirement);
-    return refusal === null ? { ok: true, authentication: result.authentication } : { ok: false, refusal };
+    // refusalFor has checked the caller against `accept`, which is what the decision's type says
+    return refusal === null
+      ? { ok: true, authentication: result.authentication as UserAuthentication<User> }
+      : { ok: false, refusal };
   }
 
   function protect(
-    handler: ProtectedHandler<User>,
+    handler: ProtectedHandler<never>,
     requirement: GuardRequirement,
   ): (request: Request) => Promise<Response> {
+    const run = handler as ProtectedHandler<Authentication<User>>;
     return async (request) => {
       const decision = await decide(incomingFromFetch(request), requirement);
-      return decision.ok ? handler(request, decision.authentication) : decision.refusal;
+      return decision.ok ? run(request, decision.authentication) : decision.refusal;
     };
   }
 
@@ -295,14 +400,21 @@ export function buildGuard<User extends PassportUser>(
       const result = await authenticate(incomingFromFetch(request));
       return result.kind === 'authenticated' ? result.authentication : null;
     },
-    requireToken: (handler: ProtectedHandler<User>) => protect(handler, {}),
-    requireScopes: (scopes: readonly string[], handler: ProtectedHandler<User>) =>
-      protect(handler, { scopes }),
-    requireAnyScope: (scopes: readonly string[], handler: ProtectedHandler<User>) =>
-      protect(handler, { anyScope: scopes }),
-    requireClient: (handler: ProtectedHandler<User>, scopes: readonly string[] = []) =>
-      protect(handler, { clientOnly: true, scopes }),
-  });
+    requireToken: (handler: ProtectedHandler<never>, options?: RouteOptions<GuardAccept>) =>
+      protect(handler, { accept: options?.accept }),
+    requireScopes: (
+      scopes: readonly string[],
+      handler: ProtectedHandler<never>,
+      options?: RouteOptions<GuardAccept>,
+    ) => protect(handler, { scopes, accept: options?.accept }),
+    requireAnyScope: (
+      scopes: readonly string[],
+      handler: ProtectedHandler<never>,
+      options?: RouteOptions<GuardAccept>,
+    ) => protect(handler, { anyScope: scopes, accept: options?.accept }),
+    requireClient: (handler: ProtectedHandler<never>, scopes: readonly string[] = []) =>
+      protect(handler, { accept: 'client', scopes }),
+  }) as Guard<User>;
   guardInternals.set(guard, { settings, decide } as unknown as GuardInternals<PassportUser>);
   return guard;
 }
@@ -310,14 +422,18 @@ export function buildGuard<User extends PassportUser>(
 /**
  * Creates a guard for the host's own routes: resolves `Authorization: Bearer` tokens (and,
  * optionally, the first-party cookie) to `{ user, client, token, scopes, tokenCan }` and wraps
- * handlers with token and scope requirements. The cookie's expiry is read on the passport's
+ * handlers with token and scope requirements. Routes accept users' tokens unless they say
+ * otherwise (`requireClient`, `{ accept: 'any' }`). The cookie's expiry is read on the passport's
  * clock (`passport.now()`).
  *
  * @example
  * ```ts
- * const api = createGuard({ passport });
+ * const api = createGuard({ passport, audience: shopApp.id });
  * const listOrders = api.requireScopes(['orders:read'], async (request, { user }) =>
- *   Response.json(await db.orders(user!.id)));
+ *   Response.json(await db.orders(user.id)));
+ * const pushReport = api.requireClient(async (request, { client }) => Response.json({ from: client.id }), [
+ *   'reports:push',
+ * ]);
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6750
  */
@@ -336,6 +452,8 @@ export function createGuard<User extends PassportUser>(options: GuardOptions<Use
 
   const loadUser = async (id: string): Promise<User | null> =>
     users === null ? ({ id } as User) : users.findById(id);
+  // Built once: the bearer path allocates nothing for the audience check.
+  const verifyOptions = options.audience === undefined ? undefined : { audience: options.audience };
 
   async function check(incoming: Incoming): Promise<GuardCheck<User>> {
     const token = bearerToken(incoming);
@@ -369,7 +487,7 @@ export function createGuard<User extends PassportUser>(options: GuardOptions<Use
   async function checkBearer(token: string): Promise<GuardCheck<User>> {
     let verified: VerifiedAccessToken;
     try {
-      verified = await passport.verifyAccessToken(token);
+      verified = await passport.verifyAccessToken(token, verifyOptions);
     } catch (error) {
       if (error instanceof PassportError && error.code.startsWith('ERR_TOKEN_')) {
         return {
@@ -395,17 +513,16 @@ export function createGuard<User extends PassportUser>(options: GuardOptions<Use
       if (user === null) return { kind: 'invalid', description: 'The token is invalid or revoked' };
     }
     const scopes = [...verified.scopes];
-    return {
-      kind: 'authenticated',
-      authentication: {
-        user,
-        client,
-        token: verified,
-        scopes,
-        via: 'bearer',
-        tokenCan: scopeChecker(passport, scopes),
-      },
-    };
+    // A user's token, or a client-credentials token (user null, client set): one of the union.
+    const authentication = {
+      user,
+      client,
+      token: verified,
+      scopes,
+      via: 'bearer',
+      tokenCan: scopeChecker(passport, scopes),
+    } as Authentication<User>;
+    return { kind: 'authenticated', authentication };
   }
 
   return buildGuard({ passport, provider, realm: options.realm ?? 'api' }, check);

@@ -18,7 +18,7 @@ import {
   storeUnavailableResponse,
   toResponse,
 } from './internal/responses.js';
-import type { PassportHandlerOptions } from './options.js';
+import type { PassportHandlerOptions, RouteGroups } from './options.js';
 import {
   clientRoute,
   clientsRoute,
@@ -51,10 +51,10 @@ interface Route<User extends PassportUser> {
   methods: Methods<User>;
 }
 
-function routes<User extends PassportUser>(): Route<User>[] {
+/** The routes served: the protocol endpoints, and each group of `routes` that is on. */
+function routes<User extends PassportUser>(on: Required<RouteGroups>): Route<User>[] {
   return [
     { pattern: '/token', methods: { POST: tokenRoute } },
-    { pattern: '/token/refresh', methods: { POST: refreshCookieRoute } },
     {
       pattern: '/authorize',
       methods: { GET: authorizeGetRoute, POST: authorizeDecisionRoute, DELETE: authorizeDecisionRoute },
@@ -62,16 +62,47 @@ function routes<User extends PassportUser>(): Route<User>[] {
     { pattern: '/revoke', methods: { POST: revokeRoute } },
     { pattern: '/introspect', methods: { POST: introspectRoute } },
     { pattern: '/jwks', methods: { GET: jwksRoute } },
-    { pattern: '/device/code', methods: { POST: deviceCodeRoute } },
-    { pattern: '/device', methods: { GET: deviceGetRoute, POST: devicePostRoute } },
-    { pattern: '/clients', methods: { GET: clientsRoute, POST: clientsRoute } },
-    { pattern: '/clients/:id', methods: { PUT: clientRoute, DELETE: clientRoute } },
-    { pattern: '/tokens', methods: { GET: tokensRoute } },
-    { pattern: '/tokens/:id', methods: { DELETE: userTokenRoute } },
-    { pattern: '/scopes', methods: { GET: scopesRoute } },
-    { pattern: '/personal-access-tokens', methods: { GET: personalTokensRoute, POST: personalTokensRoute } },
-    { pattern: '/personal-access-tokens/:id', methods: { DELETE: personalTokenRoute } },
+    ...(on.cookieRefresh ? [{ pattern: '/token/refresh', methods: { POST: refreshCookieRoute } }] : []),
+    ...(on.device
+      ? [
+          { pattern: '/device/code', methods: { POST: deviceCodeRoute } },
+          { pattern: '/device', methods: { GET: deviceGetRoute, POST: devicePostRoute } },
+        ]
+      : []),
+    ...(on.api
+      ? [
+          { pattern: '/clients', methods: { GET: clientsRoute, POST: clientsRoute } },
+          { pattern: '/clients/:id', methods: { PUT: clientRoute, DELETE: clientRoute } },
+          { pattern: '/tokens', methods: { GET: tokensRoute } },
+          { pattern: '/tokens/:id', methods: { DELETE: userTokenRoute } },
+          { pattern: '/scopes', methods: { GET: scopesRoute } },
+        ]
+      : []),
+    ...(on.personalAccessTokens
+      ? [
+          {
+            pattern: '/personal-access-tokens',
+            methods: { GET: personalTokensRoute, POST: personalTokensRoute },
+          },
+          { pattern: '/personal-access-tokens/:id', methods: { DELETE: personalTokenRoute } },
+        ]
+      : []),
   ];
+}
+
+/** The `routes` option with every group resolved (on unless switched off). */
+function resolveRouteGroups(given: RouteGroups = {}): Required<RouteGroups> {
+  const groups = { api: true, personalAccessTokens: true, device: true, cookieRefresh: true };
+  // A misspelt group would silently stay on: refuse it.
+  for (const [name, on] of Object.entries(given)) {
+    if (!Object.hasOwn(groups, name) || typeof (on ?? true) !== 'boolean') {
+      throw new PassportOptionsError(
+        `createPassportHandler: routes.${name} is not a route group switch (${Object.keys(groups).join(', ')}: true or false).`,
+      );
+    }
+    if (on === false) groups[name as keyof RouteGroups] = false;
+  }
+  return groups;
 }
 
 function match(want: readonly string[], path: string): { id?: string } | null {
@@ -124,7 +155,9 @@ const metadataPath = '/.well-known/oauth-authorization-server';
  * Endpoints: `POST /token`, `GET|POST|DELETE /authorize`, `POST /revoke` (RFC 7009),
  * `POST /introspect` (RFC 7662), `GET /jwks`, `POST /device/code` and `GET|POST /device`
  * (RFC 8628), the signed-in user's JSON API (`/clients`, `/tokens`, `/scopes`,
- * `/personal-access-tokens`) and `POST /token/refresh` (first-party cookie).
+ * `/personal-access-tokens`) and `POST /token/refresh` (first-party cookie). The JSON API, the
+ * personal access token routes, the device flow and the cookie refresh can each be switched off
+ * (`routes`); every page can be replaced (`render`).
  *
  * Requests outside the base path answer `404`; wrong methods `405` with `Allow`. Bodies over
  * `maxBodyBytes` are `413`. Unexpected errors are `500 server_error` (passed to `onError`, never
@@ -200,8 +233,13 @@ export function createPassportHandler<User extends PassportUser>(
     publicOrigin,
     secureCookies,
     trustedOrigins: new Set(options.trustedOrigins ?? []),
+    routes: resolveRouteGroups(options.routes),
   };
-  const table = routes<User>().map((route) => ({ ...route, segments: route.pattern.split('/') }));
+  // Routes of a group that is off are left out: they answer 404 like any unknown path.
+  const table = routes<User>(context.routes).map((route) => ({
+    ...route,
+    segments: route.pattern.split('/'),
+  }));
   // Paths without a parameter are looked up directly; the rest are matched segment by segment.
   const exact = new Map(table.filter((route) => !route.pattern.includes(':')).map((r) => [r.pattern, r]));
   const parameterized = table.filter((route) => route.pattern.includes(':'));

@@ -1,24 +1,5 @@
-import type { AuthorizationRequest, Passport, PassportUser, ScopeDefinition } from '@passport/core';
-
-/** What the approval page renderer receives. */
-export interface ApprovalPageContext<User extends PassportUser = PassportUser> {
-  /** The incoming `GET /oauth/authorize` request. */
-  request: Request;
-  /** The validated authorization request (client, scopes, redirect URI, state...). */
-  authorizationRequest: AuthorizationRequest;
-  /** The client asking for access. */
-  client: { id: string; name: string };
-  /** The requested scopes with their descriptions. */
-  scopes: ScopeDefinition[];
-  /** The signed-in user. */
-  user: User;
-  /** Where the form posts (approve: `POST`, deny: `DELETE`, or `POST` with `action=deny`). */
-  action: string;
-  /** Signed, single-use token carrying the pending request: send it back as `auth_token`. */
-  authToken: string;
-  /** CSRF token: send it back as `csrf_token` (form field) or the `X-CSRF-TOKEN` header. */
-  csrfToken: string;
-}
+import type { Passport, PassportUser } from '@passport/core';
+import type { PageRenderer } from './pages/models.js';
 
 /** Options of the first-party cookie, shared by the handler, the wrapper and the guard. */
 export interface FirstPartyCookieOptions {
@@ -110,10 +91,25 @@ export interface PassportHandlerOptions<User extends PassportUser = PassportUser
    */
   secret: string;
   /**
-   * Renders the approval page instead of the built-in one. Return HTML (it gets the clickjacking
-   * headers) or a complete `Response`.
+   * Renders any page Passport serves instead of the built-in one (Laravel Passport's published
+   * views): the authorization approval page, the device code entry and confirmation pages, the
+   * device outcome page and the error page, each given as a typed model told apart by `page`
+   * (`PageModel`). Return HTML (served with the model's `status` and the page security
+   * headers: `X-Frame-Options: DENY`, CSP `frame-ancestors 'none'`, `Cache-Control: no-store`,
+   * `nosniff`, `Referrer-Policy`), a complete `Response` (those headers and the form's CSRF cookie
+   * are added where it lacks them), or `undefined` to keep the built-in page.
+   *
+   * @example
+   * ```ts
+   * render: (model) => {
+   *   if (model.page === 'authorization') return approvalView(model.client.name, model.scopes, model);
+   *   if (model.page === 'error') return errorView(model.title, model.message);
+   *   return undefined; // the built-in device pages
+   * },
+   * ```
+   * @default the built-in pages
    */
-  render?: (context: ApprovalPageContext<User>) => string | Response | Promise<string | Response>;
+  render?: PageRenderer<User>;
   /**
    * Called with every unexpected error (answered `500 server_error`). A store outage (answered
    * `503 temporarily_unavailable`) is reported once, not per request: to `onStoreOutage` when it is
@@ -162,4 +158,45 @@ export interface PassportHandlerOptions<User extends PassportUser = PassportUser
   trustedOrigins?: string[];
   /** First-party cookie settings for `POST /oauth/token/refresh`. */
   cookie?: FirstPartyCookieOptions;
+  /**
+   * Route groups to serve, each on unless switched off (Laravel Passport's `Passport::ignoreRoutes()`
+   * and its route groups). A group that is off answers `404` like an unknown path, and the metadata
+   * document (RFC 8414) no longer advertises its endpoints. The protocol endpoints (token,
+   * authorize, revoke, introspect, JWKS, metadata) are always served.
+   *
+   * @example
+   * ```ts
+   * // an API-only server: no JSON API for a UI, no device flow, no first-party cookie
+   * routes: { api: false, personalAccessTokens: false, device: false, cookieRefresh: false },
+   * ```
+   * @default every group on
+   */
+  routes?: RouteGroups;
+}
+
+/** The route groups of {@link PassportHandlerOptions.routes}; `false` switches one off. */
+export interface RouteGroups {
+  /**
+   * The signed-in user's JSON API: `/clients`, `/clients/:id`, `/tokens`, `/tokens/:id`, `/scopes`.
+   * @default true
+   */
+  api?: boolean;
+  /**
+   * The personal access token routes: `/personal-access-tokens`, `/personal-access-tokens/:id`.
+   * @default true
+   */
+  personalAccessTokens?: boolean;
+  /**
+   * The device flow (RFC 8628): `POST /device/code` and the verification pages `GET|POST /device`.
+   * When off, the metadata lists neither `device_authorization_endpoint` nor the device code grant;
+   * switch the grant off in core too (`grants.deviceCode: false`) to refuse it at the token
+   * endpoint.
+   * @default true
+   */
+  device?: boolean;
+  /**
+   * `POST /token/refresh`, which renews the first-party cookie.
+   * @default true
+   */
+  cookieRefresh?: boolean;
 }

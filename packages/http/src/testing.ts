@@ -19,15 +19,13 @@ import { type Authentication, buildGuard, type Guard, internalsOf, scopeChecker 
 
 function actingGuard<User extends PassportUser>(
   guard: Guard<User>,
-  user: User | null,
-  client: ClientRecord | null,
+  caller: { user: User; client: null } | { user: null; client: ClientRecord },
   scopes: readonly string[],
 ): Guard<User> {
   const { settings } = internalsOf(guard);
   const list = [...scopes];
   const authentication: Authentication<User> = Object.freeze({
-    user,
-    client,
+    ...caller,
     token: null,
     scopes: list,
     via: 'testing' as const,
@@ -37,7 +35,7 @@ function actingGuard<User extends PassportUser>(
 }
 
 /**
- * A guard like `guard` (same passport, provider and realm, the same scope and client-only rules)
+ * A guard like `guard` (same passport, provider and realm, the same scope and `accept` rules)
  * that authenticates every request as `user` with `scopes`, no token needed: `via` is `'testing'`
  * and `token` is `null`. `guard` itself is left unchanged.
  *
@@ -52,12 +50,13 @@ export function actingAs<User extends PassportUser>(
   user: User,
   scopes: readonly string[] = [],
 ): Guard<User> {
-  return actingGuard(guard, user, null, scopes);
+  return actingGuard(guard, { user, client: null }, scopes);
 }
 
 /**
  * A guard like `guard` that authenticates every request as `client` with `scopes`, as a
- * client-credentials token would (no user), like Laravel Passport's `Passport::actingAsClient`.
+ * client-credentials token would (no user), like Laravel Passport's `Passport::actingAsClient`:
+ * routes that accept users only refuse it, as they refuse a client-credentials token.
  *
  * @example
  * ```ts
@@ -70,5 +69,5 @@ export function actingAsClient<User extends PassportUser>(
   client: ClientRecord,
   scopes: readonly string[] = [],
 ): Guard<User> {
-  return actingGuard(guard, null, client, scopes);
+  return actingGuard(guard, { user: null, client }, scopes);
 }

@@ -222,30 +222,96 @@ describe('GET /oauth/authorize', () => {
     expect(response.status).toBe(200);
   });
 
-  it('uses the host render function for the approval page, keeping the clickjacking headers', async () => {
-    let seen: { client: { name: string }; scopes: { id: string }[]; authToken: string } | null = null;
-    const s = await setup(
-      {},
-      {
-        render: (context) => {
-          seen = context;
-          return `<p>Custom ${context.client.name}</p>`;
-        },
+  it('skips the approval page when the skipsAuthorization hook says so, asking it with the client, user and scopes', async () => {
+    const asked: { client: string; user: string; scopes: readonly string[] }[] = [];
+    const s = await setup({
+      skipsAuthorization: async ({ client, user, scopes }) => {
+        asked.push({ client: client.id, user: user.id, scopes });
+        return client.name === 'Partner' && user.id === 'alice';
       },
+    });
+    const { client: partner, secret } = await webClient(s, { name: 'Partner' });
+    const { client: other } = await webClient(s, { name: 'Other' });
+    const { verifier, challenge } = await pkce();
+    const params = (client: string) => ({
+      response_type: 'code',
+      client_id: client,
+      redirect_uri: redirectUri,
+      scope: 'orders:read',
+      state: 'st-9',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    });
+
+    const skipped = await s.handler(
+      new Request(authorizeUrl(params(partner.id)), { headers: { 'x-test-user': 'alice' } }),
     );
+    expect(skipped.status).toBe(302);
+    const location = new URL(skipped.headers.get('location') as string);
+    expect(`${location.origin}${location.pathname}`).toBe(redirectUri);
+    expect(location.searchParams.get('state')).toBe('st-9');
+    expect(location.searchParams.get('iss')).toBe(origin);
+    expect(asked).toEqual([{ client: partner.id, user: 'alice', scopes: ['orders:read'] }]);
+    const tokens = await s.handler(
+      form(
+        '/oauth/token',
+        {
+          grant_type: 'authorization_code',
+          code: location.searchParams.get('code') as string,
+          redirect_uri: redirectUri,
+          code_verifier: verifier,
+        },
+        { authorization: `Basic ${btoa(`${partner.id}:${secret}`)}` },
+      ),
+    );
+    expect(tokens.status).toBe(200);
+
+    // false: the approval page, as for any third-party client
+    for (const [client, user] of [
+      [other.id, 'alice'],
+      [partner.id, 'bob'],
+    ] as const) {
+      const { response, html } = await openPage(s, params(client), user);
+      expect(response.status).toBe(200);
+      expect(html).toContain('Authorization request');
+    }
+    // prompt=consent still asks; prompt=none succeeds silently
+    const consent = await openPage(s, { ...params(partner.id), prompt: 'consent' });
+    expect(consent.response.status).toBe(200);
+    expect(consent.html).toContain('Authorization request');
+    const silent = await s.handler(
+      new Request(authorizeUrl({ ...params(partner.id), prompt: 'none' }), {
+        headers: { 'x-test-user': 'alice' },
+      }),
+    );
+    expect(new URL(silent.headers.get('location') as string).searchParams.get('code')).toBeTruthy();
+  });
+
+  it('asks a synchronous skipsAuthorization hook too, and never for a guest', async () => {
+    let calls = 0;
+    const s = await setup({
+      skipsAuthorization: () => {
+        calls++;
+        return true;
+      },
+    });
     const { client } = await webClient(s);
-    const { response, html } = await openPage(s, {
+    const params = {
       response_type: 'code',
       client_id: client.id,
       redirect_uri: redirectUri,
-      scope: 'orders:read',
-    });
-    expect(html).toBe('<p>Custom Shop</p>');
-    expect(response.headers.get('x-frame-options')).toBe('DENY');
-    expect(seen).not.toBeNull();
-    expect((seen as unknown as { scopes: { id: string }[] }).scopes.map((x) => x.id)).toEqual([
-      'orders:read',
-    ]);
+      code_challenge: (await pkce()).challenge,
+      code_challenge_method: 'S256',
+    };
+    const guest = await s.handler(new Request(authorizeUrl(params)));
+    expect(new URL(guest.headers.get('location') as string).pathname).toBe('/login');
+    expect(calls).toBe(0);
+    const approved = await s.handler(
+      new Request(authorizeUrl(params), { headers: { 'x-test-user': 'bob' } }),
+    );
+    expect(approved.status).toBe(302);
+    expect(new URL(approved.headers.get('location') as string).searchParams.get('code')).toBeTruthy();
+    expect(calls).toBe(1);
   });
 });
 

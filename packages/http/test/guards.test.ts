@@ -1,6 +1,13 @@
 import { hashSecret } from '@passport/core';
-import { describe, expect, it } from 'vitest';
-import { createGuard, type Guard, withFirstPartyCookie } from '../src/index.js';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import {
+  type Authentication,
+  type ClientAuthentication,
+  createGuard,
+  type Guard,
+  type UserAuthentication,
+  withFirstPartyCookie,
+} from '../src/index.js';
 import { actingAs, actingAsClient } from '../src/testing.js';
 import { admins, basic, form, origin, type Setup, secret, setup, type TestUser, users } from './helpers.js';
 
@@ -174,6 +181,198 @@ describe('createGuard: scopes and client credentials', () => {
     expect(auth?.token?.claims.sub).toBe('alice');
     expect(auth?.user).toBeNull();
     expect(auth?.client?.id).toBe('alice');
+    // and a route for users does not let it through as Alice, nor as nobody
+    expect((await echo(guard)(bearer(token))).status).toBe(401);
+  });
+});
+
+describe('createGuard: user, client and mixed routes', () => {
+  const userTokenRequired =
+    'Bearer realm="api", error="invalid_token", error_description="A user token is required: client-credentials tokens are not accepted"';
+
+  it('refuses a client-credentials token on user routes (the default) with 401 invalid_token, whatever its scopes', async () => {
+    const s = await setup();
+    const guard = createGuard({ passport: s.passport });
+    const machine = await clientCredentialsToken(s, 'machine-1');
+    const ok = () => new Response('ok');
+    for (const route of [
+      guard.requireToken(ok),
+      guard.requireScopes(['orders:read'], ok),
+      guard.requireAnyScope(['orders:read'], ok),
+      guard.requireToken(ok, { accept: 'user' }),
+    ]) {
+      const response = await route(bearer(machine));
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toBe(userTokenRequired);
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      expect(await response.json()).toEqual({
+        error: 'invalid_token',
+        error_description: 'A user token is required: client-credentials tokens are not accepted',
+      });
+    }
+    const decision = await guard.decide(bearer(machine), { scopes: ['orders:read'] });
+    expect(decision.ok).toBe(false);
+    if (!decision.ok) expect(decision.refusal.headers.get('www-authenticate')).toBe(userTokenRequired);
+  });
+
+  it('hands a user route a non-null user, and a client route a non-null client', async () => {
+    const s = await setup();
+    const guard = createGuard({ passport: s.passport });
+    const alice = await personalToken(s, users.alice as TestUser);
+    const machine = await clientCredentialsToken(s, 'machine-1');
+    const me = guard.requireScopes(['orders:read'], (_request, auth) => {
+      expectTypeOf(auth).toEqualTypeOf<UserAuthentication<TestUser>>();
+      expectTypeOf(auth.user).toEqualTypeOf<TestUser>();
+      return Response.json({ name: auth.user.name, via: auth.via });
+    });
+    const reports = guard.requireClient((_request, auth) => {
+      expectTypeOf(auth).toEqualTypeOf<ClientAuthentication>();
+      expectTypeOf(auth.user).toEqualTypeOf<null>();
+      return Response.json({ client: auth.client.id });
+    });
+    const meResponse = await me(bearer(alice));
+    expect(meResponse.status).toBe(200);
+    expect(await meResponse.json()).toEqual({ name: 'Alice', via: 'bearer' });
+    const reportsResponse = await reports(bearer(machine));
+    expect(reportsResponse.status).toBe(200);
+    expect(await reportsResponse.json()).toEqual({ client: 'machine-1' });
+    // each refuses the other's caller
+    expect((await me(bearer(machine))).headers.get('www-authenticate')).toBe(userTokenRequired);
+    const refused = await reports(bearer(alice));
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toContain(
+      'error_description="This resource accepts client-credentials tokens only"',
+    );
+  });
+
+  it("accept: 'client' on requireScopes is requireClient; accept: 'any' takes both with user null for a client", async () => {
+    const s = await setup();
+    const guard = createGuard({ passport: s.passport });
+    const alice = await personalToken(s, users.alice as TestUser);
+    const machine = await clientCredentialsToken(s, 'machine-1');
+    const mixed = guard.requireScopes(
+      ['orders:read'],
+      (_request, auth) => {
+        expectTypeOf(auth).toEqualTypeOf<Authentication<TestUser>>();
+        expectTypeOf(auth.user).toEqualTypeOf<TestUser | null>();
+        return Response.json({ user: auth.user?.id ?? null, client: auth.client?.id ?? null });
+      },
+      { accept: 'any' },
+    );
+    const fromUser = await mixed(bearer(alice));
+    expect(fromUser.status).toBe(200);
+    expect(await fromUser.json()).toMatchObject({ user: 'alice' });
+    const fromClient = await mixed(bearer(machine));
+    expect(fromClient.status).toBe(200);
+    expect(await fromClient.json()).toEqual({ user: null, client: 'machine-1' });
+    // scopes still count on a mixed route
+    const narrow = guard.requireScopes(['orders:write'], () => new Response('ok'), { accept: 'any' });
+    expect((await narrow(bearer(machine))).status).toBe(403);
+    expect((await narrow(bearer(alice))).status).toBe(403);
+
+    const clientRoute = guard.requireScopes(['orders:read'], (_r, auth) => Response.json(auth.client.id), {
+      accept: 'client',
+    });
+    expect((await clientRoute(bearer(machine))).status).toBe(200);
+    expect((await clientRoute(bearer(alice))).status).toBe(401);
+
+    const decided = await guard.decide(bearer(machine), { accept: 'any' });
+    expect(decided.ok && decided.authentication.client?.id).toBe('machine-1');
+    const anyToken = guard.requireToken((_r, auth) => Response.json(auth.user?.id ?? null), {
+      accept: 'any',
+    });
+    expect(await (await anyToken(bearer(machine))).json()).toBeNull();
+  });
+
+  it('treats an unknown accept value as users only (fail closed)', async () => {
+    const s = await setup();
+    const guard = createGuard({ passport: s.passport });
+    const machine = await clientCredentialsToken(s, 'machine-1');
+    const alice = await personalToken(s, users.alice as TestUser);
+    const typo = guard.requireToken(() => new Response('ok'), { accept: 'clients' as 'client' });
+    const refused = await typo(bearer(machine));
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toBe(userTokenRequired);
+    expect((await typo(bearer(alice))).status).toBe(200);
+    const decision = await guard.decide(bearer(machine), { accept: 'everyone' as 'any' });
+    expect(decision.ok).toBe(false);
+    if (!decision.ok) expect(decision.refusal.headers.get('www-authenticate')).toBe(userTokenRequired);
+  });
+
+  it('the first-party cookie counts as a user: accepted on user and mixed routes, refused on client routes', async () => {
+    const s = await setup();
+    const page = withFirstPartyCookie(() => new Response('<html></html>'), {
+      secret,
+      authenticateUser: () => users.alice as TestUser,
+      clock: () => s.clock.now,
+    });
+    const cookies = (await page(new Request(`${origin}/`))).headers.getSetCookie();
+    const cookie = cookies.map((c) => c.split(';')[0]).join('; ');
+    const xsrf = decodeURIComponent((cookie.split('XSRF-TOKEN=')[1] ?? '').split(';')[0] as string);
+    const request = () => new Request(`${origin}/api`, { headers: { cookie, 'x-xsrf-token': xsrf } });
+    const guard = createGuard({ passport: s.passport, cookie: { secret } });
+    const ok = () => new Response('ok');
+    expect((await guard.requireToken(ok)(request())).status).toBe(200);
+    expect((await guard.requireToken(ok, { accept: 'any' })(request())).status).toBe(200);
+    const client = await guard.requireClient(ok)(request());
+    expect(client.status).toBe(401);
+    expect(client.headers.get('www-authenticate')).toContain('client-credentials tokens only');
+  });
+});
+
+describe('createGuard: audience', () => {
+  async function twoApps(s: Setup) {
+    const mint = async (name: string) => {
+      const { client, plainSecret } = await s.passport.clients.create({
+        name,
+        grantTypes: ['client_credentials'],
+      });
+      const response = await s.handler(
+        form(
+          '/oauth/token',
+          { grant_type: 'client_credentials', scope: 'orders:read' },
+          { authorization: basic(client.id, plainSecret as string) },
+        ),
+      );
+      return { client, token: ((await response.json()) as { access_token: string }).access_token };
+    };
+    return { orders: await mint('Orders app'), billing: await mint('Billing app') };
+  }
+
+  it('refuses with 401 invalid_token a token minted for another audience, and accepts its own', async () => {
+    const s = await setup();
+    const { orders, billing } = await twoApps(s);
+    const guard = createGuard({ passport: s.passport, audience: orders.client.id });
+    const route = guard.requireClient(() => new Response('ok'));
+    expect((await route(bearer(orders.token))).status).toBe(200);
+    const refused = await route(bearer(billing.token));
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toBe(
+      'Bearer realm="api", error="invalid_token", error_description="The token is invalid or revoked"',
+    );
+    expect(await refused.json()).toMatchObject({ error: 'invalid_token' });
+    expect(await guard.authenticate(bearer(billing.token))).toBeNull();
+    // without an audience, both pass
+    const open = createGuard({ passport: s.passport }).requireClient(() => new Response('ok'));
+    expect((await open(bearer(billing.token))).status).toBe(200);
+  });
+
+  it("accepts any audience of a list, for users' tokens too", async () => {
+    const s = await setup();
+    const { orders, billing } = await twoApps(s);
+    const alice = await s.passport.createPersonalAccessToken(users.alice as TestUser, 'cli', ['orders:read']);
+    const both = createGuard({ passport: s.passport, audience: [orders.client.id, billing.client.id] });
+    const route = both.requireClient(() => new Response('ok'));
+    expect((await route(bearer(orders.token))).status).toBe(200);
+    expect((await route(bearer(billing.token))).status).toBe(200);
+    const me = both.requireToken(() => new Response('ok'));
+    const foreign = await me(bearer(alice.accessToken));
+    expect(foreign.status).toBe(401);
+    expect(foreign.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    const personal = createGuard({ passport: s.passport, audience: alice.token.clientId });
+    expect((await personal.requireToken(() => new Response('ok'))(bearer(alice.accessToken))).status).toBe(
+      200,
+    );
   });
 });
 
@@ -401,6 +600,14 @@ describe('@passport/http/testing', () => {
     expect(auth?.client?.id).toBe(client.id);
     expect(
       (await api.requireClient(() => new Response('ok'), ['orders:write'])(new Request(`${origin}/api`)))
+        .status,
+    ).toBe(200);
+    // like a real client-credentials token: refused where a user is required, taken where both are
+    const userRoute = await api.requireToken(() => new Response('ok'))(new Request(`${origin}/api`));
+    expect(userRoute.status).toBe(401);
+    expect(userRoute.headers.get('www-authenticate')).toContain('A user token is required');
+    expect(
+      (await api.requireToken(() => new Response('ok'), { accept: 'any' })(new Request(`${origin}/api`)))
         .status,
     ).toBe(200);
     expect(await guard.authenticate(new Request(`${origin}/api`))).toBeNull();

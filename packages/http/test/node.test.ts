@@ -708,12 +708,12 @@ describe('@passport/http/node: authenticateNode', () => {
         })
       ).access_token;
     const created = createServer(async (req, res) => {
-      const auth = await authenticateNode(guard, req, res, { scopes: ['orders:read'], clientOnly: true });
+      const auth = await authenticateNode(guard, req, res, { scopes: ['orders:read'], accept: 'client' });
       if (auth === null) return;
       let body = '';
       for await (const chunk of req) body += String(chunk); // the body is left for the host
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ client: auth.client?.id, scopes: auth.scopes, via: auth.via, body }));
+      res.end(JSON.stringify({ client: auth.client.id, scopes: auth.scopes, via: auth.via, body }));
     });
     server = created;
     await new Promise<void>((resolve) => created.listen(0, '127.0.0.1', resolve));
@@ -761,6 +761,52 @@ describe('@passport/http/node: authenticateNode', () => {
     }
   });
 
+  it("accepts users' tokens by default and refuses a client-credentials token, as requireToken does", async () => {
+    const s = await setup();
+    const guard = createGuard({ passport: s.passport });
+    const { client, plainSecret } = await s.passport.clients.create({
+      name: 'M',
+      grantTypes: ['client_credentials'],
+    });
+    const machine = (
+      await s.passport.handleTokenRequest({
+        params: new URLSearchParams({ grant_type: 'client_credentials' }),
+        authorization: basic(client.id, plainSecret as string),
+      })
+    ).access_token;
+    const alice = (await s.passport.createPersonalAccessToken({ id: 'alice', name: 'Alice' }, 'cli', []))
+      .accessToken;
+    const created = createServer(async (req, res) => {
+      const mixed = req.url === '/any';
+      const auth = mixed
+        ? await authenticateNode(guard, req, res, { accept: 'any' })
+        : await authenticateNode(guard, req, res);
+      if (auth === null) return;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ user: auth.user?.id ?? null, client: auth.client?.id ?? null }));
+    });
+    server = created;
+    await new Promise<void>((resolve) => created.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(created.address() as AddressInfo).port}`;
+    const as = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+
+    const user = await raw(`${base}/me`, as(alice));
+    expect(user.status).toBe(200);
+    expect(JSON.parse(user.body)).toMatchObject({ user: 'alice' });
+    const refused = await raw(`${base}/me`, as(machine));
+    expect(refused.status).toBe(401);
+    expect(refused.headers['www-authenticate']).toBe(
+      'Bearer realm="api", error="invalid_token", error_description="A user token is required: client-credentials tokens are not accepted"',
+    );
+    const viaFetch = await guard.requireToken(() => new Response('ok'))(
+      new Request('http://localhost/me', as(machine)),
+    );
+    expect(refused.body).toBe(await viaFetch.text());
+    const mixed = await raw(`${base}/any`, as(machine));
+    expect(mixed.status).toBe(200);
+    expect(JSON.parse(mixed.body)).toEqual({ user: null, client: client.id });
+  });
+
   it('answers 503 while the store is down, and authenticates again once it is back', async () => {
     const s = await setup();
     const guard = createGuard({ passport: s.passport });
@@ -774,7 +820,7 @@ describe('@passport/http/node: authenticateNode', () => {
     });
     s.clock.now += 10_000; // past the revocation cache: the guard must ask the store
     const created = createServer(async (req, res) => {
-      const auth = await authenticateNode(guard, req, res);
+      const auth = await authenticateNode(guard, req, res, { accept: 'client' });
       if (auth === null) return;
       res.end('ok');
     });

@@ -1,6 +1,6 @@
 import type { GrantType } from '@passport/core';
 import { describe, expect, it } from 'vitest';
-import { basic, cookiesFrom, form, hidden, jwtPayload, origin, type Setup, setup } from './helpers.js';
+import { basic, cookiesFrom, form, hidden, jwtPayload, origin, type Setup, setup, users } from './helpers.js';
 
 async function confidential(s: Setup, grantTypes: GrantType[]) {
   const { client, plainSecret } = await s.passport.clients.create({
@@ -144,6 +144,13 @@ describe('GET /.well-known/oauth-authorization-server (RFC 8414)', () => {
     const s = await setup({
       grants: { authorizationCode: false, deviceCode: false, implicit: false, password: true },
       pkce: { allowPlain: true },
+      userProviders: {
+        users: {
+          findById: async (id) => users[id] ?? null,
+          findForPassport: async (username) => users[username] ?? null,
+          validateForPassportPasswordGrant: async () => false,
+        },
+      },
     });
     const metadata = (await (
       await s.handler(new Request(`${origin}/.well-known/oauth-authorization-server`))

@@ -68,7 +68,7 @@ describe.skipIf(!(await requireService('postgres')))('a PostgreSQL outage', () =
         onError: (error) => errors.push(error),
       });
       const guard = createGuard({ passport });
-      const api = guard.requireToken(async (_request, auth) => Response.json({ client: auth.client?.id }));
+      const api = guard.requireClient(async (_request, auth) => Response.json({ client: auth.client.id }));
       const { client, plainSecret } = await passport.clients.create({
         name: 'Backend',
         grantTypes: ['client_credentials'],

@@ -36,7 +36,7 @@ Object.assign(globalThis, {
     authenticateUser: (request) => sessions.userFor(request),
   }),
   orders: api.requireScopes(['orders:read'], (_request, { user: owner }) =>
-    Response.json(db.orders(owner?.id)),
+    Response.json(db.orders(owner.id)),
   ),
   ordersOf: async (owner) => db.orders(owner?.id),
   request: new Request('https://auth.example.com/api/orders'),
@@ -44,5 +44,6 @@ Object.assign(globalThis, {
     new Response('<!doctype html><title>Shop</title>', { headers: { 'content-type': 'text/html' } }),
   sessionUser: (request) => sessions.userFor(request),
   myTemplate: ({ client: asking }) => `<!doctype html><title>Authorize ${asking.name}</title>`,
+  myErrorTemplate: ({ title }) => `<!doctype html><title>${title}</title>`,
   log: { error: () => {}, warn: () => {} },
 });

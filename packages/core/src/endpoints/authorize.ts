@@ -48,6 +48,31 @@ export interface InteractionOptions {
   authenticatedAt?: number;
 }
 
+/** What a {@link SkipsAuthorization} hook is asked about: one authorization request of one user. */
+export interface SkipsAuthorizationInput<User extends { id: string } = { id: string }> {
+  /** The client asking, as read from the store. */
+  client: ClientRecord;
+  /** The signed-in user. */
+  user: User;
+  /** The finalized scopes of the request. */
+  scopes: readonly string[];
+}
+
+/**
+ * Decides whether a client may skip the approval screen for this user and these scopes, besides
+ * the stored first-party flag (Laravel Passport's `Client::skipsAuthorization($user, $scopes)`):
+ * `true` approves at once, exactly as for a first-party client. `prompt=consent` still asks.
+ *
+ * @example
+ * ```ts
+ * const skipsAuthorization: SkipsAuthorization<User> = ({ client, user }) =>
+ *   trustedPartners.has(client.id) && user.emailVerified;
+ * ```
+ */
+export type SkipsAuthorization<User extends { id: string } = { id: string }> = (
+  input: SkipsAuthorizationInput<User>,
+) => boolean | Promise<boolean>;
+
 /** How fresh a login must be to satisfy `prompt=login` when the request has no `max_age`. */
 export const PROMPT_LOGIN_MAX_AGE_SECONDS = 60;
 
@@ -231,7 +256,8 @@ async function alreadyGranted(ctx: GrantContext, request: AuthorizationRequest, 
  *
  * - No user, or `prompt=login` without a fresh login: `'login'`.
  * - `prompt=consent`: always `'consent'`.
- * - First-party clients and scopes the user already granted this client: `'none'`.
+ * - First-party clients, clients the `skipsAuthorization` hook lets through, and scopes the user
+ *   already granted this client: `'none'`.
  * - `prompt=none` never asks: it throws an {@link AuthorizationError} `login_required` or
  *   `consent_required` that redirects back to the client.
  *
@@ -260,7 +286,11 @@ export async function interactionRequired(
   }
   if (request.prompt === 'consent') return 'consent';
   if (request.client.firstParty) return 'none';
-  if (user !== null && (await alreadyGranted(ctx, request, user.id))) return 'none';
+  if (user !== null) {
+    if (await ctx.skipsAuthorization?.({ client: request.client, user, scopes: request.scopes }))
+      return 'none';
+    if (await alreadyGranted(ctx, request, user.id)) return 'none';
+  }
   if (silent) {
     throw new AuthorizationError('consent_required', 'The user must approve the request', target);
   }

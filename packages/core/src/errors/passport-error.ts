@@ -7,6 +7,7 @@
  * | `ERR_INVALID_OPTIONS` | {@link PassportOptionsError} | programmer misuse: bad options to a factory or method |
  * | `ERR_KEY_IMPORT`, `ERR_KEY_NOT_FOUND`, `ERR_NO_SIGNING_KEY` | `PassportError` | a key cannot be imported, found, or used to sign |
  * | `ERR_TOKEN_INVALID`, `ERR_TOKEN_EXPIRED`, `ERR_TOKEN_REVOKED` | `PassportError` | an access token failed verification |
+ * | `ERR_TOKEN_AUDIENCE` | `PassportError` | a sound access token whose `aud` is not one the verifier accepts (RFC 9068 section 4) |
  * | `ERR_STORE_UNAVAILABLE` | {@link StoreUnavailableError} | the store is down or timed out (HTTP 503) |
  * | `ERR_STORE_CONFLICT` | {@link StoreConflictError} | a write hit an existing id |
  * | `ERR_VALIDATION` | `ClientValidationError` | client input failed validation, with per-field messages |
@@ -20,6 +21,7 @@ export type PassportErrorCode =
   | 'ERR_TOKEN_INVALID'
   | 'ERR_TOKEN_EXPIRED'
   | 'ERR_TOKEN_REVOKED'
+  | 'ERR_TOKEN_AUDIENCE'
   | 'ERR_STORE_UNAVAILABLE'
   | 'ERR_STORE_CONFLICT'
   | 'ERR_STORE_INVALID_INPUT'

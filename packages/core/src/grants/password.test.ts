@@ -1,6 +1,7 @@
 import { createMemoryStore } from '@passport/store-memory';
 import { describe, expect, it } from 'vitest';
 import { OAuthError } from '../errors/oauth-error.js';
+import { PassportOptionsError } from '../errors/passport-error.js';
 import { hashSecret } from '../internal/secrets.js';
 import { KeySet } from '../keys/key-set.js';
 import type { PassportOptions, UserProvider } from '../options.js';
@@ -144,15 +145,80 @@ describe('password grant', () => {
     expect(error.error).toBe('invalid_grant');
   });
 
-  it('answers invalid_grant when the provider lacks findForPassport or validateForPassportPasswordGrant', async () => {
-    const findOnly: UserProvider<TestUser> = {
-      findById: async () => alice,
-      findForPassport: async () => alice,
+  it('refuses at createPassport a password grant without a provider that has both of its hooks', async () => {
+    const byId: UserProvider<TestUser> = { findById: async () => alice };
+    const refusal = (userProviders: PassportOptions<TestUser>['userProviders']) => {
+      try {
+        createPassport<TestUser>({
+          issuer: 'https://auth.example',
+          store: createMemoryStore(),
+          keys,
+          grants: { password: true },
+          ...(userProviders === undefined ? {} : { userProviders }),
+        });
+      } catch (error) {
+        expect(error).toBeInstanceOf(PassportOptionsError);
+        return (error as PassportOptionsError).message;
+      }
+      throw new Error('createPassport accepted the configuration');
     };
-    const { request, passport } = await setup({ userProviders: { users: findOnly } });
-    const error = await oauthError(request({ username: alice.username, password: alice.password }));
-    expect(error.error).toBe('invalid_grant');
-    expect(await passport.listUserTokens(alice.id)).toEqual([]);
+    for (const providers of [undefined, {}, { users: byId }]) {
+      const message = refusal(providers);
+      expect(message).toContain(
+        'grants.password needs a user provider with findForPassport and validateForPassportPasswordGrant',
+      );
+    }
+    const findOnly = { ...byId, findForPassport: async () => alice };
+    expect(refusal({ users: findOnly })).toContain(
+      'userProviders.users lacks validateForPassportPasswordGrant, which the password grant needs',
+    );
+    // one hook alone is a mistake even with the grant off
+    expect(() =>
+      createPassport<TestUser>({
+        issuer: 'https://auth.example',
+        store: createMemoryStore(),
+        keys,
+        userProviders: { users: findOnly },
+      }),
+    ).toThrow('userProviders.users lacks validateForPassportPasswordGrant');
+    const checkOnly = { ...byId, validateForPassportPasswordGrant: async () => true };
+    expect(refusal({ users: provider([alice]), admins: checkOnly })).toContain(
+      'userProviders.admins lacks findForPassport',
+    );
+    // the grant switched off needs no hooks
+    expect(
+      createPassport<TestUser>({
+        issuer: 'https://auth.example',
+        store: createMemoryStore(),
+        keys,
+        userProviders: { users: byId },
+      }).options.grants.password,
+    ).toBe(false);
+  });
+
+  it("answers unauthorized_client when the client's provider has no password hooks, and issues nothing", async () => {
+    const byId: UserProvider<TestUser> = { findById: async (id) => (id === admin.id ? admin : null) };
+    const { passport } = await setup({ userProviders: { users: provider([alice]), admins: byId } });
+    const { client, plainSecret } = await passport.clients.create({
+      name: 'Admin console',
+      grantTypes: ['password'],
+      provider: 'admins',
+    });
+    const error = await oauthError(
+      passport.handleTokenRequest({
+        params: new URLSearchParams({
+          grant_type: 'password',
+          client_id: client.id,
+          client_secret: plainSecret as string,
+          username: admin.username,
+          password: admin.password,
+        }),
+        authorization: null,
+      }),
+    );
+    expect(error.error).toBe('unauthorized_client');
+    expect(error.errorDescription).toContain('"admins" has no password login');
+    expect(await passport.listUserTokens(admin.id)).toEqual([]);
   });
 
   it('answers server_error (500) when the client names a provider that is not configured', async () => {

@@ -39,11 +39,13 @@ function requiredParam(params: URLSearchParams, name: string): string {
  * the token endpoint already authenticated and allowed this grant. Off unless
  * `grants.password` is enabled (`unsupported_grant_type`).
  *
- * The user provider is the client's (`client.provider`, or `users` when `null`). It must define
- * both `findForPassport(username)` and `validateForPassportPasswordGrant(user, password)`: unlike
- * Laravel there is no user table to fall back on, so a provider missing either method rejects
- * every attempt with `invalid_grant` (and a provider name that is not configured is a
- * `server_error`, as it is a configuration mistake).
+ * The user provider is the client's (`client.provider`, or `users` when `null`). Its
+ * `findForPassport(username)` and `validateForPassportPasswordGrant(user, password)` hooks are
+ * Laravel Passport's methods of the same names on the user model; unlike Laravel there is no user
+ * table to fall back on, so the host provides both. `createPassport` refuses the password grant
+ * when no provider has them (or a provider has one of the two); a client whose provider has
+ * neither gets `unauthorized_client`, and a provider name that is not configured is a
+ * `server_error`, as it is a configuration mistake.
  *
  * Errors: `invalid_request` when `username` or `password` is missing or repeated;
  * `invalid_grant` for an unknown user or a wrong password (the same message, so it does not
@@ -89,7 +91,7 @@ export async function handlePasswordGrant(
   }
   const wrongCredentials = () => OAuthError.invalidGrant('The user credentials were incorrect');
   if (provider.findForPassport === undefined || provider.validateForPassportPasswordGrant === undefined) {
-    throw wrongCredentials();
+    throw OAuthError.unauthorizedClient(`The client's user provider "${providerName}" has no password login`);
   }
   // Failures count per user (by id once the user is known, so spellings of one username share a
   // count); a user over the limit is refused before the password is even checked.

@@ -1,3 +1,4 @@
+import type { SkipsAuthorization } from '../endpoints/authorize.js';
 import type { PassportEventEmitter } from '../events/emitter.js';
 import type { KeySet } from '../keys/key-set.js';
 import type { ScopeRegistry } from '../scopes/registry.js';
@@ -59,4 +60,6 @@ export interface GrantContext extends PassportContext {
   /** Seconds during which a refresh whose response was lost may be retried with the rotated token. */
   refreshTokenRetrySeconds: number;
   claims?: ClaimsHook | undefined;
+  /** The host's `skipsAuthorization` hook, asked before the approval screen is shown. */
+  skipsAuthorization?: SkipsAuthorization | undefined;
 }

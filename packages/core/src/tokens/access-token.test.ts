@@ -260,10 +260,22 @@ describe('verifyAccessToken', () => {
     const foreign = await mint(keys, { iss: 'https://evil.example.com' });
     expect((await rejection(verifyAccessToken(foreign.token, options(keys)))).message).toMatch(/issuer/);
     const { token } = await mint(keys);
-    await expect(verifyAccessToken(token, options(keys, { audience: 'client-1' }))).resolves.toBeTruthy();
+    await expect(verifyAccessToken(token, options(keys), { audience: 'client-1' })).resolves.toBeTruthy();
     expect(
-      (await rejection(verifyAccessToken(token, options(keys, { audience: 'client-2' })))).message,
+      (await rejection(verifyAccessToken(token, options(keys), { audience: 'client-2' }))).message,
     ).toMatch(/audience/);
+  });
+
+  it('accepts a token whose aud is one of a list of audiences, and refuses one that is in none', async () => {
+    const { token } = await mint(keys);
+    const accepted = await verifyAccessToken(token, options(keys), { audience: ['client-0', 'client-1'] });
+    expect(accepted.clientId).toBe('client-1');
+    const refused = await rejection(verifyAccessToken(token, options(keys), { audience: ['client-2'] }));
+    expect(refused.code).toBe('ERR_TOKEN_AUDIENCE');
+    expect(refused.message).toMatch(/audience/);
+    expect((await rejection(verifyAccessToken(token, options(keys), { audience: [] }))).code).toBe(
+      'ERR_TOKEN_AUDIENCE',
+    );
   });
 
   it('treats a revoked, missing or expired row as revoked', async () => {

@@ -52,6 +52,18 @@ export interface VerifiedAccessToken {
   scopes: string[];
 }
 
+/** What a caller of {@link verifyAccessToken} checks besides the signature, time claims, issuer and store row. */
+export interface VerifyTokenOptions {
+  /**
+   * The accepted `aud` values: the token's `aud` must be this one, or one of this list. Passport
+   * sets `aud` to the id of the client the token was issued to (as Laravel Passport does), so a
+   * resource server lists the clients whose tokens it serves and refuses tokens minted for another
+   * API. Not checked when omitted.
+   * @see https://www.rfc-editor.org/rfc/rfc9068#section-4
+   */
+  audience?: string | readonly string[];
+}
+
 /** Options of {@link verifyAccessToken}. Build the object once and reuse it on every request. */
 export interface VerifyAccessTokenOptions {
   keys: KeySet;
@@ -74,8 +86,6 @@ export interface VerifyAccessTokenOptions {
    * @default the key set's algorithms
    */
   algorithms?: readonly SigningAlgorithm[];
-  /** Expected `aud` (a client id); not checked when omitted. */
-  audience?: string;
   /**
    * A short-lived cache of live store rows (a passport instance passes its own, bounded by its
    * `revocationCacheSeconds` option). A row found live is reused for at most the cache's bound;
@@ -128,7 +138,7 @@ function invalid(message: string): PassportError {
 /**
  * Verifies a bearer access token: `typ` is `at+jwt`, `alg` is allowed, `kid` names a
  * key of the set, the signature holds, `exp`/`nbf`/`iat` pass with the leeway, `iss` (and `aud`
- * when asked) match, and finally the stored row exists, is not revoked and has not expired (one
+ * when `check.audience` asks) match, and finally the stored row exists, is not revoked and has not expired (one
  * `findAccessToken` call; a missing row counts as revoked). `userId` comes from the row: `null`
  * for a client-credentials token whatever the `sub` claim says.
  *
@@ -136,9 +146,9 @@ function invalid(message: string): PassportError {
  * recognised without decoding, and the store is called once, or not at all while the row is in the
  * optional `cache` (a revocation made elsewhere is then seen within the cache's bound).
  *
- * @throws PassportError `ERR_TOKEN_INVALID` (malformed, wrong typ/alg/kid/signature/iss/aud, not
- *   yet valid), `ERR_TOKEN_EXPIRED` (`exp` passed beyond the leeway), `ERR_TOKEN_REVOKED` (row
- *   missing, revoked or expired). Store failures propagate as `StoreUnavailableError`.
+ * @throws PassportError `ERR_TOKEN_INVALID` (malformed, wrong typ/alg/kid/signature/iss, not
+ *   yet valid), `ERR_TOKEN_AUDIENCE` (`aud` not accepted), `ERR_TOKEN_EXPIRED` (`exp` passed beyond
+ *   the leeway), `ERR_TOKEN_REVOKED` (row missing, revoked or expired). Store failures propagate as `StoreUnavailableError`.
  * @example
  * ```ts
  * const verifyOptions = { keys, issuer: 'https://auth.example.com', store };
@@ -150,6 +160,7 @@ function invalid(message: string): PassportError {
 export async function verifyAccessToken(
   token: string,
   options: VerifyAccessTokenOptions,
+  check?: VerifyTokenOptions,
 ): Promise<VerifiedAccessToken> {
   const { payload: claims } = await verifyJws(token, options.keys, options.algorithms);
   const { exp, nbf, iat } = claims;
@@ -163,8 +174,12 @@ export async function verifyAccessToken(
   if (nbf > now + leeway) throw invalid('The access token is not valid yet (nbf)');
   if (iat > now + leeway) throw invalid('The access token was issued in the future (iat)');
   if (claims.iss !== options.issuer) throw invalid('The access token was issued by another issuer');
-  if (options.audience !== undefined && claims.aud !== options.audience) {
-    throw invalid('The access token is meant for another audience');
+  const audience = check?.audience;
+  if (
+    audience !== undefined &&
+    (typeof audience === 'string' ? claims.aud !== audience : !audience.includes(claims.aud as string))
+  ) {
+    throw new PassportError('ERR_TOKEN_AUDIENCE', 'The access token is meant for another audience');
   }
   const { jti, sub, client_id: clientId } = claims;
   if (typeof jti !== 'string' || typeof sub !== 'string' || typeof clientId !== 'string') {

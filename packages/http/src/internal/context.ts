@@ -1,6 +1,6 @@
 import type { Passport, PassportUser } from '@passport/core';
 import type { FirstPartyCookie } from '../first-party-cookie.js';
-import type { PassportHandlerOptions } from '../options.js';
+import type { PassportHandlerOptions, RouteGroups } from '../options.js';
 import type { Signer } from './crypto.js';
 import type { Incoming } from './incoming.js';
 import type { RouteResult } from './responses.js';
@@ -28,6 +28,8 @@ export interface HandlerContext<User extends PassportUser = PassportUser> {
   secureCookies: boolean;
   /** Origins allowed to make state-changing calls besides the request's own. */
   trustedOrigins: ReadonlySet<string>;
+  /** The route groups served (the `routes` option resolved): the metadata lists only these. */
+  routes: Required<RouteGroups>;
 }
 
 /** A route's handler. */

@@ -1,13 +1,9 @@
 /** The approval pages: the user approves or denies a client's authorization or device request. */
+import type { ScopeDefinition } from '@passport/core';
 import { escapeHtml, layout } from './layout.js';
+import type { ApprovalPageModel, DeviceApprovalPageModel } from './models.js';
 
-/** A scope as shown to the user. */
-export interface ScopeView {
-  id: string;
-  description: string;
-}
-
-function scopeList(scopes: readonly ScopeView[]): string {
+function scopeList(scopes: readonly ScopeDefinition[]): string {
   if (scopes.length === 0) return '<p class="muted">No special permissions.</p>';
   const items = scopes
     .map((scope) => `<li><span>${escapeHtml(scope.description || scope.id)}</span></li>`)
@@ -27,37 +23,26 @@ function decisionForm(action: string, tokenField: string, token: string, csrfTok
 </form>`;
 }
 
-/** The default approval page. */
-export function approvalPage(input: {
-  clientName: string;
-  scopes: readonly ScopeView[];
-  action: string;
-  authToken: string;
-  csrfToken: string;
-}): string {
+/** The built-in approval page of `GET /oauth/authorize`. */
+export function approvalPage(model: ApprovalPageModel): string {
+  const name = model.client.name;
   return layout(
-    `Authorize ${input.clientName}`,
+    `Authorize ${name}`,
     `<h1 id="title">Authorization request</h1>
-<p><strong>${escapeHtml(input.clientName)}</strong> is requesting permission to access your account.</p>
-${scopeList(input.scopes)}
-${decisionForm(input.action, 'auth_token', input.authToken, input.csrfToken)}`,
+<p><strong>${escapeHtml(name)}</strong> is requesting permission to access your account.</p>
+${scopeList(model.scopes)}
+${decisionForm(model.action, 'auth_token', model.authToken, model.csrfToken)}`,
   );
 }
 
-/** The device approval page: the same Approve/Deny choice as the authorization page. */
-export function deviceApprovalPage(input: {
-  clientName: string;
-  userCode: string;
-  scopes: readonly ScopeView[];
-  action: string;
-  deviceToken: string;
-  csrfToken: string;
-}): string {
+/** The built-in device confirmation page: the same Approve/Deny choice as the authorization page. */
+export function deviceApprovalPage(model: DeviceApprovalPageModel): string {
+  const name = escapeHtml(model.client.name);
   return layout(
-    `Authorize ${input.clientName}`,
-    `<h1 id="title">Connect ${escapeHtml(input.clientName)}</h1>
-<p><strong>${escapeHtml(input.clientName)}</strong> is requesting access to your account from a device showing the code <strong>${escapeHtml(input.userCode)}</strong>.</p>
-${scopeList(input.scopes)}
-${decisionForm(input.action, 'device_token', input.deviceToken, input.csrfToken)}`,
+    `Authorize ${model.client.name}`,
+    `<h1 id="title">Connect ${name}</h1>
+<p><strong>${name}</strong> is requesting access to your account from a device showing the code <strong>${escapeHtml(model.userCode)}</strong>.</p>
+${scopeList(model.scopes)}
+${decisionForm(model.action, 'device_token', model.deviceToken, model.csrfToken)}`,
   );
 }

@@ -11,8 +11,8 @@ export function escapeHtml(value: string): string {
 }
 
 const styles = `
-*{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#f4f5f7;color:#1f2328}
-main{max-width:28rem;margin:4rem auto;padding:2rem;background:#fff;border-radius:.75rem;box-shadow:0 1px 3px rgba(0,0,0,.12)}
+*{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,sans-serif;background:#f4f5f7;color:#1f2328}
+main{max-width:28rem;margin:4rem auto;padding:2rem;background:#fff;border-radius:.75rem;box-shadow:0 1px 3px #0000001f}
 h1{font-size:1.35rem;margin:0 0 1rem}ul{padding-left:1.25rem}li{margin:.25rem 0}
 .actions{display:flex;gap:.75rem;margin-top:1.5rem}
 button{flex:1;font:inherit;padding:.6rem 1rem;border-radius:.5rem;border:1px solid #8c959f;background:#fff;cursor:pointer}
@@ -29,7 +29,6 @@ export function layout(title: string, body: string): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="same-origin">
 <title>${escapeHtml(title)}</title>
 <style>${styles}</style>
 </head>

@@ -9,28 +9,31 @@ import { readJsonOrForm } from '../internal/body.js';
 import type { HandlerContext } from '../internal/context.js';
 import type { Incoming } from '../internal/incoming.js';
 import { encodedParametersProblem, parameterProblem } from '../internal/input.js';
-import {
-  html,
-  json,
-  type Reply,
-  type RouteResult,
-  redirect,
-  withPageSecurityHeaders,
-} from '../internal/responses.js';
+import { json, type Reply, type RouteResult, redirect } from '../internal/responses.js';
 import { hasForeignOrigin, loginRedirect, publicRequestUrl, unauthenticated } from '../internal/session.js';
-import { approvalPage } from '../pages/approval-page.js';
-import { errorPage } from '../pages/layout.js';
+import { renderPage } from '../pages/render.js';
 
 /**
  * Turns an {@link AuthorizationError} into a redirect to the client, or an error page when the
  * client or redirect URI cannot be trusted (RFC 6749 section 4.1.2.1). Other errors propagate.
  */
-export function authorizationErrorResponse(error: unknown, incoming: Incoming): Reply {
+function authorizationErrorResponse<User extends PassportUser>(
+  error: unknown,
+  incoming: Incoming,
+  context: HandlerContext<User>,
+): Promise<RouteResult> | Reply {
   if (!(error instanceof AuthorizationError)) throw error;
   const target = error.toRedirectUrl();
   if (target !== null) return redirect(target);
   if (wantsJson(incoming)) return json(error.toJSON(), error.status);
-  return html(errorPage('Authorization failed', error.errorDescription), error.status);
+  return renderPage(context, {
+    page: 'error',
+    request: incoming.request,
+    status: error.status,
+    error: error.error,
+    title: 'Authorization failed',
+    message: error.errorDescription,
+  });
 }
 
 function wantsJson(incoming: Incoming): boolean {
@@ -90,7 +93,14 @@ export async function authorizeGetRoute<User extends PassportUser>(
   const malformed = encodedParametersProblem(url.search) ?? parameterProblem(url.searchParams);
   if (malformed !== null) {
     if (wantsJson(incoming)) return json({ error: 'invalid_request', error_description: malformed }, 400);
-    return html(errorPage('Authorization failed', malformed), 400);
+    return renderPage(context, {
+      page: 'error',
+      request,
+      status: 400,
+      error: 'invalid_request',
+      title: 'Authorization failed',
+      message: malformed,
+    });
   }
   let authRequest: AuthorizationRequest;
   let interaction: 'login' | 'consent' | 'none';
@@ -107,7 +117,7 @@ export async function authorizeGetRoute<User extends PassportUser>(
       authenticatedAt === null ? {} : { authenticatedAt },
     );
   } catch (error) {
-    return authorizationErrorResponse(error, incoming);
+    return authorizationErrorResponse(error, incoming, context);
   }
 
   if (interaction === 'login' || user === null) {
@@ -123,7 +133,7 @@ export async function authorizeGetRoute<User extends PassportUser>(
     try {
       return redirect(await passport.approveAuthorizationRequest(authRequest, user));
     } catch (error) {
-      return authorizationErrorResponse(error, incoming);
+      return authorizationErrorResponse(error, incoming, context);
     }
   }
   if (authRequest.prompt === 'none') {
@@ -131,30 +141,21 @@ export async function authorizeGetRoute<User extends PassportUser>(
   }
 
   const form = await issueApprovalForm(context, incoming, 'authorize', user, authRequest.params);
-  const { token: authToken, csrf, cookie: csrfCookie } = form;
-  const action = new URL(context.endpoint('/authorize')).pathname;
-  const scopes = passport.scopes.scopesFor(authRequest.scopes);
-
-  if (context.options.render) {
-    const rendered = await context.options.render({
+  return renderPage(
+    context,
+    {
+      page: 'authorization',
       request,
+      status: 200,
       authorizationRequest: authRequest,
       client: { id: authRequest.client.id, name: authRequest.client.name },
-      scopes,
+      scopes: passport.scopes.scopesFor(authRequest.scopes),
       user,
-      action,
-      authToken,
-      csrfToken: csrf,
-    });
-    if (typeof rendered === 'string') return html(rendered, 200, { 'set-cookie': csrfCookie });
-    const headers = withPageSecurityHeaders(new Headers(rendered.headers));
-    headers.append('set-cookie', csrfCookie);
-    return new Response(rendered.body, { status: rendered.status, statusText: rendered.statusText, headers });
-  }
-  return html(
-    approvalPage({ clientName: authRequest.client.name, scopes, action, authToken, csrfToken: csrf }),
-    200,
-    { 'set-cookie': csrfCookie },
+      action: new URL(context.endpoint('/authorize')).pathname,
+      authToken: form.token,
+      csrfToken: form.csrf,
+    },
+    { 'set-cookie': form.cookie },
   );
 }
 
@@ -220,7 +221,7 @@ export async function authorizeDecisionRoute<User extends PassportUser>(
   try {
     authRequest = await passport.validateAuthorizationRequest(new URLSearchParams(params));
   } catch (error) {
-    return authorizationErrorResponse(error, incoming);
+    return authorizationErrorResponse(error, incoming, context);
   }
   if (!(await form.spend())) return invalidAuthToken('The authorization request was already answered');
 
@@ -228,6 +229,6 @@ export async function authorizeDecisionRoute<User extends PassportUser>(
   try {
     return redirect(await passport.approveAuthorizationRequest(authRequest, user));
   } catch (error) {
-    return authorizationErrorResponse(error, incoming);
+    return authorizationErrorResponse(error, incoming, context);
   }
 }

@@ -81,7 +81,7 @@ export async function jwksRoute<User extends PassportUser>(
 
 /**
  * `GET /.well-known/oauth-authorization-server` (RFC 8414): lists only the grants and endpoints
- * that are enabled.
+ * that are enabled, and served (a route group switched off is not advertised).
  *
  * @see https://www.rfc-editor.org/rfc/rfc8414#section-2
  */
@@ -97,7 +97,9 @@ export async function metadataRoute<User extends PassportUser>(
   if (grants.refreshToken) grantTypes.push('refresh_token');
   if (grants.clientCredentials) grantTypes.push('client_credentials');
   if (grants.password) grantTypes.push('password');
-  if (grants.deviceCode) grantTypes.push('urn:ietf:params:oauth:grant-type:device_code');
+  // Without its routes the device flow cannot start: neither its grant nor its endpoint is offered.
+  const deviceFlow = grants.deviceCode && context.routes.device;
+  if (deviceFlow) grantTypes.push('urn:ietf:params:oauth:grant-type:device_code');
   const responseTypes: string[] = [];
   if (grants.authorizationCode) responseTypes.push('code');
   if (grants.implicit) responseTypes.push('token');
@@ -126,7 +128,7 @@ export async function metadataRoute<User extends PassportUser>(
     // RFC 8414 makes response_types_supported required; none are offered without a redirect grant.
     metadata.response_types_supported = [];
   }
-  if (grants.deviceCode) metadata.device_authorization_endpoint = context.endpoint('/device/code');
+  if (deviceFlow) metadata.device_authorization_endpoint = context.endpoint('/device/code');
   return publicJson(metadata, 300);
 }
 

@@ -32,8 +32,12 @@ async function build(issuer, env) {
     loginUrl: '/login',
   });
   const guard = createGuard({ passport });
-  const orders = guard.requireScopes(['orders:read'], (_request, auth) =>
-    Response.json({ user: auth.user?.id ?? null, client: auth.client?.id ?? null, scopes: auth.scopes }),
+  // users' tokens and client-credentials tokens alike
+  const orders = guard.requireScopes(
+    ['orders:read'],
+    (_request, auth) =>
+      Response.json({ user: auth.user?.id ?? null, client: auth.client?.id ?? null, scopes: auth.scopes }),
+    { accept: 'any' },
   );
 
   async function setup() {

@@ -5,7 +5,13 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PassportUser } from '@passport/core';
-import { type Authentication, type Guard, type GuardRequirement, internalsOf } from '../../guards.js';
+import {
+  type AuthenticationFor,
+  type Guard,
+  type GuardAccept,
+  type GuardRequirement,
+  internalsOf,
+} from '../../guards.js';
 import { defaultMaxBodyBytes } from '../../internal/body.js';
 import { dispatcherOf } from '../../internal/dispatch.js';
 import { json, Reply, type RouteResult } from '../../internal/responses.js';
@@ -463,7 +469,8 @@ export function toNodeListener(
 }
 
 /** Options of {@link authenticateNode}: what the route requires, and how to read the URL. */
-export interface AuthenticateNodeOptions extends GuardRequirement {
+export interface AuthenticateNodeOptions<Accept extends GuardAccept = 'user'>
+  extends GuardRequirement<Accept> {
   /** As for {@link toNodeListener}. @default false */
   trustProxy?: boolean;
 }
@@ -473,8 +480,9 @@ export interface AuthenticateNodeOptions extends GuardRequirement {
  * servers and Express-style middleware that answer through `res` rather than with a Fetch
  * `Response`. Returns the authentication, or `null` after writing the refusal to `res`: the same
  * `401` Bearer challenge, `403 insufficient_scope` or `503 temporarily_unavailable` the guard's
- * `require*` wrappers answer (`options` takes the same requirements: `scopes`, `anyScope`,
- * `clientOnly`). No `Request` is built unless the guard needs more than the headers.
+ * `require*` wrappers answer (`options` takes the same requirements: `scopes`, `anyScope`, and
+ * `accept`, by default `'user'`: a client-credentials token is refused unless `accept` is
+ * `'client'` or `'any'`). No `Request` is built unless the guard needs more than the headers.
  *
  * @example
  * ```ts
@@ -487,12 +495,12 @@ export interface AuthenticateNodeOptions extends GuardRequirement {
  * });
  * ```
  */
-export async function authenticateNode<User extends PassportUser>(
+export async function authenticateNode<User extends PassportUser, Accept extends GuardAccept = 'user'>(
   guard: Guard<User>,
   req: IncomingMessage,
   res: ServerResponse,
-  options: AuthenticateNodeOptions = {},
-): Promise<Authentication<User> | null> {
+  options: AuthenticateNodeOptions<Accept> = {},
+): Promise<AuthenticationFor<User, Accept> | null> {
   const method = req.method ?? 'GET';
   const url = requestUrl(req, headFields(req.rawHeaders), options.trustProxy ?? false);
   if (typeof url === 'string') {
