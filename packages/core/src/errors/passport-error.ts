@@ -9,6 +9,7 @@
  * | `ERR_TOKEN_INVALID`, `ERR_TOKEN_EXPIRED`, `ERR_TOKEN_REVOKED` | `PassportError` | an access token failed verification |
  * | `ERR_STORE_UNAVAILABLE` | {@link StoreUnavailableError} | the store is down or timed out (HTTP 503) |
  * | `ERR_STORE_CONFLICT` | {@link StoreConflictError} | a write hit an existing id |
+ * | `ERR_STORE_LOCKED` | `PGliteLockedError` (`@passport/store-postgres`) | an embedded database's files are held by another live process |
  * | `ERR_VALIDATION` | `ClientValidationError` | client input failed validation, with per-field messages |
  * | `ERR_OAUTH` | `OAuthError` (and `AuthorizationError`) | an RFC 6749 protocol error with its `error` code and HTTP status |
  */
@@ -22,6 +23,7 @@ export type PassportErrorCode =
   | 'ERR_TOKEN_REVOKED'
   | 'ERR_STORE_UNAVAILABLE'
   | 'ERR_STORE_CONFLICT'
+  | 'ERR_STORE_LOCKED'
   | 'ERR_VALIDATION'
   | 'ERR_OAUTH';
 
