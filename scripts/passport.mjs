@@ -20,5 +20,6 @@ if (build.status !== 0) {
   process.stderr.write('passport: building @passport/cli failed (see above)\n');
   process.exit(1);
 }
+// biome-ignore lint/suspicious/noUndeclaredEnvVars: set by pnpm for this script, no turbo task reads it
 process.chdir(process.env.INIT_CWD || process.cwd());
 await import('../packages/cli/dist/bin.js');
