@@ -348,7 +348,8 @@ Options:
   --owner ID           the user id that owns the client (its JSON API lists it for that user)
   --first-party        a first-party client: users are not asked to approve it
   --scopes "A B"       the only scopes the client may request, separated by blanks or commas
-                       (each defined in the config's options.scopes; * for any); default: any
+                       (each defined in the config's options.scopes, or *); default: any
+                       defined scope
   --json               print every field of the client as JSON ({"id","secret","name",
                        "grantTypes",...}), nothing else
 ${databaseHelp}`,
