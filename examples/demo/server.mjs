@@ -2,28 +2,22 @@
 // @ts-check
 /**
  * Starts the Passport demo: `node examples/demo/server.mjs` (or `pnpm demo` at the repository
- * root). Environment: PORT (8000), HOST (127.0.0.1), PASSPORT_DEMO_DATA (./.passport-demo),
- * DATABASE_URL (postgres://... to use PostgreSQL instead of the embedded PGlite), PUBLIC_URL (the
- * origin users reach the demo at, e.g. https://demo.example behind a TLS-terminating proxy).
+ * root). Its environment (PORT, HOST, PASSPORT_DEMO_DATA, DATABASE_URL, PASSPORT_ISSUER,
+ * PASSPORT_ACCESS_TOKEN_TTL, PASSPORT_REFRESH_TOKEN_TTL, PASSPORT_SECRET and the PASSPORT_*_KEY
+ * variables) is described in README.md; a bad value stops it with one line.
  */
-import { resolve } from 'node:path';
+import { loadKeysFromEnv } from '@passport/cli';
 import { startDemo } from './src/app.mjs';
+import { demoSettings } from './src/settings.mjs';
 import { demoUsers } from './src/users.mjs';
 
-const port = Number(process.env.PORT ?? 8000);
-const dataDir = resolve(process.env.PASSPORT_DEMO_DATA ?? '.passport-demo');
-const databaseUrl = process.env.DATABASE_URL || undefined;
-const publicUrl = process.env.PUBLIC_URL || undefined;
-
 let demo;
+let port = process.env.PORT ?? '8000';
 try {
-  demo = await startDemo({
-    dataDir,
-    port,
-    host: process.env.HOST ?? '127.0.0.1',
-    ...(databaseUrl ? { databaseUrl } : {}),
-    ...(publicUrl ? { publicUrl } : {}),
-  });
+  const settings = demoSettings(process.env, process.cwd());
+  port = String(settings.port);
+  const keys = await loadKeysFromEnv(process.env);
+  demo = await startDemo({ ...settings, ...(keys ? { keys } : {}) });
 } catch (error) {
   const code = /** @type {{ code?: string }} */ (error).code;
   const message = error instanceof Error ? error.message : String(error);
@@ -42,6 +36,7 @@ const lines = [
   demo.migrations.length > 0
     ? `  schema: applied migration(s) ${demo.migrations.join(', ')}`
     : '  schema: up to date',
+  `  tokens: access ${demo.lifetimes.accessToken} s, refresh ${demo.lifetimes.refreshToken} s`,
   `  sign in as ${user?.email} / ${user?.password}`,
   '  clients:',
   ...demo.clients.map(

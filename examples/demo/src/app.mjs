@@ -16,7 +16,7 @@ import { toNodeListener } from '@passport/http/node';
 import { createPGliteStore, createPostgresStore } from '@passport/store-postgres';
 import pg from 'pg';
 import { clientPage, homePage, layout, loginPage } from './pages.mjs';
-import { createSessions } from './session.mjs';
+import { createSessions, sessionTable } from './session.mjs';
 import { checkCredentials, demoUsers, userProvider } from './users.mjs';
 
 /** Scopes the demo defines. */
@@ -32,9 +32,16 @@ export const demoScopes = {
  * @property {string} [databaseUrl]  postgres://... to use a PostgreSQL server instead of PGlite
  * @property {string} [host]  default 127.0.0.1
  * @property {number} [port]  default 8000; 0 picks a free port
- * @property {string} [publicUrl]  the origin users reach the demo at, e.g. https://demo.example
- *   behind a TLS-terminating proxy: the issuer; cookies are `Secure` when it is https.
- *   Default http://host:port
+ * @property {string} [issuer]  the origin users reach the demo at, e.g. https://demo.example
+ *   behind a TLS-terminating proxy: the issuer, and the base of every absolute URL (never the
+ *   request's Host); cookies are `Secure` when it is https. Default http://host:port
+ * @property {number} [accessTokenTtl]  access token lifetime in seconds; default core's (3600)
+ * @property {number} [refreshTokenTtl]  refresh token lifetime in seconds; default core's (30 days)
+ * @property {string} [secret]  signs the approval forms, the first-party cookie and the login
+ *   form's CSRF token; instances that share a database and this secret share sessions. Default:
+ *   a random secret kept in `dataDir/secret`
+ * @property {import('@passport/core').KeySet} [keys]  signing keys (from PASSPORT_PRIVATE_KEY ...);
+ *   default: the key directory `dataDir/keys`, created on first start and reloaded
  * @property {(message: string) => void} [log]  where errors are reported; default console.error
  */
 
@@ -45,6 +52,7 @@ export const demoScopes = {
  * @property {boolean} firstStart  keys were generated on this start
  * @property {number[]} migrations  schema versions applied on this start
  * @property {string} database  where the data lives
+ * @property {{ accessToken: number; refreshToken: number }} lifetimes  token lifetimes in seconds
  * @property {import('./pages.mjs').DemoClientInfo[]} clients
  * @property {() => Promise<void>} close
  */
@@ -194,10 +202,10 @@ function forbidden() {
 }
 
 /**
- * Starts the demo server. First start: generates keys and a signing secret in `dataDir`, applies
- * the schema, creates the demo clients. Later starts reuse all of it. The keys are reloaded from
- * `dataDir/keys` every minute and on SIGHUP, so `passport keys --rotate` takes effect without a
- * restart.
+ * Starts the demo server. First start: generates keys and a signing secret in `dataDir` (unless
+ * given as `keys` and `secret`), applies the schema, creates the demo clients. Later starts reuse
+ * all of it. Keys from the directory are reloaded from `dataDir/keys` every minute and on SIGHUP,
+ * so `passport keys --rotate` takes effect without a restart.
  * @param {DemoOptions} options
  * @returns {Promise<DemoServer>}
  */
@@ -206,19 +214,26 @@ export async function startDemo(options) {
   const log = options.log ?? ((message) => console.error(message));
   await mkdir(options.dataDir, { recursive: true });
 
-  const secretPath = join(options.dataDir, 'secret');
-  let secret = (await readIfExists(secretPath))?.trim() ?? '';
-  if (secret.length < 32) {
-    secret = randomBytes(32).toString('base64url');
-    await writeFile(secretPath, `${secret}\n`, { mode: 0o600 });
+  let secret = options.secret ?? '';
+  if (options.secret === undefined) {
+    const secretPath = join(options.dataDir, 'secret');
+    secret = (await readIfExists(secretPath))?.trim() ?? '';
+    if (secret.length < 32) {
+      secret = randomBytes(32).toString('base64url');
+      await writeFile(secretPath, `${secret}\n`, { mode: 0o600 });
+    }
   }
 
   const keysPath = join(options.dataDir, 'keys');
-  let keys = await loadKeysFrom(keysPath);
+  let keys = options.keys ?? (await loadKeysFrom(keysPath));
   const firstStart = keys === null;
   if (keys === null) keys = KeySet.from([(await writeKeyFiles(keysPath)).key]);
 
   const { store, applied, database } = await openStore(options);
+  const sessionsTable = await sessionTable(store.driver).catch(async (error) => {
+    await store.close();
+    throw error;
+  });
 
   /** @type {(request: Request) => Promise<Response>} */
   let app = async () => new Response('Starting', { status: 503 });
@@ -232,9 +247,13 @@ export async function startDemo(options) {
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 8000);
   const listening = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  const issuer = new URL(options.publicUrl ?? listening).origin;
+  const issuer = new URL(options.issuer ?? listening).origin;
   const origin = issuer;
 
+  /** @type {{ accessToken?: number; refreshToken?: number }} */
+  const lifetimes = {};
+  if (options.accessTokenTtl !== undefined) lifetimes.accessToken = options.accessTokenTtl;
+  if (options.refreshTokenTtl !== undefined) lifetimes.refreshToken = options.refreshTokenTtl;
   const passport = createPassport({
     issuer,
     store,
@@ -242,9 +261,10 @@ export async function startDemo(options) {
     scopes: demoScopes,
     defaultScopes: ['profile'],
     userProviders: { users: userProvider },
+    lifetimes,
   });
   // a rotation (`passport keys --rotate --path <dataDir>/keys`) reaches the running server
-  const keyReloader = startKeyReloader({ passport, path: keysPath, log });
+  const keyReloader = options.keys ? null : startKeyReloader({ passport, path: keysPath, log });
 
   const secretsPath = join(options.dataDir, 'demo-secrets.json');
   /** @type {Record<string, string>} */
@@ -259,7 +279,7 @@ export async function startDemo(options) {
       redirectUris: [
         'http://127.0.0.1/client/callback',
         `http://localhost:${port}/client/callback`,
-        ...(options.publicUrl ? [`${origin}/client/callback`] : []),
+        ...(options.issuer ? [`${origin}/client/callback`] : []),
       ],
     }),
     await ensureClient(passport, secrets, {
@@ -277,7 +297,11 @@ export async function startDemo(options) {
   await writeFile(secretsPath, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   const appClient = /** @type {import('./pages.mjs').DemoClientInfo} */ (clients[0]);
 
-  const sessions = createSessions(secret, { secure: origin.startsWith('https:'), origin });
+  const sessions = createSessions(secret, {
+    secure: origin.startsWith('https:'),
+    origin,
+    table: sessionsTable,
+  });
   const oauth = createPassportHandler({
     passport,
     secret,
@@ -354,14 +378,14 @@ export async function startDemo(options) {
       }
       return new Response(null, {
         status: 303,
-        headers: { location: returnTo, 'set-cookie': sessions.start(request, user.id) },
+        headers: { location: returnTo, 'set-cookie': await sessions.start(request, user.id) },
       });
     }
     if (path === '/logout' && method === 'POST') {
-      if (!sessions.checkSessionForm(request, await form(request))) return forbidden();
+      if (!(await sessions.checkSessionForm(request, await form(request)))) return forbidden();
       return new Response(null, {
         status: 303,
-        headers: { location: '/', 'set-cookie': sessions.end(request) },
+        headers: { location: '/', 'set-cookie': await sessions.end(request) },
       });
     }
     if ((path === '/client' || path === '/client/callback') && method === 'GET') {
@@ -386,9 +410,13 @@ export async function startDemo(options) {
     firstStart,
     migrations: applied,
     database,
+    lifetimes: {
+      accessToken: passport.options.lifetimes.accessToken,
+      refreshToken: passport.options.lifetimes.refreshToken,
+    },
     clients,
     close: async () => {
-      keyReloader.close();
+      keyReloader?.close();
       await new Promise((resolve) => {
         server.close(() => resolve(undefined));
         server.closeAllConnections();

@@ -1,15 +1,18 @@
 // @ts-check
 /**
  * The host's own login session: a random session id in an httpOnly cookie, the session itself
- * (user, expiry, CSRF token) kept on the server, so signing out ends it for good. Passport only
- * asks "who is signed in?" through `authenticateUser`.
+ * (user, expiry, CSRF token) kept on the server, in the table `demo_sessions` of the Passport
+ * database, so signing out ends it for good and every instance on one database (PostgreSQL with
+ * `DATABASE_URL`) knows every session. Passport only asks "who is signed in?" through
+ * `authenticateUser`.
  *
  * Forms that change the session are protected against cross-site requests: `/login` with a token
- * bound to a pre-login cookie (no one can sign a victim in to the attacker's account), `/logout`
- * with the session's own token; both also refuse a foreign `Origin`.
+ * bound to a pre-login cookie and signed with the demo's secret (no one can sign a victim in to
+ * the attacker's account), `/logout` with the session's own token; both also refuse a foreign
+ * `Origin`.
  * @module
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { userProvider } from './users.mjs';
 
 const SESSION_COOKIE = 'demo_session';
@@ -21,6 +24,61 @@ const LIFETIME_SECONDS = 8 * 3600;
  * @property {import('./users.mjs').DemoUser} user
  * @property {string} csrf  the token the session's forms carry (`csrf_token`)
  */
+
+/**
+ * @typedef {object} SessionRecord
+ * @property {string} userId
+ * @property {string} csrf
+ * @property {number} expires  milliseconds since the epoch
+ */
+
+/**
+ * @typedef {object} SessionTable
+ * @property {(key: string) => Promise<SessionRecord | null>} find
+ * @property {(key: string, record: SessionRecord) => Promise<void>} save
+ * @property {(key: string) => Promise<void>} remove
+ * @property {(now: number) => Promise<void>} removeExpired
+ */
+
+/**
+ * The sessions table in the Passport database, created when missing (under an advisory lock, so
+ * instances starting together do not race). Rows are keyed by the SHA-256 of the session id: the
+ * table never holds a cookie value.
+ * @param {import('@passport/store-postgres').SqlDriver} driver  the store's driver (`store.driver`)
+ * @returns {Promise<SessionTable>}
+ */
+export async function sessionTable(driver) {
+  await driver.transaction(async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock(hashtext('demo_sessions'))");
+    await tx.query(
+      'CREATE TABLE IF NOT EXISTS demo_sessions (id text PRIMARY KEY, user_id text NOT NULL, csrf text NOT NULL, expires_at timestamptz NOT NULL)',
+    );
+  });
+  return {
+    async find(key) {
+      const { rows } = await driver.query(
+        'SELECT user_id, csrf, expires_at FROM demo_sessions WHERE id = $1',
+        [key],
+      );
+      const row = /** @type {{ user_id: string; csrf: string; expires_at: Date } | undefined} */ (rows[0]);
+      return row
+        ? { userId: row.user_id, csrf: row.csrf, expires: new Date(row.expires_at).getTime() }
+        : null;
+    },
+    async save(key, record) {
+      await driver.query(
+        'INSERT INTO demo_sessions (id, user_id, csrf, expires_at) VALUES ($1, $2, $3, $4)',
+        [key, record.userId, record.csrf, new Date(record.expires)],
+      );
+    },
+    async remove(key) {
+      await driver.query('DELETE FROM demo_sessions WHERE id = $1', [key]);
+    },
+    async removeExpired(now) {
+      await driver.query('DELETE FROM demo_sessions WHERE expires_at <= $1', [new Date(now)]);
+    },
+  };
+}
 
 /**
  * Reads one cookie from a request.
@@ -50,32 +108,34 @@ function same(a, b) {
 const token = () => randomBytes(32).toString('base64url');
 
 /**
- * Session helpers bound to the demo's secret.
+ * Session helpers bound to the demo's secret and its sessions table.
  * @param {string} secret at least 32 characters (signs the login form's CSRF token)
- * @param {{ secure: boolean; origin: string; now?: () => number }} options  `secure`: cookies get
- *   the `Secure` attribute (the public origin is https); `origin`: the public origin a same-site
- *   form posts from
+ * @param {{ secure: boolean; origin: string; table: SessionTable; now?: () => number }} options
+ *   `secure`: cookies get the `Secure` attribute (the public origin is https); `origin`: the public
+ *   origin a same-site form posts from; `table`: where sessions live ({@link sessionTable})
  */
 export function createSessions(secret, options) {
   const now = options.now ?? Date.now;
+  const { table } = options;
   const attributes = `Path=/; HttpOnly; SameSite=Lax${options.secure ? '; Secure' : ''}`;
-  /** @type {Map<string, { userId: string; csrf: string; expires: number }>} */
-  const sessions = new Map();
 
   /** @param {string} value */
   const loginToken = (value) => createHmac('sha256', secret).update(`login:${value}`).digest('base64url');
+  /** @param {string} id  the cookie's session id */
+  const keyOf = (id) => createHash('sha256').update(id).digest('hex');
 
   /** @param {Request} request */
-  const record = (request) => {
+  const record = async (request) => {
     const id = readCookie(request, SESSION_COOKIE);
-    if (!id) return null;
-    const found = sessions.get(id);
+    if (!id || !/^[\w-]{43}$/.test(id)) return null;
+    const key = keyOf(id);
+    const found = await table.find(key);
     if (!found) return null;
     if (found.expires <= now()) {
-      sessions.delete(id);
+      await table.remove(key);
       return null;
     }
-    return { id, ...found };
+    return { key, ...found };
   };
 
   return {
@@ -94,7 +154,7 @@ export function createSessions(secret, options) {
      * @returns {Promise<Session | null>}
      */
     async session(request) {
-      const found = record(request);
+      const found = await record(request);
       if (!found) return null;
       const user = await userProvider.findById(found.userId);
       return user ? { user, csrf: found.csrf } : null;
@@ -106,11 +166,12 @@ export function createSessions(secret, options) {
      * @param {Request} request
      * @param {string} userId
      */
-    start(request, userId) {
-      const previous = record(request);
-      if (previous) sessions.delete(previous.id);
+    async start(request, userId) {
+      const previous = await record(request);
+      if (previous) await table.remove(previous.key);
+      await table.removeExpired(now());
       const id = token();
-      sessions.set(id, { userId, csrf: token(), expires: now() + LIFETIME_SECONDS * 1000 });
+      await table.save(keyOf(id), { userId, csrf: token(), expires: now() + LIFETIME_SECONDS * 1000 });
       return `${SESSION_COOKIE}=${id}; ${attributes}; Max-Age=${LIFETIME_SECONDS}`;
     },
 
@@ -118,9 +179,9 @@ export function createSessions(secret, options) {
      * Ends the request's session on the server; returns the `Set-Cookie` value clearing it.
      * @param {Request} request
      */
-    end(request) {
-      const found = record(request);
-      if (found) sessions.delete(found.id);
+    async end(request) {
+      const found = await record(request);
+      if (found) await table.remove(found.key);
       return `${SESSION_COOKIE}=; ${attributes}; Max-Age=0`;
     },
 
@@ -155,9 +216,9 @@ export function createSessions(secret, options) {
      * @param {Request} request
      * @param {URLSearchParams} form
      */
-    checkSessionForm(request, form) {
+    async checkSessionForm(request, form) {
       if (!sameOrigin(request, options.origin)) return false;
-      const found = record(request);
+      const found = await record(request);
       const given = form.get('csrf_token');
       return Boolean(found && given && same(given, found.csrf));
     },

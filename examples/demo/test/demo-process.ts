@@ -6,7 +6,12 @@ export const SERVER = fileURLToPath(new URL('../server.mjs', import.meta.url));
 
 /** A demo server started as its own process, the way a user starts it. */
 export interface RunningDemo {
+  /** The issuer (the public origin: PASSPORT_ISSUER when set). */
   url: string;
+  /** Where the server listens: what a test connects to. */
+  listening: string;
+  /** The process id. */
+  pid: number;
   /** Everything it printed on stdout. */
   output: string;
   /** Everything it printed on stderr. */
@@ -18,12 +23,13 @@ export interface RunningDemo {
 
 /**
  * Starts `node server.mjs` on a free port with `dataDir` and resolves once it prints its URL.
- * `DATABASE_URL` is removed from the environment unless given in `env`.
+ * `DATABASE_URL` and the `PASSPORT_*` settings are removed from the environment unless given in
+ * `env`: the demo under test never picks up the settings of the machine running the tests.
  */
 export function startDemoProcess(dataDir: string, env: Record<string, string> = {}): Promise<RunningDemo> {
   const childEnv: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && key !== 'DATABASE_URL') childEnv[key] = value;
+    if (value !== undefined && key !== 'DATABASE_URL' && !key.startsWith('PASSPORT_')) childEnv[key] = value;
   }
   Object.assign(childEnv, { PORT: '0', PASSPORT_DEMO_DATA: dataDir }, env);
   const child: ChildProcess = spawn(process.execPath, [SERVER], {
@@ -43,11 +49,15 @@ export function startDemoProcess(dataDir: string, env: Record<string, string> = 
     });
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       output += chunk;
-      const match = /Passport demo server: (http:\/\/\S+)/.exec(output);
+      const match = /Passport demo server: (https?:\/\/\S+)(?: \(listening on (http:\/\/\S+)\))?/.exec(
+        output,
+      );
       if (match?.[1] && output.includes('Press Ctrl+C to stop.')) {
         clearTimeout(timer);
         resolve({
           url: match[1],
+          listening: match[2] ?? match[1],
+          pid: child.pid as number,
           get output() {
             return output;
           },

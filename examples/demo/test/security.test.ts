@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoServer, safeReturnTo, startDemo } from '../src/app.mjs';
+import { cookiesOf, header, hidden } from './http-flow.js';
 
 const origin = 'http://127.0.0.1:8000';
 
@@ -58,31 +59,6 @@ describe('safeReturnTo', () => {
     expect(safeReturnTo(undefined, origin)).toBe('/');
   });
 });
-
-/** The `name=value` pairs of a response's `Set-Cookie` headers, and the headers themselves. */
-function cookiesOf(response: Response): { jar: Map<string, string>; raw: string[] } {
-  const jar = new Map<string, string>();
-  const raw = response.headers.getSetCookie();
-  for (const cookie of raw) {
-    const pair = cookie.split(';')[0] ?? '';
-    const eq = pair.indexOf('=');
-    jar.set(pair.slice(0, eq), pair.slice(eq + 1));
-  }
-  return { jar, raw };
-}
-
-const header = (jar: Map<string, string>) =>
-  [...jar]
-    .filter(([, value]) => value !== '')
-    .map(([name, value]) => `${name}=${value}`)
-    .join('; ');
-
-function hidden(html: string, name: string): string {
-  const marker = `name="${name}" value="`;
-  const start = html.indexOf(marker);
-  if (start < 0) throw new Error(`no ${name} in the page`);
-  return html.slice(start + marker.length, html.indexOf('"', start + marker.length));
-}
 
 describe('the demo server', () => {
   let dataDir: string;
@@ -230,7 +206,7 @@ describe('the demo behind a TLS-terminating proxy (public origin https)', () => 
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'passport-demo-https-'));
-    demo = await startDemo({ dataDir, port: 0, publicUrl: 'https://demo.example', log: () => {} });
+    demo = await startDemo({ dataDir, port: 0, issuer: 'https://demo.example', log: () => {} });
   });
   afterAll(async () => {
     await demo?.close();

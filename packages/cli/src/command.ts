@@ -7,8 +7,8 @@ import type { CliIo, Prompter } from './io.js';
 /** Option definitions in `node:util` `parseArgs` form. */
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
-/** Parsed option values: strings for valued options, booleans for flags. */
-export type OptionValues = Record<string, string | boolean | undefined>;
+/** Parsed option values: strings for valued options, lists for repeatable ones, booleans for flags. */
+export type OptionValues = Record<string, string | string[] | boolean | undefined>;
 
 /** What a command receives. */
 export interface CommandContext {
@@ -88,6 +88,12 @@ function optionName(message: string): string | null {
 export function stringOption(values: OptionValues, name: string): string | undefined {
   const value = values[name];
   return typeof value === 'string' ? value : undefined;
+}
+
+/** Every value of a repeatable (`multiple: true`) option, in order; `[]` when absent. */
+export function listOption(values: OptionValues, name: string): string[] {
+  const value = values[name];
+  return Array.isArray(value) ? value : typeof value === 'string' ? [value] : [];
 }
 
 /** A boolean flag's value. */

@@ -1,12 +1,11 @@
-import { mkdir } from 'node:fs/promises';
-import { PGlite } from '@electric-sql/pglite';
 import type { PassportStore } from '@passport/core';
 import {
+  createPGliteStore,
   getMigrationSql,
   migrate,
   nodePostgresDriver,
+  PGliteLockedError,
   PostgresStore,
-  pgliteDriver,
   type SchemaOptions,
   type SqlDriver,
 } from '@passport/store-postgres';
@@ -103,20 +102,39 @@ export async function openDatabase(source: DatabaseSource): Promise<OpenDatabase
   }
 
   const label = target;
-  let db: PGlite;
+  let store: PostgresStore;
   try {
-    await mkdir(target, { recursive: true });
-    db = await PGlite.create({ dataDir: target });
+    store = await createPGliteStore({ dataDir: target, migrate: false });
   } catch (error) {
+    if (error instanceof PGliteLockedError) throw lockedError(error);
     throw new CliError(
       'ERR_CLI_DATABASE',
       `cannot open the PGlite database in ${label}: ${describeDatabaseError(error)}`,
-      {
-        cause: error,
-      },
+      { cause: error },
     );
   }
-  return fromDriver(pgliteDriver(db), {}, label);
+  return {
+    store,
+    label,
+    migrate: () => guard(label, async () => (await store.migrate()).applied.map(formatVersion)),
+    close: () => store.close(),
+  };
+}
+
+/**
+ * The one line for a PGlite directory another process holds (a running server, usually): a
+ * change made here would never reach that process and would be lost when it writes its copy back.
+ */
+function lockedError(error: PGliteLockedError): CliError {
+  const holder =
+    error.pid === null
+      ? 'another process'
+      : `process ${error.pid}${error.host === null ? '' : ` on ${error.host}`}`;
+  return new CliError(
+    'ERR_CLI_DATABASE_LOCKED',
+    `the PGlite database in ${error.dataDir} is in use by ${holder} (PGlite allows one process per data directory, and a change made from here would be lost): stop that server and run this again, or make the change through the running server (its JSON API, e.g. POST /oauth/clients, or your own code calling passport.clients.create); if no such process runs, delete ${error.lockFile}`,
+    { cause: error },
+  );
 }
 
 /**

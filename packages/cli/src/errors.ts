@@ -6,6 +6,7 @@ export type CliErrorCode =
   | 'ERR_CLI_USAGE'
   | 'ERR_CLI_CONFIG'
   | 'ERR_CLI_DATABASE'
+  | 'ERR_CLI_DATABASE_LOCKED'
   | 'ERR_CLI_KEYS_EXIST'
   | 'ERR_CLI_KEYS'
   | 'ERR_CLI_KEY_PERMISSIONS'

@@ -107,6 +107,33 @@ export function isOneLine(stderr: string): boolean {
 }
 
 /**
+ * A separate process holding the PGlite directory `dataDir` open, as a running server does
+ * (through `createPGliteStore`, which locks it); `release()` closes it and waits for the exit.
+ */
+export function holdPGlite(dataDir: string): Promise<{ pid: number; release(): Promise<void> }> {
+  const script = fileURLToPath(new URL('./fixtures/hold-pglite.mjs', import.meta.url));
+  const child = spawn(process.execPath, [script, dataDir], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  return new Promise((resolve, reject) => {
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      if (!chunk.includes('ready')) return;
+      resolve({
+        pid: child.pid as number,
+        release: async () => {
+          child.stdin?.end('close\n');
+          await exited;
+        },
+      });
+    });
+    child.once('exit', (code) => reject(new Error(`the holder exited with ${code}: ${stderr}`)));
+  });
+}
+
+/**
  * Opens the PGlite directory a CLI run left behind (the CLI has exited, so nothing else holds it)
  * and hands its store to `fn`.
  */

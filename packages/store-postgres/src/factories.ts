@@ -1,4 +1,5 @@
 import { PassportOptionsError } from '@passport/core';
+import { lockDataDir, PGLITE_LOCK_FILE, type PGliteLockedError } from './data-dir-lock.js';
 import {
   type NodePostgresDriverOptions,
   nodePostgresDriver,
@@ -47,6 +48,7 @@ export interface CreatePGliteStoreOptions extends PostgresStoreOptions {
   /**
    * Where PGlite keeps its files when the store creates the instance (`'./.data/passport'`,
    * `'idb://passport'` in a browser). Omit both `db` and `dataDir` for an in-memory database.
+   * A directory on the file system is locked while the store is open (see {@link PGliteLockedError}).
    */
   dataDir?: string;
   /**
@@ -62,6 +64,13 @@ export interface CreatePGliteStoreOptions extends PostgresStoreOptions {
  * install. Creates the PGlite instance when `db` is not given (in memory, or in `dataDir`) and
  * migrates the schema unless `migrate: false`.
  *
+ * PGlite allows one process per data directory: it keeps the database in memory and writes it
+ * back to the directory, so a second process would neither see the first one's changes nor keep
+ * its own. A `dataDir` on the file system is therefore locked (the file
+ * {@link PGLITE_LOCK_FILE} in it, holding the process id) until `store.close()` or the process
+ * ends; while another live process holds it, this throws {@link PGliteLockedError}
+ * (`ERR_STORE_LOCKED`). The lock of a process that is gone (killed, crashed) is taken over.
+ *
  * @example
  * ```ts
  * import { createPGliteStore } from '@passport/store-postgres';
@@ -70,20 +79,47 @@ export interface CreatePGliteStoreOptions extends PostgresStoreOptions {
  * ```
  */
 export async function createPGliteStore(options: CreatePGliteStoreOptions = {}): Promise<PostgresStore> {
-  let db = options.db;
-  if (!db) {
-    let PGlite: typeof import('@electric-sql/pglite').PGlite;
-    try {
-      ({ PGlite } = await import('@electric-sql/pglite'));
-    } catch (error) {
-      throw new PassportOptionsError(
-        'createPGliteStore needs the optional peer dependency @electric-sql/pglite: npm install @electric-sql/pglite',
-        { cause: error },
-      );
-    }
-    db = options.dataDir === undefined ? new PGlite() : new PGlite(options.dataDir);
+  if (options.db) return migrated(new PostgresStore(pgliteDriver(options.db), options), options);
+  let PGlite: typeof import('@electric-sql/pglite').PGlite;
+  try {
+    ({ PGlite } = await import('@electric-sql/pglite'));
+  } catch (error) {
+    throw new PassportOptionsError(
+      'createPGliteStore needs the optional peer dependency @electric-sql/pglite: npm install @electric-sql/pglite',
+      { cause: error },
+    );
   }
-  const store = new PostgresStore(pgliteDriver(db), options);
-  if (options.migrate ?? true) await store.migrate();
+  if (options.dataDir === undefined)
+    return migrated(new PostgresStore(pgliteDriver(new PGlite()), options), options);
+
+  const lock = await lockDataDir(options.dataDir);
+  let db: PGliteLike;
+  try {
+    db = await PGlite.create(options.dataDir);
+  } catch (error) {
+    await lock?.release();
+    throw error;
+  }
+  const driver = pgliteDriver(db);
+  const close = async () => {
+    try {
+      await driver.close();
+    } finally {
+      await lock?.release();
+    }
+  };
+  return migrated(new PostgresStore({ ...driver, close }, options), options);
+}
+
+/** Applies the migrations unless `migrate: false`; closes the store when they fail. */
+async function migrated(store: PostgresStore, options: CreatePGliteStoreOptions): Promise<PostgresStore> {
+  if (options.migrate ?? true) {
+    try {
+      await store.migrate();
+    } catch (error) {
+      await store.close().catch(() => {});
+      throw error;
+    }
+  }
   return store;
 }

@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 
+export { PGLITE_LOCK_FILE, PGliteLockedError } from './data-dir-lock.js';
 export type { QueryResult, SqlDriver, SqlExecutor } from './driver.js';
 export {
   type NodePostgresDriverOptions,

@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import { defaultLifetimes, type SigningAlgorithm } from '@passport/core';
-import { type Command, flagOption, stringOption } from '../command.js';
+import { type Command, flagOption, type OptionValues, stringOption } from '../command.js';
 import { type LoadedConfig, resolveKeysPath } from '../config.js';
 import { CliError } from '../errors.js';
 import {
@@ -16,7 +16,7 @@ import {
 const algorithms: readonly SigningAlgorithm[] = ['RS256', 'ES256', 'EdDSA'];
 
 /** Reads and checks `--alg` and `--length`; `alg` is `undefined` when `--alg` is absent. */
-function readKeyOptions(values: Record<string, string | boolean | undefined>): {
+function readKeyOptions(values: OptionValues): {
   alg: SigningAlgorithm | undefined;
   modulusLength: 2048 | 4096;
 } {
@@ -42,7 +42,7 @@ function readKeyOptions(values: Record<string, string | boolean | undefined>): {
 }
 
 /** Reads and checks `--alg` and `--length` for a new key set (RS256 unless `--alg`). */
-export function keyOptions(values: Record<string, string | boolean | undefined>): {
+export function keyOptions(values: OptionValues): {
   alg: SigningAlgorithm;
   modulusLength: 2048 | 4096;
 } {

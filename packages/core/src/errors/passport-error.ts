@@ -10,6 +10,7 @@
  * | `ERR_TOKEN_AUDIENCE` | `PassportError` | a sound access token whose `aud` is not one the verifier accepts (RFC 9068 section 4) |
  * | `ERR_STORE_UNAVAILABLE` | {@link StoreUnavailableError} | the store is down or timed out (HTTP 503) |
  * | `ERR_STORE_CONFLICT` | {@link StoreConflictError} | a write hit an existing id |
+ * | `ERR_STORE_LOCKED` | `PGliteLockedError` (`@passport/store-postgres`) | an embedded database's files are held by another live process |
  * | `ERR_VALIDATION` | `ClientValidationError` | client input failed validation, with per-field messages |
  * | `ERR_OAUTH` | `OAuthError` (and `AuthorizationError`) | an RFC 6749 protocol error with its `error` code and HTTP status |
  */
@@ -25,6 +26,7 @@ export type PassportErrorCode =
   | 'ERR_STORE_UNAVAILABLE'
   | 'ERR_STORE_CONFLICT'
   | 'ERR_STORE_INVALID_INPUT'
+  | 'ERR_STORE_LOCKED'
   | 'ERR_VALIDATION'
   | 'ERR_OAUTH';
 
