@@ -9,6 +9,7 @@ import {
   importPrivateKeyPem,
   importPublicKeyPem,
   KeySet,
+  keySetFromEnv,
   type SigningAlgorithm,
   type SigningKey,
 } from '@passport/core';
@@ -321,7 +322,7 @@ export async function loadKeysFrom(directory: string, options?: LoadKeysOptions)
 }
 
 /**
- * Loads the keys from the environment (`KeySet.fromEnv` of `@passport/core`): the signing key
+ * Loads the keys from the environment (`keySetFromEnv` of `@passport/core`): the signing key
  * `PASSPORT_PRIVATE_KEY` (a literal `\n` means a newline), the verify-only `PASSPORT_PREVIOUS_KEYS`
  * and the scheduled `PASSPORT_NEXT_KEY` with `PASSPORT_NEXT_KEY_ACTIVATES_AT`; `null` when
  * `PASSPORT_PRIVATE_KEY` is not set. Failures are {@link CliError} `ERR_CLI_KEYS`, naming the variable.
@@ -333,7 +334,7 @@ export async function loadKeysFrom(directory: string, options?: LoadKeysOptions)
  */
 export async function loadKeysFromEnv(env: Record<string, string | undefined>): Promise<KeySet | null> {
   try {
-    return await KeySet.fromEnv(env);
+    return await keySetFromEnv(env);
   } catch (error) {
     throw new CliError('ERR_CLI_KEYS', oneLine(error), { cause: error });
   }

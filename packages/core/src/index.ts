@@ -60,7 +60,7 @@ export {
   importPublicKeyPem,
   normalizePem,
 } from './keys/pem.js';
-export type { KeySetPem } from './keys/pem-set.js';
+export { type KeySetPem, keySetFromEnv, keySetFromPem } from './keys/pem-set.js';
 export type { SigningAlgorithm, SigningKey } from './keys/types.js';
 export {
   defaultLifetimes,

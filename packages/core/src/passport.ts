@@ -296,7 +296,7 @@ export function createPassport<User extends PassportUser = PassportUser>(
     setKeys(keys) {
       if (!(keys instanceof KeySet)) {
         throw new PassportOptionsError(
-          'setKeys expects a KeySet, e.g. await KeySet.fromPem({ active: privateKeyPem })',
+          'setKeys expects a KeySet, e.g. await keySetFromPem({ active: privateKeyPem })',
         );
       }
       ctx.keys = keys;

@@ -1,7 +1,6 @@
 import { PassportError, PassportOptionsError } from '../errors/passport-error.js';
 import { isSigningAlgorithm, signingAlgorithms } from './algorithms.js';
 import { type GenerateSigningKeyOptions, generateSigningKey } from './generate.js';
-import { importKeySetFromEnv, importKeySetPem, type KeySetPem } from './pem-set.js';
 import type { SigningAlgorithm, SigningKey } from './types.js';
 
 /** Options of {@link KeySet.from}. */
@@ -169,57 +168,6 @@ export class KeySet {
     options?: GenerateSigningKeyOptions,
   ): Promise<KeySet> {
     return new KeySet([await generateSigningKey(alg, options)], undefined, undefined);
-  }
-
-  /**
-   * A key set from PEM strings, on every runtime (Web Crypto only): the key that signs, the
-   * previous keys that still verify (and are published in the JWKS) and, optionally, the next key
-   * with the time it starts signing. This is how a host without a key directory (Deno, Cloudflare
-   * Workers, keys in a secrets manager) rotates keys without invalidating outstanding tokens.
-   *
-   * @throws PassportError `ERR_KEY_IMPORT` naming the field whose PEM is unusable;
-   *   PassportOptionsError for a missing active key or a bad activation time.
-   * @example
-   * ```ts
-   * const keys = await KeySet.fromPem({
-   *   active: env.SIGNING_KEY,                  // signs now
-   *   previous: [env.OLD_PUBLIC_KEY],           // verifies tokens it signed, listed in the JWKS
-   *   next: { key: env.NEXT_KEY, activatesAt: new Date('2030-01-31T12:00:00Z') },
-   * });
-   * ```
-   */
-  static async fromPem(pem: KeySetPem): Promise<KeySet> {
-    const { keys, activeKid, activatesAt } = await importKeySetPem(pem);
-    return new KeySet(keys, activeKid, activatesAt);
-  }
-
-  /**
-   * A key set from environment variables (pass `process.env`, `Deno.env.toObject()`, or a
-   * Worker's `env`), or `null` when `PASSPORT_PRIVATE_KEY` and the others are unset:
-   *
-   * - `PASSPORT_PRIVATE_KEY`: the private key that signs (PEM; a literal `
-` means a newline).
-   * - `PASSPORT_PREVIOUS_KEYS`: earlier keys, verify only: one or more PEM blocks (public keys are
-   *   enough). Remove a key once the longest token lifetime has passed since it stopped signing.
-   * - `PASSPORT_NEXT_KEY` and `PASSPORT_NEXT_KEY_ACTIVATES_AT`: the next private key, published
-   *   at once, and the ISO 8601 time it starts signing (`2030-01-31T12:00:00Z`).
-   *
-   * A rotation is then three deployments, none of which invalidates a token: add the next key
-   * with an activation time later than the rollout plus the JWKS cache time; after that time, move
-   * it to `PASSPORT_PRIVATE_KEY` and the old public key to `PASSPORT_PREVIOUS_KEYS`; once the
-   * longest token lifetime has passed, drop the old key.
-   *
-   * @throws like {@link KeySet.fromPem}, naming the variable.
-   * @example
-   * ```ts
-   * // a Cloudflare Worker, its keys set with `wrangler secret put PASSPORT_PRIVATE_KEY`
-   * const keys = await KeySet.fromEnv(env);
-   * if (keys === null) throw new Error('PASSPORT_PRIVATE_KEY is not set');
-   * ```
-   */
-  static async fromEnv(env: Readonly<Record<string, string | undefined>>): Promise<KeySet | null> {
-    const imported = await importKeySetFromEnv(env);
-    return imported === null ? null : new KeySet(imported.keys, imported.activeKid, imported.activatesAt);
   }
 
   /**

@@ -2,15 +2,16 @@
  * Key sets from PEM strings and from environment variables: how a host without a key directory
  * (Deno Deploy, Cloudflare Workers, a secrets manager) loads the key that signs, the previous keys
  * still published for verification and the next key with its activation time. Web APIs only.
- * Internal: `KeySet.fromPem` and `KeySet.fromEnv` are the public entry points.
+ * Internal: `keySetFromPem` and `keySetFromEnv` are the public entry points.
  */
 import { PassportError, PassportOptionsError } from '../errors/passport-error.js';
 import { buildVerifyOnlyKey } from './algorithms.js';
+import { KeySet } from './key-set.js';
 import { importPrivateKeyPem, importPublicKeyPem, readPemBlocks } from './pem.js';
 import type { SigningKey } from './types.js';
 
 /**
- * The PEM strings of a key set, for {@link KeySet.fromPem}. Each string may come straight from an
+ * The PEM strings of a key set, for {@link keySetFromPem}. Each string may come straight from an
  * environment variable: quotes, a literal `\n` and CRLF are cleaned up as `normalizePem` does.
  */
 export interface KeySetPem {
@@ -51,8 +52,8 @@ interface Sources {
 const optionSources: Sources = { active: 'active', previous: 'previous', next: 'next.key' };
 
 /**
- * The environment variables {@link KeySet.fromEnv} reads.
- * @see KeySet.fromEnv
+ * The environment variables {@link keySetFromEnv} reads.
+ * @see keySetFromEnv
  */
 const env = {
   active: 'PASSPORT_PRIVATE_KEY',
@@ -121,7 +122,7 @@ export async function importKeySetPem(
 ): Promise<ImportedKeySet> {
   if (typeof pem !== 'object' || pem === null) {
     throw new PassportOptionsError(
-      'KeySet.fromPem expects { active, previous?, next? }, e.g. { active: env.PASSPORT_PRIVATE_KEY }',
+      'keySetFromPem expects { active, previous?, next? }, e.g. { active: env.PASSPORT_PRIVATE_KEY }',
     );
   }
   if (typeof pem.active !== 'string' || pem.active.trim() === '') {
@@ -178,14 +179,14 @@ function set(value: string | undefined): value is string {
 }
 
 /**
- * The key set of the environment variables documented on {@link KeySet.fromEnv}, or `null` when
+ * The key set of the environment variables documented on {@link keySetFromEnv}, or `null` when
  * none of them is set.
  */
 export async function importKeySetFromEnv(
   variables: Readonly<Record<string, string | undefined>>,
 ): Promise<ImportedKeySet | null> {
   if (typeof variables !== 'object' || variables === null) {
-    throw new PassportOptionsError('KeySet.fromEnv expects the environment as an object of strings');
+    throw new PassportOptionsError('keySetFromEnv expects the environment as an object of strings');
   }
   const active = variables[env.active];
   const previous = variables[env.previous];
@@ -205,4 +206,57 @@ export async function importKeySetFromEnv(
     throw new PassportOptionsError(`${env.nextActivatesAt} is set but ${env.next} is not`);
   }
   return importKeySetPem(pem, { active: env.active, previous: env.previous, next: env.next });
+}
+
+/**
+ * A key set from PEM strings, on every runtime (Web Crypto only): the key that signs, the
+ * previous keys that still verify (and are published in the JWKS) and, optionally, the next key
+ * with the time it starts signing. This is how a host without a key directory (Deno, Cloudflare
+ * Workers, keys in a secrets manager) rotates keys without invalidating outstanding tokens.
+ *
+ * @throws PassportError `ERR_KEY_IMPORT` naming the field whose PEM is unusable;
+ *   PassportOptionsError for a missing active key or a bad activation time.
+ * @example
+ * ```ts
+ * const keys = await keySetFromPem({
+ *   active: env.SIGNING_KEY,                  // signs now
+ *   previous: [env.OLD_PUBLIC_KEY],           // verifies tokens it signed, listed in the JWKS
+ *   next: { key: env.NEXT_KEY, activatesAt: new Date('2030-01-31T12:00:00Z') },
+ * });
+ * ```
+ */
+export async function keySetFromPem(pem: KeySetPem): Promise<KeySet> {
+  const imported = await importKeySetPem(pem);
+  return KeySet.from(imported.keys, imported);
+}
+
+/**
+ * A key set from environment variables (pass `process.env`, `Deno.env.toObject()`, or a
+ * Worker's `env`), or `null` when `PASSPORT_PRIVATE_KEY` and the others are unset:
+ *
+ * - `PASSPORT_PRIVATE_KEY`: the private key that signs (PEM; a literal `
+` means a newline).
+ * - `PASSPORT_PREVIOUS_KEYS`: earlier keys, verify only: one or more PEM blocks (public keys are
+ *   enough). Remove a key once the longest token lifetime has passed since it stopped signing.
+ * - `PASSPORT_NEXT_KEY` and `PASSPORT_NEXT_KEY_ACTIVATES_AT`: the next private key, published
+ *   at once, and the ISO 8601 time it starts signing (`2030-01-31T12:00:00Z`).
+ *
+ * A rotation is then three deployments, none of which invalidates a token: add the next key
+ * with an activation time later than the rollout plus the JWKS cache time; after that time, move
+ * it to `PASSPORT_PRIVATE_KEY` and the old public key to `PASSPORT_PREVIOUS_KEYS`; once the
+ * longest token lifetime has passed, drop the old key.
+ *
+ * @throws like {@link keySetFromPem}, naming the variable.
+ * @example
+ * ```ts
+ * // a Cloudflare Worker, its keys set with `wrangler secret put PASSPORT_PRIVATE_KEY`
+ * const keys = await keySetFromEnv(env);
+ * if (keys === null) throw new Error('PASSPORT_PRIVATE_KEY is not set');
+ * ```
+ */
+export async function keySetFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<KeySet | null> {
+  const imported = await importKeySetFromEnv(env);
+  return imported === null ? null : KeySet.from(imported.keys, imported);
 }

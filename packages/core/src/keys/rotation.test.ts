@@ -5,6 +5,7 @@ import { createPassport } from '../passport.js';
 import { generateSigningKey } from './generate.js';
 import { KeySet } from './key-set.js';
 import { exportPrivateKeyPem, exportPublicKeyPem } from './pem.js';
+import { keySetFromEnv, keySetFromPem } from './pem-set.js';
 import type { SigningKey } from './types.js';
 
 const issuer = 'https://auth.example';
@@ -146,13 +147,13 @@ describe('KeySet: scheduled activation', () => {
   });
 });
 
-describe('KeySet.fromPem', () => {
+describe('keySetFromPem', () => {
   it('builds the active key, verify-only previous keys and the scheduled next key from PEM strings', async () => {
     const active = await generateSigningKey('ES256');
     const previousRsa = await generateSigningKey('RS256');
     const previousEd = await generateSigningKey('EdDSA');
     const next = await generateSigningKey('ES256');
-    const keys = await KeySet.fromPem({
+    const keys = await keySetFromPem({
       active: await exportPrivateKeyPem(active),
       // one string with two blocks (a public and a private key), then the active key's public half again
       previous: [
@@ -174,10 +175,10 @@ describe('KeySet.fromPem', () => {
     const old = await generateSigningKey('ES256');
     const current = await generateSigningKey('ES256');
     const oldPem = await exportPrivateKeyPem(old);
-    const { passport } = passportWith(await KeySet.fromPem({ active: oldPem }));
+    const { passport } = passportWith(await keySetFromPem({ active: oldPem }));
     const pat = await passport.createPersonalAccessToken({ id: 'alice' }, 'CLI');
     passport.setKeys(
-      await KeySet.fromPem({
+      await keySetFromPem({
         active: await exportPrivateKeyPem(current),
         previous: await exportPublicKeyPem(old),
       }),
@@ -190,36 +191,36 @@ describe('KeySet.fromPem', () => {
 
   it('names the field whose PEM is unusable', async () => {
     const key = await exportPrivateKeyPem(await generateSigningKey('ES256'));
-    const noPem = await rejection(KeySet.fromPem({ active: key, previous: 'not a key' }));
+    const noPem = await rejection(keySetFromPem({ active: key, previous: 'not a key' }));
     expect(noPem).toBeInstanceOf(PassportError);
     expect((noPem as PassportError).code).toBe('ERR_KEY_IMPORT');
     expect(noPem.message).toMatch(/^previous: no PEM block found/);
     const publicAsActive = await rejection(
-      KeySet.fromPem({ active: await exportPublicKeyPem(await generateSigningKey('ES256')) }),
+      keySetFromPem({ active: await exportPublicKeyPem(await generateSigningKey('ES256')) }),
     );
     expect(publicAsActive.message).toMatch(
       /^active: Cannot import a PEM "PUBLIC KEY" block as a private key/,
     );
-    expect((await rejection(KeySet.fromPem({ active: '' }))).message).toMatch(
+    expect((await rejection(keySetFromPem({ active: '' }))).message).toMatch(
       /active must be the private key PEM/,
     );
-    expect((await rejection(KeySet.fromPem({ active: key, next: { key, activatesAt: T } }))).message).toMatch(
+    expect((await rejection(keySetFromPem({ active: key, next: { key, activatesAt: T } }))).message).toMatch(
       /next.key is the same key as active/,
     );
     const badTime = await rejection(
-      KeySet.fromPem({ active: key, next: { key, activatesAt: new Date('soon') } }),
+      keySetFromPem({ active: key, next: { key, activatesAt: new Date('soon') } }),
     );
     expect(badTime).toBeInstanceOf(PassportOptionsError);
   });
 });
 
-describe('KeySet.fromEnv', () => {
+describe('keySetFromEnv', () => {
   /** A PEM as it sits in an environment variable: on one line, with literal \n. */
   const flat = (pem: string) => pem.trim().replace(/\n/g, '\\n');
 
   it('is null when no key variable is set', async () => {
-    expect(await KeySet.fromEnv({})).toBeNull();
-    expect(await KeySet.fromEnv({ PASSPORT_PRIVATE_KEY: '  ' })).toBeNull();
+    expect(await keySetFromEnv({})).toBeNull();
+    expect(await keySetFromEnv({ PASSPORT_PRIVATE_KEY: '  ' })).toBeNull();
   });
 
   it('reads the active, previous and next keys with the activation time', async () => {
@@ -227,7 +228,7 @@ describe('KeySet.fromEnv', () => {
     const old1 = await generateSigningKey('ES256');
     const old2 = await generateSigningKey('RS256');
     const next = await generateSigningKey('EdDSA');
-    const keys = await KeySet.fromEnv({
+    const keys = await keySetFromEnv({
       PASSPORT_PRIVATE_KEY: flat(await exportPrivateKeyPem(active)),
       PASSPORT_PREVIOUS_KEYS: flat((await exportPublicKeyPem(old1)) + (await exportPublicKeyPem(old2))),
       PASSPORT_NEXT_KEY: flat(await exportPrivateKeyPem(next)),
@@ -274,7 +275,7 @@ describe('KeySet.fromEnv', () => {
       ],
     ];
     for (const [env, message] of cases) {
-      expect((await rejection(KeySet.fromEnv(env))).message).toMatch(message);
+      expect((await rejection(keySetFromEnv(env))).message).toMatch(message);
     }
   });
 });

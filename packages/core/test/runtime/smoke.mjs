@@ -9,6 +9,8 @@ import {
   exportPublicKeyPem,
   generateSigningKey,
   KeySet,
+  keySetFromEnv,
+  keySetFromPem,
   PassportError,
 } from '../../dist/index.js';
 
@@ -88,7 +90,7 @@ async function pemKeySets() {
   const passport = createPassport({
     issuer,
     store: smokeStore(),
-    keys: await KeySet.fromPem({ active: await exportPrivateKeyPem(old) }),
+    keys: await keySetFromPem({ active: await exportPrivateKeyPem(old) }),
     scopes: { read: 'Read' },
     lifetimes: { accessToken: 31_536_000 },
     clock: () => now,
@@ -109,7 +111,7 @@ async function pemKeySets() {
   // the environment form, as a Worker's env or Deno.env.toObject() hands it over (literal \n)
   const flat = (pem) => pem.trim().replace(/\n/g, '\\n');
   const activatesAt = now + 3_600_000;
-  const after = await KeySet.fromEnv({
+  const after = await keySetFromEnv({
     PASSPORT_PRIVATE_KEY: flat(await exportPrivateKeyPem(current)),
     PASSPORT_PREVIOUS_KEYS: flat(await exportPublicKeyPem(old)),
     PASSPORT_NEXT_KEY: flat(await exportPrivateKeyPem(next)),
@@ -129,7 +131,7 @@ async function pemKeySets() {
   await passport.verifyAccessToken(nowToken);
   await passport.verifyAccessToken(laterToken);
 
-  passport.setKeys(await KeySet.fromPem({ active: await exportPrivateKeyPem(current) }));
+  passport.setKeys(await keySetFromPem({ active: await exportPrivateKeyPem(current) }));
   const refused = await passport.verifyAccessToken(oldToken).then(
     () => null,
     (error) => error,

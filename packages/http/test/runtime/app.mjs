@@ -1,9 +1,9 @@
 // The small app every runtime serves: Passport's handler, a fake session (cookie `session=<user>`),
 // a protected route and a setup route that registers the scenario's clients. Plain JS, Web APIs
 // only, so the same file runs on Node, Bun, Deno and workerd. Its keys come from the environment
-// (`KeySet.fromEnv`: the active, previous and next key as PEM strings), as on a host without a key
+// (`keySetFromEnv`: the active, previous and next key as PEM strings), as on a host without a key
 // directory.
-import { createPassport, KeySet } from '@passport/core';
+import { createPassport, keySetFromEnv, keySetFromPem } from '@passport/core';
 import { createGuard, createPassportHandler } from '@passport/http';
 import { MemoryStore } from '@passport/store-memory';
 
@@ -15,7 +15,7 @@ function sessionUser(request) {
 }
 
 async function build(issuer, env) {
-  const keys = await KeySet.fromEnv(env);
+  const keys = await keySetFromEnv(env);
   if (keys === null) throw new Error('the runtime app needs PASSPORT_PRIVATE_KEY in its environment');
   const store = new MemoryStore();
   const passport = createPassport({
@@ -57,7 +57,7 @@ async function build(issuer, env) {
     const beforeRotation = createPassport({
       issuer,
       store,
-      keys: await KeySet.fromPem({ active: env.SCENARIO_PREVIOUS_PRIVATE_KEY }),
+      keys: await keySetFromPem({ active: env.SCENARIO_PREVIOUS_PRIVATE_KEY }),
       scopes: { 'orders:read': 'Read your orders' },
     });
     const previous = await beforeRotation.handleTokenRequest({
