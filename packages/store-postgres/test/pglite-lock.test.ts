@@ -142,6 +142,7 @@ describe('the PGlite data directory lock', () => {
       scopes: null,
       confidential: true,
       firstParty: false,
+      resourceServer: false,
       revoked: false,
       createdAt: now,
       updatedAt: now,
