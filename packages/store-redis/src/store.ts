@@ -256,7 +256,8 @@ export class RedisStore implements PassportStore {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new StoreUnavailableError(`The Redis store did not answer within ${this.#timeoutMs} ms`)),
+        () =>
+          reject(new StoreUnavailableError(`The Redis store did not answer within ${this.#timeoutMs} ms`)),
         this.#timeoutMs,
       );
     });
@@ -264,7 +265,11 @@ export class RedisStore implements PassportStore {
   }
 
   /** Runs a script by SHA, loading it when the server does not know it (after a restart). */
-  #eval(script: scripts.Script, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  #eval(
+    script: scripts.Script,
+    keys: readonly string[],
+    args: readonly (string | number)[],
+  ): Promise<unknown> {
     return this.#call(async (client) => {
       try {
         return await client.evalsha(script.sha, keys.length, ...keys, ...args);
@@ -352,7 +357,10 @@ export class RedisStore implements PassportStore {
    * entries, and the id pointers (claimed, so a taken id is a conflict). Throws
    * {@link StoreConflictError} after undoing its own claims when an id is taken.
    */
-  async #prepareGroupTokens(block: TokenBlock, { accessToken, refreshToken }: IssuedTokens): Promise<Prepared> {
+  async #prepareGroupTokens(
+    block: TokenBlock,
+    { accessToken, refreshToken }: IssuedTokens,
+  ): Promise<Prepared> {
     const keys = this.#keys;
     const group = block.group;
     const horizon = accessToken.createdAt.getTime() + block.accessTtl;
@@ -363,7 +371,12 @@ export class RedisStore implements PassportStore {
     const userMember = `${encodeId(accessToken.id)} ${encodeId(group)}`;
 
     const [, , accessClaimed, refreshClaimed] = await Promise.all([
-      this.#indexAdd(keys.clientTokens(accessToken.clientId), horizon, `f:${encodeId(group)}`, block.accessTtl),
+      this.#indexAdd(
+        keys.clientTokens(accessToken.clientId),
+        horizon,
+        `f:${encodeId(group)}`,
+        block.accessTtl,
+      ),
       userIndex === null
         ? null
         : this.#indexAdd(userIndex, accessToken.expiresAt.getTime(), userMember, block.accessTtl),
@@ -424,7 +437,12 @@ export class RedisStore implements PassportStore {
     const reply = await this.#eval(
       scripts.updateClient,
       [this.#keys.client(id)],
-      [this.#keys.changes, formatChange({ type: 'client', clientId: id }), JSON.stringify(set), JSON.stringify(unset)],
+      [
+        this.#keys.changes,
+        formatChange({ type: 'client', clientId: id }),
+        JSON.stringify(set),
+        JSON.stringify(unset),
+      ],
     );
     return toClient(toHash(reply));
   }
@@ -523,7 +541,9 @@ export class RedisStore implements PassportStore {
   async findRefreshToken(id: string): Promise<RefreshTokenRecord | null> {
     if (!isStorableId(id)) return null;
     const group = await this.#refreshTokenGroup(id);
-    return group === null ? null : toRefreshToken(await this.#hgetall(this.#keys.groupRefreshToken(group, id)));
+    return group === null
+      ? null
+      : toRefreshToken(await this.#hgetall(this.#keys.groupRefreshToken(group, id)));
   }
 
   #refreshTokenGroup(id: string): Promise<string | null> {
@@ -573,10 +593,11 @@ export class RedisStore implements PassportStore {
     if (!isStorableId(id)) return false;
     const keys = this.#keys;
     const event = formatChange({ type: 'accessTokens', ids: [id] });
-    const reply = (await this.#eval(scripts.revokeAccessToken, [keys.accessToken(id)], [keys.changes, event])) as [
-      number,
-      string?,
-    ];
+    const reply = (await this.#eval(
+      scripts.revokeAccessToken,
+      [keys.accessToken(id)],
+      [keys.changes, event],
+    )) as [number, string?];
     if (reply[0] !== 2 || reply[1] === undefined) return reply[0] === 1;
     const group = reply[1];
     const revoked = await this.#eval(
@@ -644,7 +665,10 @@ export class RedisStore implements PassportStore {
     return changed;
   }
 
-  async listUserTokens(userId: string, options: { now: Date; clientId?: string }): Promise<AccessTokenRecord[]> {
+  async listUserTokens(
+    userId: string,
+    options: { now: Date; clientId?: string },
+  ): Promise<AccessTokenRecord[]> {
     if (!isStorableId(userId)) return [];
     const nowMs = options.now.getTime();
     const members = await this.#call((client) =>
@@ -705,12 +729,17 @@ export class RedisStore implements PassportStore {
           if (rest.startsWith('fam:{')) {
             groups.add(rest.slice(5, rest.indexOf('}')));
           } else if (rest.startsWith('at:{')) {
-            result.accessTokens += Number(await this.#eval(scripts.purgeAccessToken, [key], [revoked, before, '']));
+            result.accessTokens += Number(
+              await this.#eval(scripts.purgeAccessToken, [key], [revoked, before, '']),
+            );
           } else if (rest.startsWith('nonce:{')) {
             result.nonces += Number(await this.#eval(scripts.purgeNonce, [key], [now]));
           } else if (rest.startsWith('rl:{')) {
             result.rateLimits += Number(await this.#eval(scripts.purgeRateLimit, [key], [now]));
-          } else if (rest.endsWith('}:tokens') && (rest.startsWith('user:{') || rest.startsWith('client:{'))) {
+          } else if (
+            rest.endsWith('}:tokens') &&
+            (rest.startsWith('user:{') || rest.startsWith('client:{'))
+          ) {
             await this.#call((client) => client.zremrangebyscore(key, '-inf', now));
           } else if (rest.startsWith('client:{') && rest.endsWith('}') && clientCutoff !== null) {
             if ((await this.#eval(scripts.purgeClient, [key], [clientCutoff, 'check'])) === 1) {
@@ -866,7 +895,12 @@ export class RedisStore implements PassportStore {
     const ttl = ttlMs(code.createdAt, code.expiresAt, this.#replayMs);
     const userCodeKey = keys.userCode(code.userCode);
     const [, claimed] = await Promise.all([
-      this.#indexAdd(keys.clientTokens(code.clientId), code.createdAt.getTime() + ttl, `f:${encodeId(code.id)}`, ttl),
+      this.#indexAdd(
+        keys.clientTokens(code.clientId),
+        code.createdAt.getTime() + ttl,
+        `f:${encodeId(code.id)}`,
+        ttl,
+      ),
       this.#eval(
         scripts.claimUserCode,
         [userCodeKey],
@@ -932,7 +966,9 @@ export class RedisStore implements PassportStore {
     const reply = await this.#redeem(id, now, tokens, 'device');
     const code = reply === null ? null : toDeviceCode(reply);
     if (code !== null) {
-      await this.#quietly(() => this.#eval(scripts.releaseUserCode, [this.#keys.userCode(code.userCode)], [id]));
+      await this.#quietly(() =>
+        this.#eval(scripts.releaseUserCode, [this.#keys.userCode(code.userCode)], [id]),
+      );
     }
     return code;
   }

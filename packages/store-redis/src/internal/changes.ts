@@ -12,7 +12,11 @@ export function parseChange(message: string): StoreChangeEvent | null {
   }
   if (typeof value !== 'object' || value === null) return null;
   const event = value as Record<string, unknown>;
-  if (event.type === 'accessTokens' && Array.isArray(event.ids) && event.ids.every((id) => typeof id === 'string')) {
+  if (
+    event.type === 'accessTokens' &&
+    Array.isArray(event.ids) &&
+    event.ids.every((id) => typeof id === 'string')
+  ) {
     return { type: 'accessTokens', ids: [...(event.ids as string[])] };
   }
   if (event.type === 'family' && typeof event.familyId === 'string') {

@@ -25,8 +25,7 @@ export type Hash = Record<string, string>;
 /** Field/value pairs, flat, as `HSET` takes them. */
 export type Fields = string[];
 
-const wellFormed = (value: string): boolean =>
-  (value as string & { isWellFormed(): boolean }).isWellFormed();
+const wellFormed = (value: string): boolean => (value as string & { isWellFormed(): boolean }).isWellFormed();
 
 /**
  * Redis stores bytes; a JavaScript string with a lone surrogate has no UTF-8 form and would come
@@ -63,12 +62,24 @@ export function accessTokenFields(token: AccessTokenRecord): Fields {
   push(fields, 'name', token.name);
   fields.push('scopes', list('scopes', token.scopes));
   push(fields, 'familyId', token.familyId);
-  fields.push('revoked', flag(token.revoked), 'createdAt', ms(token.createdAt), 'expiresAt', ms(token.expiresAt));
+  fields.push(
+    'revoked',
+    flag(token.revoked),
+    'createdAt',
+    ms(token.createdAt),
+    'expiresAt',
+    ms(token.expiresAt),
+  );
   return fields;
 }
 
 export function refreshTokenFields(token: RefreshTokenRecord): Fields {
-  const fields: Fields = ['id', text('id', token.id), 'accessTokenId', text('accessTokenId', token.accessTokenId)];
+  const fields: Fields = [
+    'id',
+    text('id', token.id),
+    'accessTokenId',
+    text('accessTokenId', token.accessTokenId),
+  ];
   push(fields, 'userId', token.userId);
   fields.push(
     'clientId',
@@ -133,7 +144,12 @@ export function clientFields(client: ClientRecord): Fields {
   fields.push('name', text('name', client.name));
   push(fields, 'secretHash', client.secretHash);
   push(fields, 'provider', client.provider);
-  fields.push('redirectUris', list('redirectUris', client.redirectUris), 'grantTypes', list('grantTypes', client.grantTypes));
+  fields.push(
+    'redirectUris',
+    list('redirectUris', client.redirectUris),
+    'grantTypes',
+    list('grantTypes', client.grantTypes),
+  );
   if (client.scopes !== null) fields.push('scopes', list('scopes', client.scopes));
   fields.push(
     'confidential',
@@ -190,7 +206,8 @@ export function toHash(reply: unknown): Hash | null {
 const date = (value: string | undefined): Date => new Date(Number(value));
 const nullableDate = (value: string | undefined): Date | null => (value === undefined ? null : date(value));
 const nullable = (value: string | undefined): string | null => value ?? null;
-const strings = (value: string | undefined): string[] => (value === undefined ? [] : (JSON.parse(value) as string[]));
+const strings = (value: string | undefined): string[] =>
+  value === undefined ? [] : (JSON.parse(value) as string[]);
 
 /** A stored access token; `null` for an empty hash or a pointer. */
 export function toAccessToken(hash: Hash | null): AccessTokenRecord | null {

@@ -5,7 +5,8 @@ import { StoreConflictError, StoreInvalidInputError, StoreUnavailableError } fro
  * data set, a cluster without a quorum or resharding, a replica after a failover, a script
  * running too long, out of memory (nothing was written).
  */
-const UNAVAILABLE_REPLIES = /^(LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|READONLY|BUSY|OOM|NOREPLICAS|MISCONF)\b/;
+const UNAVAILABLE_REPLIES =
+  /^(LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|READONLY|BUSY|OOM|NOREPLICAS|MISCONF)\b/;
 
 /** True for an error reply of the Redis server (as opposed to a connection failure). */
 export function isReplyError(error: unknown): error is Error {

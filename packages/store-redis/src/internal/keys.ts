@@ -20,7 +20,12 @@ function isPlainId(id: string): boolean {
   for (let i = 0; i < id.length; i++) {
     const c = id.charCodeAt(i);
     const plain =
-      (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 46 || c === 45;
+      (c >= 48 && c <= 57) ||
+      (c >= 65 && c <= 90) ||
+      (c >= 97 && c <= 122) ||
+      c === 95 ||
+      c === 46 ||
+      c === 45;
     if (!plain) return false;
   }
   return true;
