@@ -3,8 +3,10 @@
 /**
  * Starts the Passport demo: `node examples/demo/server.mjs` (or `pnpm demo` at the repository
  * root). Environment: PORT (8000), HOST (127.0.0.1), PASSPORT_DEMO_DATA (./.passport-demo),
- * DATABASE_URL (postgres://... to use PostgreSQL instead of the embedded PGlite), PUBLIC_URL (the
- * origin users reach the demo at, e.g. https://demo.example behind a TLS-terminating proxy).
+ * DATABASE_URL (postgres://... to use PostgreSQL instead of the embedded PGlite), REDIS_URL
+ * (redis://... to use Redis; keys under PASSPORT_DEMO_REDIS_PREFIX, default passport-demo:),
+ * PUBLIC_URL (the origin users reach the demo at, e.g. https://demo.example behind a
+ * TLS-terminating proxy).
  */
 import { resolve } from 'node:path';
 import { startDemo } from './src/app.mjs';
@@ -14,6 +16,8 @@ const port = Number(process.env.PORT ?? 8000);
 const dataDir = resolve(process.env.PASSPORT_DEMO_DATA ?? '.passport-demo');
 const databaseUrl = process.env.DATABASE_URL || undefined;
 const publicUrl = process.env.PUBLIC_URL || undefined;
+const redisUrl = process.env.REDIS_URL || undefined;
+const redisPrefix = process.env.PASSPORT_DEMO_REDIS_PREFIX || undefined;
 
 let demo;
 try {
@@ -23,6 +27,7 @@ try {
     host: process.env.HOST ?? '127.0.0.1',
     ...(databaseUrl ? { databaseUrl } : {}),
     ...(publicUrl ? { publicUrl } : {}),
+    ...(redisUrl && !databaseUrl ? { redisUrl, ...(redisPrefix ? { redisPrefix } : {}) } : {}),
   });
 } catch (error) {
   const code = /** @type {{ code?: string }} */ (error).code;
@@ -39,9 +44,11 @@ const user = demoUsers[0];
 const lines = [
   `Passport demo server: ${demo.url}${demo.listening === demo.url ? '' : ` (listening on ${demo.listening})`}`,
   `  data: ${demo.database}${demo.firstStart ? ' (first start: keys generated)' : ' (reused)'}`,
-  demo.migrations.length > 0
-    ? `  schema: applied migration(s) ${demo.migrations.join(', ')}`
-    : '  schema: up to date',
+  demo.database.startsWith('Redis')
+    ? '  schema: none (Redis keeps records as hashes)'
+    : demo.migrations.length > 0
+      ? `  schema: applied migration(s) ${demo.migrations.join(', ')}`
+      : '  schema: up to date',
   `  sign in as ${user?.email} / ${user?.password}`,
   '  clients:',
   ...demo.clients.map(
