@@ -729,13 +729,15 @@ export class RedisStore implements PassportStore {
           if (rest.startsWith('fam:{')) {
             groups.add(rest.slice(5, rest.indexOf('}')));
           } else if (rest.startsWith('at:{')) {
-            result.accessTokens += Number(
-              await this.#eval(scripts.purgeAccessToken, [key], [revoked, before, '']),
-            );
+            // Await first, then add: `x += await y` would add to the `x` read before the await.
+            const deleted = Number(await this.#eval(scripts.purgeAccessToken, [key], [revoked, before, '']));
+            result.accessTokens += deleted;
           } else if (rest.startsWith('nonce:{')) {
-            result.nonces += Number(await this.#eval(scripts.purgeNonce, [key], [now]));
+            const deleted = Number(await this.#eval(scripts.purgeNonce, [key], [now]));
+            result.nonces += deleted;
           } else if (rest.startsWith('rl:{')) {
-            result.rateLimits += Number(await this.#eval(scripts.purgeRateLimit, [key], [now]));
+            const deleted = Number(await this.#eval(scripts.purgeRateLimit, [key], [now]));
+            result.rateLimits += deleted;
           } else if (
             rest.endsWith('}:tokens') &&
             (rest.startsWith('user:{') || rest.startsWith('client:{'))
@@ -791,9 +793,10 @@ export class RedisStore implements PassportStore {
     await inBatches(members, async (member) => {
       const id = member.slice(2);
       if (member.startsWith('a:')) {
-        result.accessTokens += Number(
+        const deleted = Number(
           await this.#eval(scripts.purgeAccessToken, [keys.encodedAccessToken(id)], ['0', '', 'all']),
         );
+        result.accessTokens += deleted;
         return;
       }
       const base = keys.encodedGroup(id);
@@ -862,8 +865,23 @@ export class RedisStore implements PassportStore {
   }
 
   async #redeem(id: string, now: Date, tokens: IssuedTokens, kind: 'code' | 'device'): Promise<Hash | null> {
-    const group = this.#groupOf(tokens, id) ?? id;
     if (!isStorableId(id)) return null;
+    let group: string;
+    try {
+      group = this.#groupOf(tokens, id) ?? id;
+    } catch (error) {
+      // Tokens of another family cannot be written in the code's step. Core never asks for that;
+      // for a code that is not there or not redeemable the answer is null all the same.
+      const key = kind === 'code' ? this.#keys.authCode(id) : this.#keys.deviceCode(id);
+      const code = await this.#hgetall(key);
+      const redeemable =
+        code !== null &&
+        code.consumedAt === undefined &&
+        Number(code.expiresAt) > now.getTime() &&
+        (kind === 'code' ? code.revoked !== '1' : code.status === 'approved');
+      if (!redeemable) return null;
+      throw error;
+    }
     const block = this.#tokenBlock(group, tokens);
     const prepared = await this.#prepareGroupTokens(block, tokens);
     let reply: [number, unknown?];
@@ -996,7 +1014,8 @@ export class RedisStore implements PassportStore {
 
   /**
    * Listens to the revocations every instance publishes on `<prefix>changes`, on a dedicated
-   * subscriber connection (opened with the first listener, closed with the last).
+   * subscriber connection (opened with the first listener, closed with the last). Resolves once
+   * the subscription is live, or after `timeoutMs` when the server cannot be reached.
    * `listener.connected` runs once the subscription is live (again), `listener.disconnected`
    * when the connection drops; ioredis reconnects and subscribes again by itself.
    *
@@ -1007,7 +1026,7 @@ export class RedisStore implements PassportStore {
    * ```
    */
   subscribeChanges(listener: StoreChangeListener): Promise<() => Promise<void>> {
-    return this.#feed.subscribe(listener);
+    return this.#feed.subscribe(listener, this.#timeoutMs);
   }
 
   /**

@@ -51,10 +51,15 @@ export class ChangeFeed {
     this.#channel = channel;
   }
 
-  async subscribe(listener: StoreChangeListener): Promise<() => Promise<void>> {
+  /**
+   * Adds a listener; resolves once the subscription is live, or after `waitMs` without a server
+   * (the listener then hears `connected` when it comes).
+   */
+  async subscribe(listener: StoreChangeListener, waitMs: number): Promise<() => Promise<void>> {
     this.#listeners.add(listener);
     if (this.#subscriber === null) this.#open();
     else if (this.#live) listener.connected?.();
+    if (!this.#live) await this.#whenLive(waitMs);
     return async () => {
       if (!this.#listeners.delete(listener) || this.#listeners.size > 0) return;
       await this.close();
@@ -109,6 +114,19 @@ export class ChangeFeed {
     if (subscriber.status === 'ready') void this.#listen(subscriber);
   }
 
+  #waiting: Array<() => void> = [];
+
+  #whenLive(waitMs: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, waitMs);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#waiting.push(done);
+    });
+  }
+
   /** Subscribes (again: idempotent after ioredis's own resubscription) and reports the feed live. */
   async #listen(subscriber: Redis | Cluster): Promise<void> {
     try {
@@ -121,5 +139,8 @@ export class ChangeFeed {
     this.#live = true;
     this.#lastError = null;
     for (const listener of this.#listeners) listener.connected?.();
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const done of waiting) done();
   }
 }

@@ -387,7 +387,7 @@ return {redis.call('HINCRBY', KEYS[1], 'count', 1), row[2]}
 /**
  * Purge of one family group under the purge rules: never a live refresh token, the access token
  * a live refresh token was issued with, or a consumed refresh token of a family that still holds
- * a live one; codes and device codes that were consumed or revoked only once expired. Index
+ * a live one; a code or device code before its `expiresAt`, whatever the options. Index
  * entries of expired records are dropped. KEYS: the group's access and refresh token indexes, its
  * code, its device code. ARGV: group prefix, now, revoked ('1'/'0'), expiredBefore (ms or '').
  * Returns `{deleted access token ids, deleted refresh token ids, codes, device codes}`.
@@ -438,14 +438,15 @@ for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
     access[#access + 1] = row[1]
   end
 end
+-- A code or device code is never deleted before its expiresAt: a replay of it must still be seen.
 local codes = 0
 local code = redis.call('HMGET', KEYS[3], 'revoked', 'consumedAt', 'expiresAt')
-if code[3] and ((revoked and (code[1] == '1' or code[2]) and tonumber(code[3]) <= now) or expired(code[3])) then
+if code[3] and tonumber(code[3]) <= now and ((revoked and (code[1] == '1' or code[2])) or expired(code[3])) then
   codes = redis.call('DEL', KEYS[3])
 end
 local devices = 0
 local device = redis.call('HMGET', KEYS[4], 'consumedAt', 'expiresAt')
-if device[2] and ((revoked and device[1] and tonumber(device[2]) <= now) or expired(device[2])) then
+if device[2] and tonumber(device[2]) <= now and ((revoked and device[1]) or expired(device[2])) then
   devices = redis.call('DEL', KEYS[4])
 end
 return { access, refresh, codes, devices }
