@@ -2,7 +2,7 @@ import { createPassport, KeySet, type StoreChangeEvent } from '@passport/core';
 import { makeAuthCode, makeClient, makeTokenPair } from '@passport/store-testkit';
 import { requireService } from '@passport/test-bed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRedisStore, type RedisStore } from '../src/index.js';
+import { createRedisStore, isCluster, type RedisStore } from '../src/index.js';
 import { createClusterStore, createStandaloneStore, destroyStore } from './helpers.js';
 
 // The revocation feed between instances: two stores on the same prefix (two processes' worth of
@@ -21,7 +21,8 @@ for (const target of [
 
       beforeAll(async () => {
         writer = await target.create();
-        reader = await createRedisStore({ client: writer.client.duplicate(), prefix: writer.prefix });
+        const client = isCluster(writer.client) ? writer.client.duplicate() : writer.client.duplicate();
+        reader = await createRedisStore({ client, prefix: writer.prefix });
         let live: () => void = () => undefined;
         const connected = new Promise<void>((resolve) => (live = resolve));
         unsubscribe = await reader.subscribeChanges({

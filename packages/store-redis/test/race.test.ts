@@ -191,7 +191,7 @@ for (const target of targets) {
           expect(await store.client.zcard(`${family}rts`)).toBe(1);
         }, 60_000);
 
-        it('token endpoint, refresh_token grant: one token response, 99 invalid_grant', async () => {
+        it('token endpoint, refresh_token grant (retries off): one token response, 99 invalid_grant', async () => {
           const refreshToken = await issueRefreshToken();
           expect((await race('core-refresh', refreshToken)).counts).toEqual({
             success: 1,

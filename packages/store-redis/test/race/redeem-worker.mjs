@@ -71,10 +71,13 @@ if (config.mode === 'store-code') {
     return { outcome, accessTokenId: tokens.accessToken.id, refreshTokenId: tokens.refreshToken.id };
   };
 } else {
+  // Retries off: a refresh token presented again right after its rotation is reuse, so exactly
+  // one of the racers may win (within the default retry window concurrent retries are honoured).
   const passport = createPassport({
     issuer: 'https://auth.example.test',
     store,
     keys: await KeySet.generate('ES256'),
+    refreshTokenRetrySeconds: 0,
   });
   const params =
     config.mode === 'core-code'
