@@ -159,6 +159,8 @@ export class RedisStore implements PassportStore {
   readonly #timeoutMs: number;
   readonly #timesCalls: boolean;
   readonly #closeClient: boolean;
+  /** Redis Cluster: a script's keys must share a slot. */
+  readonly #cluster: boolean;
   readonly #feed: ChangeFeed;
   #everReady: boolean;
 
@@ -191,6 +193,7 @@ export class RedisStore implements PassportStore {
       : client.options.commandTimeout;
     this.#timesCalls = typeof commandTimeout !== 'number';
     this.#closeClient = options.closeClient ?? false;
+    this.#cluster = isCluster(client);
     this.#feed = new ChangeFeed(client, this.#keys.changes);
     this.#everReady = client.status === 'ready';
     if (!this.#everReady) {
@@ -513,12 +516,34 @@ export class RedisStore implements PassportStore {
     }
   }
 
+  /**
+   * The client_credentials hot path. On a standalone server one script writes the index entries
+   * and the record (one round trip); on a cluster, whose slots they span, the index entries go
+   * first, then the record.
+   */
   async #saveStandaloneAccessToken(token: AccessTokenRecord): Promise<void> {
     const keys = this.#keys;
     const fields = JSON.stringify(accessTokenFields(token));
     const ttl = ttlMs(token.createdAt, token.expiresAt);
     const member = encodeId(token.id);
     const userIndex = token.userId === null ? null : keys.userTokens(token.userId);
+    if (!this.#cluster) {
+      const clientIndex = keys.clientTokens(token.clientId);
+      const created = await this.#eval(
+        scripts.saveAccessTokenAlone,
+        [clientIndex, userIndex ?? clientIndex, keys.accessToken(token.id)],
+        [
+          token.createdAt.getTime() + ttl,
+          `a:${member}`,
+          token.expiresAt.getTime(),
+          userIndex === null ? '' : member,
+          fields,
+          ttl,
+        ],
+      );
+      if (created !== 1) throw new StoreConflictError(`An access token with id "${token.id}" already exists`);
+      return;
+    }
     await Promise.all([
       this.#indexAdd(keys.clientTokens(token.clientId), token.createdAt.getTime() + ttl, `a:${member}`, ttl),
       userIndex === null ? null : this.#indexAdd(userIndex, token.expiresAt.getTime(), member, ttl),

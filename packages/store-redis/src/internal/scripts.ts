@@ -85,6 +85,29 @@ return 1
 `,
 );
 
+/**
+ * Standalone Redis only (its keys span slots): an access token without a family in one round
+ * trip: the client's index entry, the user's when there is a user (empty key: none), then the
+ * record unless its id is taken. KEYS: client index, user index or the client index again, the
+ * token. ARGV: client index score and member, user index score and member (`''`: none),
+ * fields, ttl. Returns 1, or 0 when the id is taken (and writes nothing).
+ */
+export const saveAccessTokenAlone = script(
+  'saveAccessTokenAlone',
+  `
+if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
+local ttl = tonumber(ARGV[6])
+redis.call('ZADD', KEYS[1], 'GT', ARGV[1], ARGV[2])
+extend(KEYS[1], ttl)
+if ARGV[4] ~= '' then
+  redis.call('ZADD', KEYS[2], 'GT', ARGV[3], ARGV[4])
+  extend(KEYS[2], ttl)
+end
+create(KEYS[3], ARGV[5], ARGV[6])
+return 1
+`,
+);
+
 /** Writes a token pair into its family group. KEYS/ARGV: one token block. Returns 1, or 0 on a taken id. */
 export const saveTokens = script(
   'saveTokens',
