@@ -408,6 +408,68 @@ export class RedisStore implements PassportStore {
     return { release };
   }
 
+  /** The first step of {@link RedisStore.#prepareGroupTokens} as keys and arguments of a script. */
+  #entriesOf(
+    block: TokenBlock,
+    { accessToken, refreshToken }: IssuedTokens,
+  ): { keys: string[]; args: string[] } {
+    const keys = this.#keys;
+    const group = encodeId(block.group);
+    const clientIndex = keys.clientTokens(accessToken.clientId);
+    const accessPointer = keys.accessToken(accessToken.id);
+    const ttl = String(block.accessTtl);
+    return {
+      keys: [
+        clientIndex,
+        accessToken.userId === null ? clientIndex : keys.userTokens(accessToken.userId),
+        accessPointer,
+        refreshToken === null ? accessPointer : keys.refreshToken(refreshToken.id),
+      ],
+      args: [
+        String(accessToken.createdAt.getTime() + block.accessTtl),
+        `f:${group}`,
+        ttl,
+        String(accessToken.expiresAt.getTime()),
+        accessToken.userId === null ? '' : `${encodeId(accessToken.id)} ${group}`,
+        ttl,
+        JSON.stringify(['group', block.group]),
+        ttl,
+        refreshToken === null ? '0' : String(block.refreshTtl),
+      ],
+    };
+  }
+
+  /**
+   * A write of tokens into a family group (`write`, with `keys` and `args`), with its index
+   * entries and id pointers. On a standalone server it is one script (`withEntries`): entries,
+   * pointers and records together or nothing. On a cluster the entries and pointers go first
+   * ({@link RedisStore.#prepareGroupTokens}), then `write` in the family's slot; `release` takes
+   * them back when the write did not happen. A taken id answers as the write's own "taken" reply
+   * on a standalone server and throws {@link StoreConflictError} on a cluster.
+   */
+  async #writeGroupTokens(
+    block: TokenBlock,
+    tokens: IssuedTokens,
+    write: { script: scripts.Script; withEntries: scripts.Script; keys: string[]; args: (string | number)[] },
+  ): Promise<{ reply: unknown; release: () => Promise<void> }> {
+    if (!this.#cluster) {
+      const entries = this.#entriesOf(block, tokens);
+      const reply = await this.#eval(
+        write.withEntries,
+        [...write.keys, ...entries.keys],
+        [...write.args, ...entries.args],
+      );
+      return { reply, release: async () => undefined };
+    }
+    const prepared = await this.#prepareGroupTokens(block, tokens);
+    try {
+      return { reply: await this.#eval(write.script, write.keys, write.args), release: prepared.release };
+    } catch (error) {
+      await prepared.release();
+      throw error;
+    }
+  }
+
   // ------------------------------------------------------------------------------ clients
 
   async createClient(client: ClientRecord): Promise<void> {
@@ -502,16 +564,14 @@ export class RedisStore implements PassportStore {
       return;
     }
     const block = this.#tokenBlock(group, tokens);
-    const prepared = await this.#prepareGroupTokens(block, tokens);
-    let written: unknown;
-    try {
-      written = await this.#eval(scripts.saveTokens, block.keys, block.args);
-    } catch (error) {
-      await prepared.release();
-      throw error;
-    }
-    if (written !== 1) {
-      await prepared.release();
+    const { reply, release } = await this.#writeGroupTokens(block, tokens, {
+      script: scripts.saveTokens,
+      withEntries: scripts.saveTokensWithEntries,
+      keys: block.keys,
+      args: block.args,
+    });
+    if (reply !== 1) {
+      await release();
       throw new StoreConflictError('A token with this id already exists');
     }
   }
@@ -588,20 +648,15 @@ export class RedisStore implements PassportStore {
     const group = this.#groupOf(next, null) ?? next.refreshToken.familyId;
     if (!isStorableId(id)) return null;
     const block = this.#tokenBlock(group, next);
-    const prepared = await this.#prepareGroupTokens(block, next);
-    let reply: [number, unknown?];
-    try {
-      reply = (await this.#eval(
-        scripts.rotate,
-        [this.#keys.groupRefreshToken(group, id), ...block.keys],
-        [now.getTime(), this.#keys.group(group), this.#keys.changes, next.refreshToken.id, ...block.args],
-      )) as [number, unknown?];
-    } catch (error) {
-      await prepared.release();
-      throw error;
-    }
+    const written = await this.#writeGroupTokens(block, next, {
+      script: scripts.rotate,
+      withEntries: scripts.rotateWithEntries,
+      keys: [this.#keys.groupRefreshToken(group, id), ...block.keys],
+      args: [now.getTime(), this.#keys.group(group), this.#keys.changes, next.refreshToken.id, ...block.args],
+    });
+    const reply = written.reply as [number, unknown?];
     if (reply[0] === 3) return toRefreshToken(toHash(reply[1]));
-    await prepared.release();
+    await written.release();
     if (reply[0] === 2) throw new StoreConflictError('A token of the rotated pair already exists');
     if (reply[0] === 0) {
       const actual = await this.#refreshTokenGroup(id);
@@ -908,20 +963,15 @@ export class RedisStore implements PassportStore {
       throw error;
     }
     const block = this.#tokenBlock(group, tokens);
-    const prepared = await this.#prepareGroupTokens(block, tokens);
-    let reply: [number, unknown?];
-    try {
-      reply = (await this.#eval(
-        scripts.redeem,
-        [kind === 'code' ? this.#keys.authCode(id) : this.#keys.deviceCode(id), ...block.keys],
-        [now.getTime(), kind, ...block.args],
-      )) as [number, unknown?];
-    } catch (error) {
-      await prepared.release();
-      throw error;
-    }
+    const written = await this.#writeGroupTokens(block, tokens, {
+      script: scripts.redeem,
+      withEntries: scripts.redeemWithEntries,
+      keys: [kind === 'code' ? this.#keys.authCode(id) : this.#keys.deviceCode(id), ...block.keys],
+      args: [now.getTime(), kind, ...block.args],
+    });
+    const reply = written.reply as [number, unknown?];
     if (reply[0] === 3) return toHash(reply[1]);
-    await prepared.release();
+    await written.release();
     if (reply[0] === 2) throw new StoreConflictError('A token issued from this code already exists');
     return null;
   }

@@ -109,23 +109,19 @@ return 1
 );
 
 /** Writes a token pair into its family group. KEYS/ARGV: one token block. Returns 1, or 0 on a taken id. */
-export const saveTokens = script(
-  'saveTokens',
-  `
+const SAVE_TOKENS = `
 if tokens_taken(KEYS[1], KEYS[2], 1) then return 0 end
 write_tokens(KEYS[1], KEYS[2], KEYS[3], KEYS[4], 1)
 return 1
-`,
-);
+`;
+export const saveTokens = script('saveTokens', SAVE_TOKENS);
 
 /**
  * Refresh token rotation. KEYS: old refresh token, then the token block's keys. ARGV: now, group
  * prefix, channel, the next refresh token's id (`replacedBy`), then the token block.
  * Returns `{0}` unknown, `{1}` not live, `{2}` taken id, `{3, consumed record}`.
  */
-export const rotate = script(
-  'rotate',
-  `
+const ROTATE = `
 local now = tonumber(ARGV[1])
 local old = redis.call('HMGET', KEYS[1], 'id', 'revoked', 'consumedAt', 'expiresAt', 'accessTokenId')
 if not old[1] then return {0} end
@@ -139,17 +135,15 @@ if redis.call('HGET', at_key, 'revoked') == '0' then
 end
 write_tokens(KEYS[2], KEYS[3], KEYS[4], KEYS[5], 5)
 return {3, redis.call('HGETALL', KEYS[1])}
-`,
-);
+`;
+export const rotate = script('rotate', ROTATE);
 
 /**
  * Redemption of an authorization code or device code with the tokens it issues. KEYS: the code,
  * then the token block's keys. ARGV: now, 'code' or 'device', then the token block.
  * Returns `{1}` not redeemable, `{2}` taken id, `{3, consumed record}`.
  */
-export const redeem = script(
-  'redeem',
-  `
+const REDEEM = `
 local now = tonumber(ARGV[1])
 local code = redis.call('HMGET', KEYS[1], 'id', 'revoked', 'consumedAt', 'expiresAt', 'status')
 if not code[1] or code[3] or tonumber(code[4]) <= now then return {1} end
@@ -162,8 +156,50 @@ if tokens_taken(KEYS[2], KEYS[3], 3) then return {2} end
 redis.call('HSET', KEYS[1], 'consumedAt', ARGV[1])
 write_tokens(KEYS[2], KEYS[3], KEYS[4], KEYS[5], 3)
 return {3, redis.call('HGETALL', KEYS[1])}
+`;
+export const redeem = script('redeem', REDEEM);
+
+/**
+ * Standalone Redis only (the keys span slots): one of the three token writes above together with
+ * its first step, the client's and user's index entries and the id pointers, in one script and
+ * one round trip. Their keys and arguments come after the write's own: KEYS client index, user
+ * index (or the client index again), access token pointer, refresh token pointer (or the access
+ * token pointer again); ARGV client index score, member, ttl, user index score, member (`''`:
+ * none), ttl, pointer fields, access pointer ttl, refresh pointer ttl (`'0'`: none). A taken
+ * pointer answers as a taken id; the entries are written only when the write succeeds.
+ */
+function withEntries(name: string, write: string, taken: string, succeeded: string): Script {
+  return script(
+    name,
+    `
+local pk = #KEYS - 3
+local pa = #ARGV - 8
+if redis.call('EXISTS', KEYS[pk + 2]) == 1 then return ${taken} end
+if ARGV[pa + 8] ~= '0' and redis.call('EXISTS', KEYS[pk + 3]) == 1 then return ${taken} end
+local function write()
+${write}end
+local result = write()
+if ${succeeded} then
+  redis.call('ZADD', KEYS[pk], 'GT', ARGV[pa], ARGV[pa + 1])
+  extend(KEYS[pk], tonumber(ARGV[pa + 2]))
+  if ARGV[pa + 4] ~= '' then
+    redis.call('ZADD', KEYS[pk + 1], 'GT', ARGV[pa + 3], ARGV[pa + 4])
+    extend(KEYS[pk + 1], tonumber(ARGV[pa + 5]))
+  end
+  create(KEYS[pk + 2], ARGV[pa + 6], ARGV[pa + 7])
+  if ARGV[pa + 8] ~= '0' then create(KEYS[pk + 3], ARGV[pa + 6], ARGV[pa + 8]) end
+end
+return result
 `,
-);
+  );
+}
+
+/** {@link saveTokens} with its index entries and pointers (standalone Redis). */
+export const saveTokensWithEntries = withEntries('saveTokensWithEntries', SAVE_TOKENS, '0', 'result == 1');
+/** {@link rotate} with the next pair's index entries and pointers (standalone Redis). */
+export const rotateWithEntries = withEntries('rotateWithEntries', ROTATE, '{2}', 'result[1] == 3');
+/** {@link redeem} with the tokens' index entries and pointers (standalone Redis). */
+export const redeemWithEntries = withEntries('redeemWithEntries', REDEEM, '{2}', 'result[1] == 3');
 
 /**
  * Revokes every access and refresh token of a family and drops index entries whose record
