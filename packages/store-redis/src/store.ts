@@ -126,10 +126,10 @@ interface Prepared {
  *   sent by SHA (`EVALSHA`, reloaded on `NOSCRIPT`). Nothing is read and then written from here.
  * - **One slot per family.** The tokens of a family and the code or device code they came from
  *   share a hash tag, so each of those scripts runs on one Cluster slot. Lookups by token id go
- *   through a small pointer key; pointers and secondary indexes are written *before* the records
- *   they point to and removed after them, so a failure between two steps can leave an index entry
- *   or pointer to nothing (skipped on read, expired or purged later) but never a record its
- *   indexes miss.
+ *   through a small pointer key. On a cluster, pointers and secondary indexes are written
+ *   *before* the records they point to and removed after them, so a failure between two steps can
+ *   leave an index entry or pointer to nothing (skipped on read, expired or purged later) but
+ *   never a record its indexes miss; on a standalone server one script writes them all.
  * - **Native expiry.** Every key but the clients and their listings carries a TTL (see the
  *   README's key layout); `purge` deletes what TTLs cannot: revoked and consumed rows, rows
  *   expired before a cutoff by the caller's clock, stale index entries, revoked clients.
