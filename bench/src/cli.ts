@@ -41,10 +41,11 @@ const HELP = `Usage: pnpm bench [options]
   --scenarios <list>    comma-separated ids or prefixes ending in * (default: all)
   --database-url <url>  PostgreSQL for the postgres store (default $DATABASE_URL or
                         postgres://postgres@127.0.0.1:5432/test)
+  --redis-url <url>     Redis for the redis store (default $REDIS_URL or redis://127.0.0.1:6379)
   --worst-case-rounds <n>  rounds over the hostile corpus of the worst-case scenario (default 3)
   --worst-case-repeat <n>  measured requests per hostile case and round (default 40)
   --single-use-rate <n> req/s bound used to size pre-created codes and refresh tokens (default per
-                        store: memory 3000, postgres 2000, pglite 800)
+                        store: memory 6000, postgres 2000, pglite 800, redis 3000)
   --out <file>          where to write the markdown report (default bench/RESULTS.md for a full run:
                         duration >= 10 and passes >= 2; shorter runs only print unless --out is given)
   --json <file>         also write every run record as JSON
@@ -73,6 +74,7 @@ async function main(): Promise<void> {
       connections: { type: 'string' },
       scenarios: { type: 'string' },
       'database-url': { type: 'string' },
+      'redis-url': { type: 'string' },
       'single-use-rate': { type: 'string' },
       'worst-case-rounds': { type: 'string' },
       'worst-case-repeat': { type: 'string' },
@@ -120,6 +122,7 @@ async function main(): Promise<void> {
     connections: Math.max(1, Math.floor(numberOption(values.connections, 16, 'connections'))),
     databaseUrl:
       values['database-url'] ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    redisUrl: values['redis-url'] ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     singleUseRate:
       values['single-use-rate'] === undefined
         ? null

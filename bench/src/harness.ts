@@ -26,6 +26,8 @@ export interface BenchOptions {
   connections: number;
   /** node-postgres connection string for the `postgres` store. */
   databaseUrl: string;
+  /** Redis URL for the `redis` store. */
+  redisUrl: string;
   /**
    * Upper bound on the request rate a single-use scenario can reach; with the run's length it sizes
    * how many codes or refresh tokens are created beforehand. `null`: per store, see
@@ -98,6 +100,7 @@ export const DEFAULT_SINGLE_USE_RATE: Readonly<Record<StoreKind, number>> = {
   memory: 6000,
   postgres: 2000,
   pglite: 800,
+  redis: 3000,
 };
 
 /** The benchmark server's entry point, forked once per run. */
@@ -140,6 +143,7 @@ export async function runBench(options: BenchOptions): Promise<RunRecord[]> {
             : 0,
         databaseUrl: options.databaseUrl,
         schema,
+        redisUrl: options.redisUrl,
       };
       options.log(`pass ${pass + 1}/${options.passes}  ${index + 1}/${order.length}  ${scenario.id} ...`);
       let record = await measureOne(scenario, config, options, pass + 1, index + 1);
@@ -155,7 +159,7 @@ export async function runBench(options: BenchOptions): Promise<RunRecord[]> {
       if (record.sample !== null && pass === 0) options.log(`  probe: ${record.sample}`);
       options.log(
         record.error === null
-          ? `  setup ${(record.setupMs / 1000).toFixed(1)} s  ${record.requestsPerSecond.toFixed(0)} req/s  p50 ${record.latencyP50Ms} ms  p99 ${record.latencyP99Ms} ms  ${record.cpuMicrosPerRequest.toFixed(0)} us CPU/req${record.databaseCpuMicrosPerRequest === null ? '' : ` (+${record.databaseCpuMicrosPerRequest.toFixed(0)} us in PostgreSQL)`}  ${(record.peakRssBytes / 2 ** 20).toFixed(0)} MiB`
+          ? `  setup ${(record.setupMs / 1000).toFixed(1)} s  ${record.requestsPerSecond.toFixed(0)} req/s  p50 ${record.latencyP50Ms} ms  p99 ${record.latencyP99Ms} ms  ${record.cpuMicrosPerRequest.toFixed(0)} us CPU/req${record.databaseCpuMicrosPerRequest === null ? '' : ` (+${record.databaseCpuMicrosPerRequest.toFixed(0)} us in ${scenario.store === 'redis' ? 'Redis' : 'PostgreSQL'})`}  ${(record.peakRssBytes / 2 ** 20).toFixed(0)} MiB`
           : `  FAILED: ${record.error}`,
       );
       if (record.stoppedEarly !== null && record.error === null)

@@ -20,7 +20,7 @@ export interface Scenario {
 const PEERS = ['oidc-provider', 'node-oauth2-server', 'jmondi-oauth2-server'] as const;
 
 /** Stores Passport is measured on, in table order. */
-export const STORES: readonly StoreKind[] = ['memory', 'postgres', 'pglite'];
+export const STORES: readonly StoreKind[] = ['memory', 'postgres', 'pglite', 'redis'];
 
 const passportFlows: readonly {
   suffix: string;

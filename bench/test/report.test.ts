@@ -35,7 +35,7 @@ describe('scenario selection', () => {
   });
 
   it('covers every flow on every store plus the floors, the diagnostics and three peers', () => {
-    expect(SCENARIOS.filter((s) => s.family === 'passport')).toHaveLength(18);
+    expect(SCENARIOS.filter((s) => s.family === 'passport')).toHaveLength(24);
     expect(SCENARIOS.filter((s) => s.family === 'diagnostic').map((s) => s.id)).toEqual([
       'diag-bare-http',
       'diag-fetch-adapter',

@@ -2,6 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { requireService, services } from '@passport/test-bed';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../src/harness.js';
 
@@ -101,4 +103,65 @@ describe('the worst-case scenario, smoke run', () => {
     expect(report.worst).not.toBeNull();
     expect(report.worst?.reference).toBe(false);
   });
+});
+
+// The Redis scenarios on the test bed's Redis: they run, read the Redis server's CPU like the
+// PostgreSQL rows read their backends', and delete their keys afterwards.
+describe.skipIf(!(await requireService('redis')))('pnpm bench, smoke run on Redis', () => {
+  it('measures Passport on Redis with the server CPU beside it, and leaves no key behind', async () => {
+    const build = spawnSync('npx', ['tsup'], { cwd: root, encoding: 'utf8' });
+    expect(build.status, build.stderr).toBe(0);
+    const out = join(mkdtempSync(join(tmpdir(), 'passport-bench-redis-')), 'records.json');
+    const bench = spawnSync(
+      process.execPath,
+      [
+        'dist/cli.js',
+        '--duration',
+        '1',
+        '--warmup',
+        '0.5',
+        '--passes',
+        '1',
+        '--connections',
+        '4',
+        '--scenarios',
+        'passport-redis-cc-rs256,passport-redis-refresh',
+        '--redis-url',
+        services.redis.url,
+        '--single-use-rate',
+        '200',
+        '--json',
+        out,
+      ],
+      { cwd: root, encoding: 'utf8', timeout: 120_000 },
+    );
+    expect(bench.status, `${bench.stdout}\n${bench.stderr}`).toBe(0);
+    const records = JSON.parse(readFileSync(out, 'utf8')) as RunRecord[];
+    expect(records.map((r) => r.scenarioId)).toEqual(['passport-redis-cc-rs256', 'passport-redis-refresh']);
+    for (const record of records) {
+      expect(record.error).toBeNull();
+      expect(record.responses).toBeGreaterThan(0);
+      expect(record.databaseCpuMicrosPerRequest).not.toBeNull();
+    }
+    const redis = new Redis(services.redis.url);
+    try {
+      // Every run's prefix is passport_bench_<pid of the bench command>_<run>:
+      const left: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(
+          cursor,
+          'MATCH',
+          `passport_bench_${bench.pid}_*`,
+          'COUNT',
+          10_000,
+        );
+        cursor = next;
+        left.push(...keys);
+      } while (cursor !== '0');
+      expect(left).toEqual([]);
+    } finally {
+      redis.disconnect();
+    }
+  }, 180_000);
 });

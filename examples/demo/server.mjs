@@ -2,7 +2,8 @@
 // @ts-check
 /**
  * Starts the Passport demo: `node examples/demo/server.mjs` (or `pnpm demo` at the repository
- * root). Its environment (PORT, HOST, PASSPORT_DEMO_DATA, DATABASE_URL, PASSPORT_ISSUER,
+ * root). Its environment (PORT, HOST, PASSPORT_DEMO_DATA, DATABASE_URL, REDIS_URL,
+ * PASSPORT_DEMO_REDIS_PREFIX, PASSPORT_ISSUER,
  * PASSPORT_ACCESS_TOKEN_TTL, PASSPORT_REFRESH_TOKEN_TTL, PASSPORT_SECRET and the PASSPORT_*_KEY
  * variables) is described in README.md; a bad value stops it with one line.
  */
@@ -33,9 +34,11 @@ const user = demoUsers[0];
 const lines = [
   `Passport demo server: ${demo.url}${demo.listening === demo.url ? '' : ` (listening on ${demo.listening})`}`,
   `  data: ${demo.database}${demo.firstStart ? ' (first start: keys generated)' : ' (reused)'}`,
-  demo.migrations.length > 0
-    ? `  schema: applied migration(s) ${demo.migrations.join(', ')}`
-    : '  schema: up to date',
+  demo.database.startsWith('Redis')
+    ? '  schema: none (Redis keeps records as hashes)'
+    : demo.migrations.length > 0
+      ? `  schema: applied migration(s) ${demo.migrations.join(', ')}`
+      : '  schema: up to date',
   `  tokens: access ${demo.lifetimes.accessToken} s, refresh ${demo.lifetimes.refreshToken} s`,
   `  sign in as ${user?.email} / ${user?.password}`,
   '  clients:',

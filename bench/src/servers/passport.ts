@@ -25,6 +25,8 @@ const SEED_CONCURRENCY = 32;
 interface OpenedStore {
   store: PassportStore;
   helperCpuMicros?: () => Promise<number>;
+  /** Deletes what the run wrote (the Redis store's keys) before the store closes. */
+  cleanUp?: () => Promise<void>;
 }
 
 async function openStore(config: ServerConfig): Promise<OpenedStore> {
@@ -56,6 +58,23 @@ async function openStore(config: ServerConfig): Promise<OpenedStore> {
       const { createPGliteStore } = await import('@passport/store-postgres');
       return { store: await createPGliteStore() };
     }
+    case 'redis': {
+      const [{ createRedisStore }, { deleteStoreKeys }] = await Promise.all([
+        import('@passport/store-redis'),
+        import('@passport/store-redis/testing'),
+      ]);
+      const store = await createRedisStore({ url: config.redisUrl, prefix: `${config.schema}:` });
+      // The server's CPU, like the PostgreSQL backends': a local redis-server is one process.
+      const info = await store.client.info('server');
+      const pid = Number(/process_id:(\d+)/.exec(info)?.[1] ?? 0);
+      return {
+        store,
+        helperCpuMicros: () => backendCpuMicros(pid > 0 ? [pid] : []),
+        cleanUp: async () => {
+          await deleteStoreKeys(store);
+        },
+      };
+    }
     default: {
       const { createMemoryStore } = await import('@passport/store-memory');
       return { store: createMemoryStore() };
@@ -65,7 +84,7 @@ async function openStore(config: ServerConfig): Promise<OpenedStore> {
 
 let clockTicks: number | null = null;
 
-/** utime + stime of the PostgreSQL backends, from /proc (0 for a backend that is gone or elsewhere). */
+/** utime + stime of the PostgreSQL backends or the Redis server, from /proc (0 for one that is gone or elsewhere). */
 async function backendCpuMicros(pids: readonly number[]): Promise<number> {
   if (clockTicks === null) {
     try {
@@ -107,7 +126,7 @@ async function seed(count: number, task: (i: number) => Promise<void>): Promise<
 export async function createPassportTarget(config: ServerConfig): Promise<BenchTarget> {
   const pem = config.alg === 'ES256' ? config.keys.ecPrivatePem : config.keys.rsaPrivatePem;
   const keys = KeySet.from([await importPrivateKeyPem(pem, config.alg)]);
-  const { store, helperCpuMicros } = await openStore(config);
+  const { store, helperCpuMicros, cleanUp } = await openStore(config);
   const passport = createPassport({
     issuer: config.issuer,
     store,
@@ -184,7 +203,10 @@ export async function createPassportTarget(config: ServerConfig): Promise<BenchT
   return {
     listener,
     plan,
-    close: async () => store.close?.(),
+    close: async () => {
+      await cleanUp?.();
+      await store.close?.();
+    },
     ...(helperCpuMicros === undefined ? {} : { helperCpuMicros }),
   };
 }

@@ -14,9 +14,10 @@ import { createPassport, hashSecret, KeySet } from '@passport/core';
 import { createGuard, createPassportHandler } from '@passport/http';
 import { toNodeListener } from '@passport/http/node';
 import { createPGliteStore, createPostgresStore } from '@passport/store-postgres';
+import { createRedisStore } from '@passport/store-redis';
 import pg from 'pg';
 import { clientPage, homePage, layout, loginPage } from './pages.mjs';
-import { createSessions, sessionTable } from './session.mjs';
+import { createSessions, redisSessionTable, sessionTable } from './session.mjs';
 import { checkCredentials, demoUsers, userProvider } from './users.mjs';
 
 /** Scopes the demo defines. */
@@ -30,6 +31,8 @@ export const demoScopes = {
  * @typedef {object} DemoOptions
  * @property {string} dataDir  where keys, the secret and the PGlite database live
  * @property {string} [databaseUrl]  postgres://... to use a PostgreSQL server instead of PGlite
+ * @property {string} [redisUrl]  redis://... to use a Redis server instead of PGlite
+ * @property {string} [redisPrefix]  key prefix on Redis; default `passport-demo:`
  * @property {string} [host]  default 127.0.0.1
  * @property {number} [port]  default 8000; 0 picks a free port
  * @property {string} [issuer]  the origin users reach the demo at, e.g. https://demo.example
@@ -71,10 +74,22 @@ async function readIfExists(path) {
 }
 
 /**
- * Opens the store: PGlite in `dataDir/pglite`, or PostgreSQL at `databaseUrl`; applies the schema.
+ * Opens the store: PGlite in `dataDir/pglite`, PostgreSQL at `databaseUrl` or Redis at `redisUrl`;
+ * applies the schema (Redis has none: clients are kept without a TTL, tokens expire by themselves).
  * @param {DemoOptions} options
  */
 async function openStore(options) {
+  if (options.redisUrl) {
+    const prefix = options.redisPrefix ?? 'passport-demo:';
+    const store = await createRedisStore({ url: options.redisUrl, prefix });
+    const url = new URL(options.redisUrl);
+    if (url.password) url.password = '***';
+    return {
+      store,
+      applied: /** @type {number[]} */ ([]),
+      database: `Redis ${url.origin}, keys under ${prefix}`,
+    };
+  }
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
     pool.on('error', () => {});
@@ -230,10 +245,13 @@ export async function startDemo(options) {
   if (keys === null) keys = KeySet.from([(await writeKeyFiles(keysPath)).key]);
 
   const { store, applied, database } = await openStore(options);
-  const sessionsTable = await sessionTable(store.driver).catch(async (error) => {
-    await store.close();
-    throw error;
-  });
+  const sessionsTable =
+    'driver' in store
+      ? await sessionTable(store.driver).catch(async (error) => {
+          await store.close();
+          throw error;
+        })
+      : redisSessionTable(store.client, options.redisPrefix ?? 'passport-demo:');
 
   /** @type {(request: Request) => Promise<Response>} */
   let app = async () => new Response('Starting', { status: 503 });

@@ -81,6 +81,32 @@ export async function sessionTable(driver) {
 }
 
 /**
+ * The sessions on Redis, for the demo on the Redis store: one key per session under the store's
+ * prefix, expiring with the session, so instances on one Redis share sessions as they do on one
+ * PostgreSQL database.
+ * @param {import('@passport/store-redis').RedisStore['client']} client  the store's connection
+ * @param {string} prefix  the store's key prefix
+ * @returns {SessionTable}
+ */
+export function redisSessionTable(client, prefix) {
+  const keyOf = (/** @type {string} */ key) => `${prefix}demo-session:${key}`;
+  return {
+    async find(key) {
+      const value = await client.get(keyOf(key));
+      return value === null ? null : JSON.parse(value);
+    },
+    async save(key, record) {
+      const ttl = Math.max(1, record.expires - Date.now());
+      await client.set(keyOf(key), JSON.stringify(record), 'PX', ttl);
+    },
+    async remove(key) {
+      await client.del(keyOf(key));
+    },
+    async removeExpired() {},
+  };
+}
+
+/**
  * Reads one cookie from a request.
  * @param {Request} request
  * @param {string} name

@@ -12,6 +12,8 @@ import { resolve } from 'node:path';
  * @property {string} host  HOST (default 127.0.0.1)
  * @property {string} dataDir  PASSPORT_DEMO_DATA, absolute (default ./.passport-demo)
  * @property {string} [databaseUrl]  DATABASE_URL: postgres://... instead of the embedded PGlite
+ * @property {string} [redisUrl]  REDIS_URL: redis://... to use Redis (when DATABASE_URL is unset)
+ * @property {string} [redisPrefix]  PASSPORT_DEMO_REDIS_PREFIX (default passport-demo:)
  * @property {string} [issuer]  PASSPORT_ISSUER: the public origin (default http://HOST:PORT)
  * @property {number} [accessTokenTtl]  PASSPORT_ACCESS_TOKEN_TTL in seconds
  * @property {number} [refreshTokenTtl]  PASSPORT_REFRESH_TOKEN_TTL in seconds
@@ -107,6 +109,10 @@ export function demoSettings(env, cwd) {
     dataDir: resolve(cwd, env.PASSPORT_DEMO_DATA || '.passport-demo'),
   };
   if (env.DATABASE_URL) settings.databaseUrl = env.DATABASE_URL;
+  if (env.REDIS_URL && !env.DATABASE_URL) {
+    settings.redisUrl = env.REDIS_URL;
+    if (env.PASSPORT_DEMO_REDIS_PREFIX) settings.redisPrefix = env.PASSPORT_DEMO_REDIS_PREFIX;
+  }
   if (env.PASSPORT_ISSUER) settings.issuer = parseIssuer(env.PASSPORT_ISSUER);
   if (env.PASSPORT_ACCESS_TOKEN_TTL) {
     settings.accessTokenTtl = parseDuration('PASSPORT_ACCESS_TOKEN_TTL', env.PASSPORT_ACCESS_TOKEN_TTL);

@@ -95,3 +95,58 @@ describe.skipIf(!(await requireService('postgres')))('DATABASE_URL', () => {
     }
   });
 });
+
+describe.skipIf(!(await requireService('redis')))('REDIS_URL', () => {
+  it('runs the demo on Redis; clients and keys persist across restarts', async () => {
+    const { createRedisStore } = await import('@passport/store-redis');
+    const { deleteStoreKeys } = await import('@passport/store-redis/testing');
+    const prefix = `passport-demo-test-${process.pid}-${Date.now()}:`;
+    const env = { REDIS_URL: services.redis.url, PASSPORT_DEMO_REDIS_PREFIX: prefix };
+    const directory = join(dataDir, 'redis');
+    try {
+      const first = await startDemoProcess(directory, env);
+      const firstOutput = first.output;
+      const id = /Demo backend service +id (\S+) +secret (\S+)/.exec(firstOutput);
+      const tokenRequest = (url: string) =>
+        fetch(`${url}/oauth/token`, {
+          method: 'POST',
+          headers: { authorization: `Basic ${btoa(`${id?.[1]}:${id?.[2]}`)}` },
+          body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'profile' }),
+        });
+      const kids = async (url: string) =>
+        ((await (await fetch(`${url}/oauth/jwks`)).json()) as { keys: { kid: string }[] }).keys.map(
+          (key) => key.kid,
+        );
+      expect((await tokenRequest(first.url)).status).toBe(200);
+      const firstKids = await kids(first.url);
+      await first.stop();
+      expect(firstOutput).toContain(
+        `data: Redis ${new URL(services.redis.url).origin}, keys under ${prefix}`,
+      );
+      expect(firstOutput).toContain('(first start: keys generated)');
+      expect(clientIds(firstOutput)).toHaveLength(3);
+
+      // Second start: the same clients, secret and signing keys.
+      const second = await startDemoProcess(directory, env);
+      try {
+        expect(second.output).toContain('(reused)');
+        expect(clientIds(second.output)).toEqual(clientIds(firstOutput));
+        expect(await kids(second.url)).toEqual(firstKids);
+        expect((await tokenRequest(second.url)).status).toBe(200);
+      } finally {
+        await second.stop();
+      }
+      const store = await createRedisStore({ url: services.redis.url, prefix });
+      expect((await store.listClients()).map((client) => client.name).sort()).toEqual([
+        'Demo TV',
+        'Demo backend service',
+        'Demo client app',
+      ]);
+      await store.close();
+    } finally {
+      const store = await createRedisStore({ url: services.redis.url, prefix });
+      await deleteStoreKeys(store);
+      await store.close();
+    }
+  });
+});

@@ -39,6 +39,7 @@ export interface Command {
 /** Options every database command accepts. */
 export const databaseOptions: OptionSpec = {
   'database-url': { type: 'string' },
+  'redis-url': { type: 'string' },
   config: { type: 'string' },
 };
 
@@ -46,6 +47,8 @@ export const databaseOptions: OptionSpec = {
 export const databaseHelp = `  --database-url URL|DIR  postgres://user:password@host:5432/db[?schema=name][&id_type=bigint], or a PGlite
                           data directory (overrides the config file's database and DATABASE_URL);
                           id_type is the client id type the schema was created with (uuid, bigint, text)
+  --redis-url URL         redis://[:password@]host:6379[/db][?prefix=passport:] (or rediss://): the Redis
+                          store, keys under the prefix (default passport:); instead of --database-url
   --config FILE           config file to load instead of ./passport.config.{ts,mjs,js}`;
 
 /** Parses `args` for `command`, turning `parseArgs` errors into one-line usage errors. */
@@ -121,7 +124,15 @@ export function createContext(
       database ??= context
         .config()
         .then((loaded) =>
-          openDatabase(resolveDatabase(stringOption(values, 'database-url'), loaded, io.env, io.cwd)),
+          openDatabase(
+            resolveDatabase(
+              stringOption(values, 'database-url'),
+              loaded,
+              io.env,
+              io.cwd,
+              stringOption(values, 'redis-url'),
+            ),
+          ),
         );
       return database;
     },

@@ -22,9 +22,10 @@ import { CliError, oneLine } from './errors.js';
  */
 export interface PassportCliConfig {
   /**
-   * The database: a `postgres://` / `postgresql://` URL, or a directory for the embedded PGlite
-   * store (relative paths are resolved from the config file's directory). Ignored when `store` is
-   * given; overridden by `--database-url`.
+   * The database: a `postgres://` / `postgresql://` URL, a `redis://` / `rediss://` URL (the Redis
+   * store; `?prefix=` sets its key prefix), or a directory for the embedded PGlite store (relative
+   * paths are resolved from the config file's directory). Ignored when `store` is given;
+   * overridden by `--database-url` and `--redis-url`.
    */
   database?: string;
   /**
@@ -148,22 +149,37 @@ function validateConfig(value: unknown, file: string): PassportCliConfig {
 
 /** Where the database comes from, decided by {@link resolveDatabase}. */
 export type DatabaseSource =
-  | { kind: 'url'; target: string; from: '--database-url' | 'config' | 'DATABASE_URL' }
+  | { kind: 'url'; target: string; from: '--database-url' | '--redis-url' | 'config' | 'DATABASE_URL' }
   | { kind: 'store'; store: NonNullable<PassportCliConfig['store']>; migrate: (() => Promise<void>) | null };
 
 /**
  * Picks the database, always in this order:
- * 1. `--database-url` (a `postgres://` URL or a PGlite directory);
+ * 1. `--database-url` (a `postgres://` or `redis://` URL, or a PGlite directory), or
+ *    `--redis-url` (a `redis://` URL; not both);
  * 2. the config file's `store`, then its `database`;
  * 3. the `DATABASE_URL` environment variable.
- * Throws {@link CliError} `ERR_CLI_CONFIG` when none is set.
+ * Throws {@link CliError} `ERR_CLI_CONFIG` when none is set, `ERR_CLI_USAGE` for both flags or a
+ * `--redis-url` that is not a Redis URL.
  */
 export function resolveDatabase(
   flag: string | undefined,
   loaded: LoadedConfig,
   env: Record<string, string | undefined>,
   cwd: string,
+  redisFlag?: string,
 ): DatabaseSource {
+  if (redisFlag !== undefined && redisFlag !== '') {
+    if (flag !== undefined && flag !== '') {
+      throw new CliError('ERR_CLI_USAGE', 'pass either --database-url or --redis-url, not both');
+    }
+    if (!isRedisUrl(redisFlag)) {
+      throw new CliError(
+        'ERR_CLI_USAGE',
+        `--redis-url needs a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379?prefix=passport:`,
+      );
+    }
+    return { kind: 'url', target: redisFlag, from: '--redis-url' };
+  }
   if (flag !== undefined && flag !== '')
     return { kind: 'url', target: resolveTarget(flag, cwd), from: '--database-url' };
   const { config } = loaded;
@@ -177,7 +193,7 @@ export function resolveDatabase(
     return { kind: 'url', target: resolveTarget(fromEnv, cwd), from: 'DATABASE_URL' };
   throw new CliError(
     'ERR_CLI_CONFIG',
-    'no database configured: pass --database-url (postgres://... or a PGlite directory), add passport.config.mjs, or set DATABASE_URL',
+    'no database configured: pass --database-url (postgres://... or a PGlite directory) or --redis-url (redis://...), add passport.config.mjs, or set DATABASE_URL',
   );
 }
 
@@ -186,8 +202,13 @@ export function isPostgresUrl(target: string): boolean {
   return /^postgres(ql)?:\/\//i.test(target);
 }
 
+/** `true` for a `redis://` or `rediss://` URL (the Redis store). */
+export function isRedisUrl(target: string): boolean {
+  return /^rediss?:\/\//i.test(target);
+}
+
 function resolveTarget(target: string, baseDir: string): string {
-  if (isPostgresUrl(target)) return target;
+  if (isPostgresUrl(target) || isRedisUrl(target)) return target;
   const directory = target.startsWith('file://') ? new URL(target).pathname : target;
   return isAbsolute(directory) ? directory : resolve(baseDir, directory);
 }
@@ -201,12 +222,12 @@ export function resolveKeysPath(flag: string | undefined, loaded: LoadedConfig, 
 
 /** A URL with its password masked, for messages. */
 export function redactUrl(target: string): string {
-  if (!isPostgresUrl(target)) return target;
+  if (!isPostgresUrl(target) && !isRedisUrl(target)) return target;
   try {
     const url = new URL(target);
     if (url.password !== '') url.password = '***';
     return url.toString();
   } catch {
-    return 'the configured PostgreSQL URL';
+    return isRedisUrl(target) ? 'the configured Redis URL' : 'the configured PostgreSQL URL';
   }
 }

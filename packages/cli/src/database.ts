@@ -10,7 +10,7 @@ import {
   type SqlDriver,
 } from '@passport/store-postgres';
 import pg from 'pg';
-import { type DatabaseSource, isPostgresUrl, redactUrl } from './config.js';
+import { type DatabaseSource, isPostgresUrl, isRedisUrl, redactUrl } from './config.js';
 import { CliError, oneLine } from './errors.js';
 
 /** An open database: the store, how to migrate it, and how to let go of it. */
@@ -80,6 +80,7 @@ export async function openDatabase(source: DatabaseSource): Promise<OpenDatabase
   }
 
   const { target } = source;
+  if (isRedisUrl(target)) return openRedis(target);
   if (isPostgresUrl(target)) {
     const { connectionString, schema, idType } = splitSchema(target);
     const label = redactUrl(connectionString);
@@ -135,6 +136,39 @@ function lockedError(error: PGliteLockedError): CliError {
     `the PGlite database in ${error.dataDir} is in use by ${holder} (PGlite allows one process per data directory, and a change made from here would be lost): stop that server and run this again, or make the change through the running server (its JSON API, e.g. POST /oauth/clients, or your own code calling passport.clients.create); if no such process runs, delete ${error.lockFile}`,
     { cause: error },
   );
+}
+
+/**
+ * The Redis store at `target` (`?prefix=` sets the key prefix), checked with one command so a
+ * server that is down fails here with one clear line. Redis has no schema: `migrate` applies
+ * nothing.
+ */
+async function openRedis(target: string): Promise<OpenDatabase> {
+  const url = new URL(target);
+  const prefix = url.searchParams.get('prefix');
+  url.searchParams.delete('prefix');
+  const label = redactUrl(url.toString());
+  const { createRedisStore } = await import('@passport/store-redis');
+  let store: Awaited<ReturnType<typeof createRedisStore>>;
+  try {
+    store = await createRedisStore({
+      url: url.toString(),
+      ...(prefix === null || prefix === '' ? {} : { prefix }),
+    });
+  } catch (error) {
+    throw new CliError('ERR_CLI_DATABASE', `${label}: ${oneLine(error)}`, { cause: error });
+  }
+  // createRedisStore waits for the first connection (2 s at most); not ready by then: down.
+  if (store.client.status !== 'ready') {
+    await store.close();
+    throw new CliError('ERR_CLI_DATABASE', `cannot connect to ${label}: no answer within 2 s`);
+  }
+  return {
+    store,
+    label: `${label} (keys under ${store.prefix})`,
+    migrate: async () => [],
+    close: () => store.close(),
+  };
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * A TCP proxy on 127.0.0.1 in front of a test bed server, for fault tests: `close()` refuses new
  * connections and drops the open ones (the server looks down to everything behind the proxy),
- * `open()` forwards again on the same port. The shared server itself is never touched.
+ * `open()` forwards again on the same port, `cutWhen(predicate)` drops the connection that sends
+ * a matching chunk before it reaches the server. The shared server itself is never touched.
  *
  * @example
  * ```ts
@@ -16,6 +17,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 export class TcpProxy {
   readonly #sockets = new Set<Socket>();
   #server: Server | null = null;
+  #cutWhen: ((chunk: Buffer) => boolean) | null = null;
   /** The port it listens on (chosen by the first `open()`, kept by the next ones). */
   port = 0;
 
@@ -35,7 +37,16 @@ export class TcpProxy {
       }
       client.on('error', () => upstream.destroy());
       upstream.on('error', () => client.destroy());
-      client.pipe(upstream).pipe(client);
+      client.on('data', (chunk: Buffer) => {
+        if (this.#cutWhen?.(chunk)) {
+          this.#cutWhen = null;
+          client.destroy();
+          upstream.destroy();
+          return;
+        }
+        upstream.write(chunk);
+      });
+      upstream.pipe(client);
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -43,6 +54,14 @@ export class TcpProxy {
     });
     this.port = (server.address() as { port: number }).port;
     this.#server = server;
+  }
+
+  /**
+   * Drops the connection that sends a chunk matching `predicate`, before the chunk reaches the
+   * server (once; `null` stops watching). E.g. a command in flight when the network fails.
+   */
+  cutWhen(predicate: ((chunk: Buffer) => boolean) | null): void {
+    this.#cutWhen = predicate;
   }
 
   /** Refuses new connections and drops the open ones. */
