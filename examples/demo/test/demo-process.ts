@@ -29,7 +29,8 @@ export interface RunningDemo {
 export function startDemoProcess(dataDir: string, env: Record<string, string> = {}): Promise<RunningDemo> {
   const childEnv: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && key !== 'DATABASE_URL' && key !== 'REDIS_URL' && !key.startsWith('PASSPORT_')) childEnv[key] = value;
+    if (value !== undefined && key !== 'DATABASE_URL' && key !== 'REDIS_URL' && !key.startsWith('PASSPORT_'))
+      childEnv[key] = value;
   }
   Object.assign(childEnv, { PORT: '0', PASSPORT_DEMO_DATA: dataDir }, env);
   const child: ChildProcess = spawn(process.execPath, [SERVER], {
