@@ -231,7 +231,7 @@ export async function keySetFromPem(pem: KeySetPem): Promise<KeySet> {
 }
 
 /**
- * A key set from environment variables (pass `process.env`, `Deno.env.toObject()`, or a
+ * A key set from environment variables (pass Node's environment object, `Deno.env.toObject()`, or a
  * Worker's `env`), or `null` when `PASSPORT_PRIVATE_KEY` and the others are unset:
  *
  * - `PASSPORT_PRIVATE_KEY`: the private key that signs (PEM; a literal `
