@@ -167,4 +167,49 @@ describe('toNodeListener: header lines', () => {
     expect(await send(port, 100)).toBe('HTTP/1.1 200 OK');
     expect(calls).toBe(1);
   });
+
+  it('keeps the connection after a 431 without a body, and closes it after one with a body', async () => {
+    const s = await setup();
+    server = createServer(toNodeListener(s.handler));
+    await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const many = Array.from({ length: 120 }, (_, i) => `X-H${i}: v\r\n`).join('');
+    // Two requests on one connection: the 431 leaves it open, so the second is answered too.
+    const pipelined = await exchange(
+      port,
+      `GET /oauth/jwks HTTP/1.1\r\nHost: localhost\r\n${many}\r\n` +
+        'GET /oauth/jwks HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n',
+    );
+    expect(statusLines(pipelined)).toEqual([
+      'HTTP/1.1 431 Request Header Fields Too Large',
+      'HTTP/1.1 200 OK',
+    ]);
+    // With a body the server answers and closes: the request after it is never read.
+    const withBody = await exchange(
+      port,
+      `POST /oauth/token HTTP/1.1\r\nHost: localhost\r\n${many}Content-Length: 5\r\n\r\nhello` +
+        'GET /oauth/jwks HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n',
+    );
+    expect(statusLines(withBody)).toEqual(['HTTP/1.1 431 Request Header Fields Too Large']);
+    expect(withBody).toMatch(/\r\nconnection: close\r\n/i);
+  });
+
+  /** Writes `raw` on a fresh connection and resolves with everything read until the server ends. */
+  function exchange(port: number, raw: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write(raw));
+      let text = '';
+      socket.setEncoding('latin1');
+      socket.on('data', (chunk: string) => {
+        text += chunk;
+      });
+      socket.on('error', reject);
+      socket.on('end', () => resolve(text));
+    });
+  }
+
+  function statusLines(text: string): string[] {
+    // A status line follows a CRLF or, after a body, directly the body's last byte.
+    return [...text.matchAll(/HTTP\/1\.1 \d{3} [A-Za-z ]+/g)].map((match) => match[0]);
+  }
 });
