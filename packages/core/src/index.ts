@@ -78,6 +78,7 @@ export {
 export { createPassport, type Passport } from './passport.js';
 export type { ScopeRegistry } from './scopes/registry.js';
 export type { ScopeDefinition } from './scopes/types.js';
+export { formatStoreChange, parseStoreChange } from './stores/change-events.js';
 export type {
   AccessTokenRecord,
   AuthCodeRecord,

@@ -4,6 +4,7 @@ import {
   type ClientRecord,
   type ClientUpdate,
   type DeviceCodeRecord,
+  formatStoreChange,
   type IssuedTokens,
   PassportOptionsError,
   type PassportStore,
@@ -18,7 +19,7 @@ import {
   StoreUnavailableError,
 } from '@passport/core';
 import { DEFAULT_TIMEOUT_MS, dataNodes, isCluster, type RedisClient } from './connection.js';
-import { ChangeFeed, formatChange } from './internal/changes.js';
+import { ChangeFeed } from './internal/changes.js';
 import {
   accessTokenFields,
   authCodeFields,
@@ -300,7 +301,7 @@ export class RedisStore implements PassportStore {
   }
 
   #publish(event: StoreChangeEvent): Promise<unknown> {
-    return this.#call((client) => client.publish(this.#keys.changes, formatChange(event)));
+    return this.#call((client) => client.publish(this.#keys.changes, formatStoreChange(event)));
   }
 
   // ------------------------------------------------------------------------------ token layout
@@ -504,7 +505,7 @@ export class RedisStore implements PassportStore {
       [this.#keys.client(id)],
       [
         this.#keys.changes,
-        formatChange({ type: 'client', clientId: id }),
+        formatStoreChange({ type: 'client', clientId: id }),
         JSON.stringify(set),
         JSON.stringify(unset),
       ],
@@ -518,7 +519,7 @@ export class RedisStore implements PassportStore {
     const reply = (await this.#eval(
       scripts.deleteClient,
       [keys.client(id)],
-      [keys.changes, formatChange({ type: 'client', clientId: id })],
+      [keys.changes, formatStoreChange({ type: 'client', clientId: id })],
     )) as [number, string?];
     if (reply[0] !== 1) return false;
     const member = encodeId(id);
@@ -672,7 +673,7 @@ export class RedisStore implements PassportStore {
   async revokeAccessToken(id: string): Promise<boolean> {
     if (!isStorableId(id)) return false;
     const keys = this.#keys;
-    const event = formatChange({ type: 'accessTokens', ids: [id] });
+    const event = formatStoreChange({ type: 'accessTokens', ids: [id] });
     const reply = (await this.#eval(
       scripts.revokeAccessToken,
       [keys.accessToken(id)],
@@ -707,7 +708,7 @@ export class RedisStore implements PassportStore {
       await this.#eval(
         scripts.revokeFamily,
         [keys.groupAccessTokens(familyId), keys.groupRefreshTokens(familyId)],
-        [keys.group(familyId), familyId, keys.changes, formatChange({ type: 'family', familyId })],
+        [keys.group(familyId), familyId, keys.changes, formatStoreChange({ type: 'family', familyId })],
       ),
     );
   }

@@ -464,6 +464,18 @@ describe('ReadThroughCache', () => {
     expect(cache.accessToken('of-client', 0)).toBeUndefined();
   });
 
+  it('drops everything on a reset event (a change the store could not name)', () => {
+    const cache = new ReadThroughCache({ seconds: 5, now: () => 0 });
+    cache.rememberAccessToken(record('token', 60_000), cache.epoch, 0);
+    cache.rememberClient(client('k'), cache.epoch, 0);
+    const epoch = cache.epoch;
+    cache.apply({ type: 'reset' });
+    expect(cache.size).toEqual({ accessTokens: 0, clients: 0 });
+    // a lookup that overlapped the reset is not cached either
+    cache.rememberAccessToken(record('overlapping', 60_000), epoch, 0);
+    expect(cache.accessToken('overlapping', 0)).toBeUndefined();
+  });
+
   it('a lookup that overlaps a change event is not cached', () => {
     const cache = new ReadThroughCache({ seconds: 5, now: () => 0 });
     const epoch = cache.epoch;

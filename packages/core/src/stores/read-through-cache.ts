@@ -127,8 +127,9 @@ export class ReadThroughCache {
   }
 
   /**
-   * Drops what a change names: access tokens by id, every cached token of a family, or a client
-   * row with every cached token of that client. A lookup that overlaps the change is not cached.
+   * Drops what a change names: access tokens by id, every cached token of a family, a client row
+   * with every cached token of that client, or everything (`reset`). A lookup that overlaps the
+   * change is not cached.
    */
   apply(event: StoreChangeEvent): void {
     this.#epoch++;
@@ -136,9 +137,11 @@ export class ReadThroughCache {
       for (const id of event.ids) this.#tokens.delete(id);
     } else if (event.type === 'family') {
       this.#evictTokensWhere((record) => record.familyId === event.familyId);
-    } else {
+    } else if (event.type === 'client') {
       this.#clients.delete(event.clientId);
       this.#evictTokensWhere((record) => record.clientId === event.clientId);
+    } else {
+      this.clear();
     }
   }
 

@@ -286,7 +286,12 @@ export type StoreChangeEvent =
   /** A family revoked: `revokeFamily`. */
   | { type: 'family'; familyId: string }
   /** A client changed, was deleted, or had every token revoked: `updateClient`, `deleteClient`, `revokeClientTokens`. */
-  | { type: 'client'; clientId: string };
+  | { type: 'client'; clientId: string }
+  /**
+   * Anything may have changed: drop every entry. A store sends it for a change it cannot name in
+   * one message (an id too long for its transport).
+   */
+  | { type: 'reset' };
 
 /** Receives the changes a store publishes (see {@link PassportStore.subscribeChanges}). */
 export interface StoreChangeListener {

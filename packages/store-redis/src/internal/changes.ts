@@ -1,35 +1,6 @@
-import type { StoreChangeEvent, StoreChangeListener } from '@passport/core';
+import { parseStoreChange, type StoreChangeListener } from '@passport/core';
 import type { Cluster, Redis } from 'ioredis';
 import { isCluster, type RedisClient } from '../connection.js';
-
-/** The event a published message carries; anything else on the channel is ignored. */
-export function parseChange(message: string): StoreChangeEvent | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(message);
-  } catch {
-    return null;
-  }
-  if (typeof value !== 'object' || value === null) return null;
-  const event = value as Record<string, unknown>;
-  if (
-    event.type === 'accessTokens' &&
-    Array.isArray(event.ids) &&
-    event.ids.every((id) => typeof id === 'string')
-  ) {
-    return { type: 'accessTokens', ids: [...(event.ids as string[])] };
-  }
-  if (event.type === 'family' && typeof event.familyId === 'string') {
-    return { type: 'family', familyId: event.familyId };
-  }
-  if (event.type === 'client' && typeof event.clientId === 'string') {
-    return { type: 'client', clientId: event.clientId };
-  }
-  return null;
-}
-
-/** The message published for `event`. */
-export const formatChange = (event: StoreChangeEvent): string => JSON.stringify(event);
 
 /**
  * The revocation feed over Redis pub/sub: one dedicated subscriber connection per store (a
@@ -92,7 +63,7 @@ export class ChangeFeed {
     });
     subscriber.on('message', (channel: string, message: string) => {
       if (channel !== this.#channel) return;
-      const event = parseChange(message);
+      const event = parseStoreChange(message);
       if (event === null) return;
       for (const listener of this.#listeners) {
         try {
