@@ -24,6 +24,18 @@ export interface SqlExecutor {
 }
 
 /**
+ * What a driver's notification connection reports to the store (see {@link SqlDriver.listen}).
+ */
+export interface NotificationHandlers {
+  /** A notification on the channel, with its payload. */
+  notification(payload: string): void;
+  /** The connection listens (again). Notifications sent while it did not were lost. */
+  connected(): void;
+  /** The connection was lost, or could not be opened; the driver keeps trying. */
+  disconnected(error: unknown): void;
+}
+
+/**
  * A connection source for {@link PostgresStore}: single statements plus transactions.
  *
  * @example
@@ -38,6 +50,14 @@ export interface SqlDriver extends SqlExecutor {
    * throws. Statements inside must go through `tx`, never through the driver itself.
    */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /**
+   * Optional: `LISTEN`s on `channel` and reports each notification to `handlers` until the returned
+   * function is called, on a connection of its own (a connection that listens must stay open, so
+   * it is never one of the pool's). When the connection drops, the driver reports `disconnected`,
+   * reconnects with backoff and reports `connected` once it listens again. The store's change feed
+   * ({@link PostgresStore.subscribeChanges}) exists only when the driver has this method.
+   */
+  listen?(channel: string, handlers: NotificationHandlers): Promise<() => Promise<void>>;
   /** Releases the underlying connections (ends the pool, closes the PGlite instance). */
   close(): Promise<void>;
 }

@@ -38,6 +38,8 @@ export function createPostgresStore(options: CreatePostgresStoreOptions): Postgr
   if (options.connectTimeoutMs !== undefined) driverOptions.connectTimeoutMs = options.connectTimeoutMs;
   if (options.queryTimeoutMs !== undefined) driverOptions.queryTimeoutMs = options.queryTimeoutMs;
   if (options.preparedStatements !== undefined) driverOptions.preparedStatements = options.preparedStatements;
+  if (options.listenClient !== undefined) driverOptions.listenClient = options.listenClient;
+  if (options.listenHeartbeatMs !== undefined) driverOptions.listenHeartbeatMs = options.listenHeartbeatMs;
   return new PostgresStore(nodePostgresDriver(pool, driverOptions), options);
 }
 

@@ -6,13 +6,14 @@
  */
 
 export { PGLITE_LOCK_FILE, PGliteLockedError } from './data-dir-lock.js';
-export type { QueryResult, SqlDriver, SqlExecutor } from './driver.js';
+export type { NotificationHandlers, QueryResult, SqlDriver, SqlExecutor } from './driver.js';
 export {
   type NodePostgresDriverOptions,
   nodePostgresDriver,
   type PgPoolClientLike,
   type PgPoolLike,
 } from './drivers/node-postgres.js';
+export type { PgListenClientLike, PgNotificationLike } from './drivers/node-postgres-listener.js';
 export {
   type PGliteLike,
   type PGliteResultsLike,

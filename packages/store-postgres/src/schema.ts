@@ -34,6 +34,8 @@ export interface ResolvedSchema {
   readonly schema: string;
   readonly tablePrefix: string;
   readonly idType: ClientIdType;
+  /** The `NOTIFY` channel of revoking changes (see `PostgresStore.changeChannel`). */
+  readonly changeChannel: string;
   readonly tables: {
     readonly clients: string;
     readonly accessTokens: string;
@@ -81,6 +83,7 @@ export function resolveSchema(options: SchemaOptions = {}): ResolvedSchema {
     schema,
     tablePrefix,
     idType,
+    changeChannel: changeChannel(schema, tablePrefix),
     tables: {
       clients: table('clients'),
       accessTokens: table('access_tokens'),
@@ -92,6 +95,26 @@ export function resolveSchema(options: SchemaOptions = {}): ResolvedSchema {
       migrations: table('migrations'),
     },
   };
+}
+
+/** Longest channel name PostgreSQL keeps (NAMEDATALEN - 1 bytes; every character here is ASCII). */
+const MAX_CHANNEL_LENGTH = 63;
+
+/**
+ * `passport:<schema>.<tablePrefix>changes`, or `passport:` and a 53-bit hash of it when that is
+ * longer than a channel name may be.
+ */
+function changeChannel(schema: string, tablePrefix: string): string {
+  const name = `passport:${schema}.${tablePrefix}changes`;
+  if (name.length <= MAX_CHANNEL_LENGTH) return name;
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 16777619);
+    h2 = Math.imul(h2 ^ c, 2246822519);
+  }
+  return `passport:${(4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36)}`;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -11,10 +11,13 @@ import {
   type PurgeResult,
   type RateLimitHit,
   type RefreshTokenRecord,
+  type StoreChangeEvent,
+  type StoreChangeListener,
   StoreConflictError,
   StoreInvalidInputError,
 } from '@passport/core';
 import type { SqlDriver, SqlExecutor } from './driver.js';
+import { notificationPayload, PostgresChangeFeed } from './internal/change-feed.js';
 import { withStoreErrors } from './internal/errors.js';
 import {
   type AccessTokenRow,
@@ -53,6 +56,12 @@ export interface PostgresStoreOptions extends SchemaOptions {
    * @default 5000
    */
   purgeBatchSize?: number;
+  /**
+   * Where the change feed reports, one line each: its connection was lost (or could not be
+   * opened), and it listens again.
+   * @default console.error
+   */
+  log?: (message: string) => void;
 }
 
 /** Namespace of the per-family advisory locks of {@link PostgresStore.rotateRefreshToken}. */
@@ -135,6 +144,9 @@ const CLIENT_UPDATE_COLUMNS = {
  *   violations `StoreConflictError`; a value a write cannot store (SQLSTATE class 22, 54000)
  *   `StoreInvalidInputError`.
  * - Stores never read a clock: `now` comes from the caller.
+ * - Every revoking write notifies the store's channel ({@link PostgresStore.changeChannel}) from
+ *   the same statement or transaction, so the notification goes out when the change commits and
+ *   never for one that rolls back; {@link PostgresStore.subscribeChanges} listens to it.
  *
  * @example
  * ```ts
@@ -147,8 +159,33 @@ export class PostgresStore implements PassportStore {
   readonly driver: SqlDriver;
   /** Resolved schema, prefix and id type. */
   readonly schema: ResolvedSchema;
+  /**
+   * The channel the store `NOTIFY`s on every revoking change: `passport:<schema>.<tablePrefix>changes`
+   * (`passport:public.oauth_changes` by default; a hash of it past 63 bytes). Stores of one schema
+   * and prefix, in any number of processes, share it.
+   */
+  readonly changeChannel: string;
+  /**
+   * The revocation feed: every revoking change made through any store on this database, schema
+   * and prefix (any process), delivered to `listener` (see `PassportStore.subscribeChanges` in
+   * `@passport/core`). On node-postgres it `LISTEN`s on a dedicated connection, never one of the
+   * pool's: opened with the first listener, closed with the last or `close()`, checked every
+   * 10 s. When that connection drops, listeners hear `disconnected` (the read-through cache then
+   * relies on its time bound), the store logs one line, reconnects after 50 ms and then with a
+   * backoff of up to 5 s, and listeners hear `connected` once it listens again (the cache starts
+   * over, as notifications sent meanwhile are lost). On PGlite it uses PGlite's own `LISTEN`,
+   * in-process. Absent when the driver cannot listen (a custom driver without `listen`).
+   *
+   * @example
+   * ```ts
+   * const unsubscribe = await store.subscribeChanges?.({ changed: (event) => console.log(event) });
+   * await unsubscribe?.();
+   * ```
+   */
+  readonly subscribeChanges?: (listener: StoreChangeListener) => Promise<() => Promise<void>>;
   readonly #sql: Statements;
   readonly #purgeBatchSize: number;
+  readonly #feed: PostgresChangeFeed | null;
 
   /**
    * @param driver Where the SQL runs. Errors leaving it are mapped to the store contract
@@ -165,6 +202,20 @@ export class PostgresStore implements PassportStore {
       );
     }
     this.#purgeBatchSize = batch;
+    this.changeChannel = this.schema.changeChannel;
+    const log = options.log ?? ((message: string) => console.error(message));
+    const { listen } = this.driver;
+    this.#feed =
+      listen === undefined
+        ? null
+        : new PostgresChangeFeed({ ...this.driver, listen }, this.changeChannel, log);
+    const feed = this.#feed;
+    if (feed !== null) this.subscribeChanges = (listener) => feed.subscribe(listener);
+  }
+
+  /** The parameters `$2, $3` of a notifying statement: the channel and the payload of `event`. */
+  #notify(event: StoreChangeEvent): [string, string] {
+    return [this.changeChannel, notificationPayload(event)];
   }
 
   /**
@@ -194,8 +245,9 @@ export class PostgresStore implements PassportStore {
     return String(rows[0]?.id);
   }
 
-  /** Ends the pool or closes the PGlite instance the store was created with. */
+  /** Closes the change feed's connection, then ends the pool or closes the PGlite instance. */
   async close(): Promise<void> {
+    await this.#feed?.close();
     await this.driver.close();
   }
 
@@ -242,16 +294,22 @@ export class PostgresStore implements PassportStore {
 
   async updateClient(id: string, update: ClientUpdate): Promise<ClientRecord | null> {
     if (!this.#clientIdOk(id)) return null;
-    const params: unknown[] = [id, update.updatedAt];
-    const sets = ['updated_at = $2'];
+    const params: unknown[] = [id, ...this.#notify({ type: 'client', clientId: id }), update.updatedAt];
+    const sets = ['updated_at = $4'];
     for (const [field, column] of Object.entries(CLIENT_UPDATE_COLUMNS)) {
       const value = update[field as keyof typeof CLIENT_UPDATE_COLUMNS];
       if (value === undefined) continue;
       params.push(value);
       sets.push(`${column} = $${params.length}`);
     }
+    // The update and its notification ($2, $3) in one statement: notified only when it committed.
     const { rows } = await this.driver.query<ClientRow>(
-      `UPDATE ${this.schema.tables.clients} SET ${sets.join(', ')} WHERE id = $1 RETURNING ${CLIENT_COLUMNS}`,
+      `WITH updated AS (
+        UPDATE ${this.schema.tables.clients} SET ${sets.join(', ')} WHERE id = $1 RETURNING ${CLIENT_COLUMNS}
+      ), notified AS (
+        SELECT pg_notify($2, $3) FROM updated
+      )
+      SELECT updated.*, (SELECT count(*) FROM notified)::int AS notified FROM updated`,
       params,
     );
     return rows[0] ? toClient(rows[0]) : null;
@@ -259,8 +317,11 @@ export class PostgresStore implements PassportStore {
 
   async deleteClient(id: string): Promise<boolean> {
     if (!this.#clientIdOk(id)) return false;
-    const { rowCount } = await this.driver.query(this.#sql.deleteClient, [id]);
-    return rowCount > 0;
+    const { rows } = await this.driver.query<{ deleted: number }>(this.#sql.deleteClient, [
+      id,
+      ...this.#notify({ type: 'client', clientId: id }),
+    ]);
+    return Number(rows[0]?.deleted ?? 0) > 0;
   }
 
   async listClientsByOwner(ownerId: string): Promise<ClientRecord[]> {
@@ -338,7 +399,10 @@ export class PostgresStore implements PassportStore {
         ]);
         const row = rows[0];
         if (!row) throw notRotated;
-        await tx.query(this.#sql.revokeRotatedAccessToken, [row.access_token_id]);
+        await tx.query(this.#sql.revokeRotatedAccessToken, [
+          row.access_token_id,
+          ...this.#notify({ type: 'accessTokens', ids: [row.access_token_id] }),
+        ]);
         await this.#insertTokens(tx, next);
         return toRefreshToken(row);
       });
@@ -350,7 +414,10 @@ export class PostgresStore implements PassportStore {
 
   async revokeAccessToken(id: string): Promise<boolean> {
     if (!storable(id)) return false;
-    const { rows } = await this.driver.query<{ found: number }>(this.#sql.revokeAccessToken, [id]);
+    const { rows } = await this.driver.query<{ found: number }>(this.#sql.revokeAccessToken, [
+      id,
+      ...this.#notify({ type: 'accessTokens', ids: [id] }),
+    ]);
     return Number(rows[0]?.found ?? 0) > 0;
   }
 
@@ -372,14 +439,20 @@ export class PostgresStore implements PassportStore {
     if (!storable(familyId)) return 0;
     return this.driver.transaction(async (tx) => {
       await tx.query(this.#sql.lockFamily, [familyId, FAMILY_LOCK_PREFIX]);
-      const { rows } = await tx.query<{ changed: number }>(this.#sql.revokeFamily, [familyId]);
+      const { rows } = await tx.query<{ changed: number }>(this.#sql.revokeFamily, [
+        familyId,
+        ...this.#notify({ type: 'family', familyId }),
+      ]);
       return Number(rows[0]?.changed ?? 0);
     });
   }
 
   async revokeClientTokens(clientId: string): Promise<number> {
     if (!this.#clientIdOk(clientId)) return 0;
-    const { rows } = await this.driver.query<{ changed: number }>(this.#sql.revokeClientTokens, [clientId]);
+    const { rows } = await this.driver.query<{ changed: number }>(this.#sql.revokeClientTokens, [
+      clientId,
+      ...this.#notify({ type: 'client', clientId }),
+    ]);
     return Number(rows[0]?.changed ?? 0);
   }
 

@@ -63,6 +63,8 @@ describe.skipIf(!(await requireService('postgres')))('query plans on the Postgre
 
   const now = new Date();
   const client = '00000000-0000-4000-8000-000000000007';
+  /** The channel and payload of a notifying statement (EXPLAIN runs nothing: nothing is sent). */
+  const notify = ['passport:explain', '{"type":"reset"}'];
   const accessParams = ['at-new', 'user-1', client, null, ['read'], 'family-new', false, now, now];
   const refreshParams = [
     'e'.repeat(64),
@@ -94,17 +96,20 @@ describe.skipIf(!(await requireService('postgres')))('query plans on the Postgre
         'rotateRefreshToken: family lock (refresh_token grant)',
         () => [sql.lockFamilyShared, [`${'b'.repeat(64)}`, '@passport/store-postgres:family:']],
       ],
-      ['rotateRefreshToken: revoke the old access token', () => [sql.revokeRotatedAccessToken, ['at-1234']]],
+      [
+        'rotateRefreshToken: revoke the old access token',
+        () => [sql.revokeRotatedAccessToken, ['at-1234', ...notify]],
+      ],
       [
         'findRefreshToken (reuse detection, introspection)',
         () => [sql.findRefreshToken, [`${'b'.repeat(64)}`]],
       ],
-      ['revokeFamily (refresh token reuse)', () => [sql.revokeFamily, ['family-42']]],
-      ['revokeAccessToken (revocation endpoint)', () => [sql.revokeAccessToken, ['at-1234']]],
+      ['revokeFamily (refresh token reuse)', () => [sql.revokeFamily, ['family-42', ...notify]]],
+      ['revokeAccessToken (revocation endpoint)', () => [sql.revokeAccessToken, ['at-1234', ...notify]]],
       ['listUserTokens (token management)', () => [sql.listUserClientTokens, ['user-42', now, client]]],
       ['findAuthCode (code reuse detection)', () => [sql.findAuthCode, [`${'a'.repeat(64)}`]]],
       ['revokeRefreshToken (revocation endpoint)', () => [sql.revokeRefreshToken, [`${'b'.repeat(64)}`]]],
-      ['revokeClientTokens (client deletion)', () => [sql.revokeClientTokens, [client]]],
+      ['revokeClientTokens (client deletion)', () => [sql.revokeClientTokens, [client, ...notify]]],
       ['listUserTokens without a client', () => [sql.listUserTokens, ['user-42', now]]],
       ['listClientsByOwner (JSON API)', () => [sql.listClientsByOwner, ['user-42']]],
       ['saveDeviceCode: live user code check', () => [sql.liveUserCodeExists, ['ABCDEFGH', now]]],

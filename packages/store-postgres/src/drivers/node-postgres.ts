@@ -1,5 +1,6 @@
 import type { QueryResult, SqlDriver, SqlExecutor } from '../driver.js';
 import { isConnectionError, toStoreError } from '../internal/errors.js';
+import { listenOnOwnConnection, type PgListenClientLike } from './node-postgres-listener.js';
 
 /** The part of a node-postgres `PoolClient` the driver uses. */
 export interface PgPoolClientLike {
@@ -24,6 +25,11 @@ export interface PgPoolLike {
   readonly idleCount?: number;
   /** Checkouts waiting for a connection (node-postgres `Pool#waitingCount`). */
   readonly waitingCount?: number;
+  /**
+   * The pool's connection settings (node-postgres `Pool#options`): the change feed's own
+   * connection is opened with them (see {@link NodePostgresDriverOptions.listenClient}).
+   */
+  readonly options?: object;
 }
 
 /** Timeouts of {@link nodePostgresDriver}. */
@@ -50,6 +56,28 @@ export interface NodePostgresDriverOptions {
    * @default true
    */
   preparedStatements?: boolean;
+  /**
+   * Opens the connection the change feed `LISTEN`s on ({@link PostgresStore.subscribeChanges}): a
+   * connection of its own, never one of the pool's, opened when the first listener subscribes
+   * and closed with the last (or `store.close()`). By default a node-postgres `Client` of the
+   * pool's own class with the pool's settings (`new pool.Client(pool.options)`, the way the pool
+   * opens its connections) plus TCP keep-alive. Give a function for a pool that is not
+   * node-postgres's, or to listen through another address than the pool's (a pooler in
+   * transaction mode, such as PgBouncer, cannot hold a `LISTEN`: point this at the server).
+   * Without one, and without a node-postgres pool, the store has no change feed.
+   *
+   * @example
+   * ```ts
+   * createPostgresStore({ pool, listenClient: () => new pg.Client({ connectionString: directUrl }) });
+   * ```
+   */
+  listenClient?: () => PgListenClientLike;
+  /**
+   * Milliseconds between two checks that the feed's idle connection is alive (the `LISTEN` is sent
+   * again), so a connection that died silently is found and replaced.
+   * @default 10000
+   */
+  listenHeartbeatMs?: number;
 }
 
 /** Most distinct statements one driver prepares; statements beyond it are sent unnamed. */
@@ -180,7 +208,13 @@ export function nodePostgresDriver(pool: PgPoolLike, options: NodePostgresDriver
     client.release();
   };
 
-  return {
+  const listenClient = options.listenClient ?? poolClientFactory(pool, connectTimeoutMs);
+  const listenTiming = {
+    timeoutMs: connectTimeoutMs,
+    heartbeatMs: options.listenHeartbeatMs ?? 10_000,
+  };
+
+  const driver: SqlDriver = {
     async query<Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
       const client = await checkout();
       try {
@@ -224,4 +258,22 @@ export function nodePostgresDriver(pool: PgPoolLike, options: NodePostgresDriver
       await pool.end();
     },
   };
+  if (listenClient !== null) {
+    driver.listen = (channel, handlers) =>
+      listenOnOwnConnection(listenClient, channel, handlers, listenTiming);
+  }
+  return driver;
+}
+
+/**
+ * A factory of connections like the pool's own: node-postgres's pool opens each connection with
+ * `new pool.Client(pool.options)`; the feed does the same, with TCP keep-alive and a connection
+ * timeout. `null` when the pool does not show both (it is not node-postgres's).
+ */
+function poolClientFactory(pool: PgPoolLike, connectTimeoutMs: number): (() => PgListenClientLike) | null {
+  const { Client } = pool as unknown as { Client?: unknown };
+  const settings = pool.options;
+  if (typeof Client !== 'function' || settings === undefined) return null;
+  const Construct = Client as new (config: object) => PgListenClientLike;
+  return () => new Construct({ ...settings, keepAlive: true, connectionTimeoutMillis: connectTimeoutMs });
 }

@@ -16,6 +16,11 @@ export interface PGliteTransactionLike {
 export interface PGliteLike extends PGliteTransactionLike {
   transaction<T>(callback: (tx: PGliteTransactionLike) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /**
+   * PGlite's `LISTEN` (its own, in-process notifications): the change feed of a store on PGlite.
+   * The channel is passed in double quotes, as PGlite sends it to `LISTEN` verbatim.
+   */
+  listen?(channel: string, callback: (payload: string) => void): Promise<() => Promise<void>>;
 }
 
 function toResult<Row>(result: PGliteResultsLike): QueryResult<Row> {
@@ -26,7 +31,8 @@ function toResult<Row>(result: PGliteResultsLike): QueryResult<Row> {
  * Adapts a PGlite instance (embedded Postgres in WebAssembly) to {@link SqlDriver}. PGlite is a
  * single connection: it runs one statement at a time and holds every other statement back while a
  * transaction is open, so concurrent store calls are serialised and single-use operations stay
- * atomic.
+ * atomic. Its own `LISTEN` / `NOTIFY` carries the change feed: in-process (a PGlite database
+ * belongs to one process), it never drops.
  *
  * @example
  * ```ts
@@ -35,7 +41,7 @@ function toResult<Row>(result: PGliteResultsLike): QueryResult<Row> {
  * ```
  */
 export function pgliteDriver(db: PGliteLike): SqlDriver {
-  return {
+  const driver: SqlDriver = {
     async query<Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
       try {
         return toResult<Row>(await db.query<Row>(sql, [...params]));
@@ -62,4 +68,20 @@ export function pgliteDriver(db: PGliteLike): SqlDriver {
       await db.close();
     },
   };
+  if (typeof db.listen === 'function') {
+    const listen = db.listen.bind(db);
+    driver.listen = async (channel, handlers) => {
+      let unlisten: () => Promise<void>;
+      try {
+        unlisten = await listen(`"${channel}"`, (payload) => handlers.notification(payload));
+      } catch (error) {
+        throw toStoreError(error);
+      }
+      handlers.connected();
+      return async () => {
+        await unlisten().catch(() => undefined);
+      };
+    };
+  }
+  return driver;
 }

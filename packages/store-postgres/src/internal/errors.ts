@@ -94,7 +94,7 @@ export function toStoreError(error: unknown): unknown {
  * {@link SqlDriver} gets the store's error contract without mapping errors itself.
  */
 export function withStoreErrors(driver: SqlDriver): SqlDriver {
-  return {
+  const wrapped: SqlDriver = {
     async query(sql, params) {
       try {
         return await driver.query(sql, params);
@@ -111,4 +111,7 @@ export function withStoreErrors(driver: SqlDriver): SqlDriver {
     },
     close: () => driver.close(),
   };
+  const { listen } = driver;
+  if (listen !== undefined) wrapped.listen = (channel, handlers) => listen.call(driver, channel, handlers);
+  return wrapped;
 }

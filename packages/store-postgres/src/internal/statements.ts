@@ -12,6 +12,17 @@ const CODE_COLUMNS =
 const DEVICE_COLUMNS =
   'id, user_code, client_id::text AS client_id, scopes, status, user_id, poll_interval, last_polled_at, consumed_at, created_at, expires_at';
 
+/**
+ * The CTE `notified`: `pg_notify($2, $3)` once per row of `source`. A CTE with a volatile function
+ * is evaluated where it is referenced (never inlined away), and a notification is sent when its
+ * transaction commits: a statement or transaction that rolls back notifies nothing.
+ */
+function notifyFrom(source: string): string {
+  return `notified AS (
+        SELECT pg_notify($2, $3) FROM ${source}
+      )`;
+}
+
 /** Prefixes every column of a list with a table alias (`a.id, a.user_id, ...`). */
 function qualified(columns: string, alias: string): string {
   return columns
@@ -73,7 +84,11 @@ export function buildStatements(schema: ResolvedSchema) {
     createClient: `INSERT INTO ${t.clients} (id, owner_id, name, secret_hash, provider, redirect_uris, grant_types, scopes, confidential, first_party, resource_server, revoked, created_at, updated_at)
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
     findClient: `SELECT ${CLIENT_COLUMNS} FROM ${t.clients} WHERE id = $1`,
-    deleteClient: `DELETE FROM ${t.clients} WHERE id = $1`,
+    /** Deletes a client and, when it existed, notifies `$3` on channel `$2` (on commit). */
+    deleteClient: `WITH deleted AS (
+        DELETE FROM ${t.clients} WHERE id = $1 RETURNING id
+      ), ${notifyFrom('deleted')}
+      SELECT (SELECT count(*) FROM deleted)::int AS deleted, (SELECT count(*) FROM notified)::int AS notified`,
     listClientsByOwner: `SELECT ${CLIENT_COLUMNS} FROM ${t.clients} WHERE owner_id = $1 ORDER BY created_at, seq`,
     listClients: `SELECT ${CLIENT_COLUMNS} FROM ${t.clients} ORDER BY created_at, seq`,
     nextClientId: `SELECT nextval(pg_get_serial_sequence('${t.clients.replaceAll("'", "''")}', 'id'))::text AS id`,
@@ -102,20 +117,28 @@ export function buildStatements(schema: ResolvedSchema) {
     lockFamilyShared: `SELECT pg_advisory_xact_lock_shared(hashtextextended($2::text || family_id, 0))
       FROM ${t.refreshTokens} WHERE id = $1`,
     lockFamily: 'SELECT pg_advisory_xact_lock(hashtextextended($2::text || $1::text, 0))',
-    revokeRotatedAccessToken: `UPDATE ${t.accessTokens} SET revoked = true WHERE id = $1`,
+    /** Revokes the rotated token's access token and notifies `$3` on channel `$2` (on commit). */
+    revokeRotatedAccessToken: `WITH access AS (
+        UPDATE ${t.accessTokens} SET revoked = true WHERE id = $1 RETURNING id
+      ), ${notifyFrom('access')}
+      SELECT (SELECT count(*) FROM notified)::int AS notified`,
+    /** Revokes an access token with its refresh tokens; when it exists, notifies `$3` on `$2`. */
     revokeAccessToken: `WITH access AS (
         UPDATE ${t.accessTokens} SET revoked = true WHERE id = $1 RETURNING id
       ), refresh AS (
         UPDATE ${t.refreshTokens} SET revoked = true WHERE access_token_id = $1 AND NOT revoked RETURNING id
-      )
-      SELECT (SELECT count(*) FROM access)::int AS found`,
+      ), ${notifyFrom('access')}
+      SELECT (SELECT count(*) FROM access)::int AS found, (SELECT count(*) FROM notified)::int AS notified`,
     revokeRefreshToken: `UPDATE ${t.refreshTokens} SET revoked = true WHERE id = $1 RETURNING id`,
+    /** Revokes a family; when it revoked an access token, notifies `$3` on channel `$2`. */
     revokeFamily: `WITH access AS (
         UPDATE ${t.accessTokens} SET revoked = true WHERE family_id = $1 AND NOT revoked RETURNING id
       ), refresh AS (
         UPDATE ${t.refreshTokens} SET revoked = true WHERE family_id = $1 AND NOT revoked RETURNING id
-      )
-      SELECT ((SELECT count(*) FROM access) + (SELECT count(*) FROM refresh))::int AS changed`,
+      ), ${notifyFrom('(SELECT 1 FROM access LIMIT 1) AS one')}
+      SELECT ((SELECT count(*) FROM access) + (SELECT count(*) FROM refresh))::int AS changed,
+        (SELECT count(*) FROM notified)::int AS notified`,
+    /** Revokes everything of a client and notifies `$3` on channel `$2` (the client's cached row goes too). */
     revokeClientTokens: `WITH access AS (
         UPDATE ${t.accessTokens} SET revoked = true WHERE client_id = $1 AND NOT revoked RETURNING id
       ), refresh AS (
@@ -124,9 +147,12 @@ export function buildStatements(schema: ResolvedSchema) {
         UPDATE ${t.authCodes} SET revoked = true WHERE client_id = $1 AND NOT revoked RETURNING id
       ), devices AS (
         UPDATE ${t.deviceCodes} SET revoked = true WHERE client_id = $1 AND NOT revoked RETURNING id
+      ), notified AS (
+        SELECT pg_notify($2, $3)
       )
       SELECT ((SELECT count(*) FROM access) + (SELECT count(*) FROM refresh)
-        + (SELECT count(*) FROM codes) + (SELECT count(*) FROM devices))::int AS changed`,
+        + (SELECT count(*) FROM codes) + (SELECT count(*) FROM devices))::int AS changed,
+        (SELECT count(*) FROM notified)::int AS notified`,
     listUserTokens: `SELECT ${ACCESS_COLUMNS} FROM ${t.accessTokens}
       WHERE user_id = $1 AND NOT revoked AND expires_at > $2
       ORDER BY created_at DESC, seq DESC`,
