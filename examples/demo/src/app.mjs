@@ -45,6 +45,8 @@ export const demoScopes = {
  *   a random secret kept in `dataDir/secret`
  * @property {import('@passport/core').KeySet} [keys]  signing keys (from PASSPORT_PRIVATE_KEY ...);
  *   default: the key directory `dataDir/keys`, created on first start and reloaded
+ * @property {number} [revocationCacheSeconds]  how long a live token or client row is reused
+ *   without asking the store (core's `revocationCacheSeconds`); default core's (5)
  * @property {(message: string) => void} [log]  where errors are reported; default console.error
  */
 
@@ -77,8 +79,9 @@ async function readIfExists(path) {
  * Opens the store: PGlite in `dataDir/pglite`, PostgreSQL at `databaseUrl` or Redis at `redisUrl`;
  * applies the schema (Redis has none: clients are kept without a TTL, tokens expire by themselves).
  * @param {DemoOptions} options
+ * @param {(message: string) => void} log
  */
-async function openStore(options) {
+async function openStore(options, log) {
   if (options.redisUrl) {
     const prefix = options.redisPrefix ?? 'passport-demo:';
     const store = await createRedisStore({ url: options.redisUrl, prefix });
@@ -93,7 +96,8 @@ async function openStore(options) {
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
     pool.on('error', () => {});
-    const store = createPostgresStore({ pool });
+    // the store logs one line when its change feed loses its connection, one when it is back
+    const store = createPostgresStore({ pool, log });
     const { applied } = await store.migrate();
     const url = new URL(options.databaseUrl);
     if (url.password) url.password = '***';
@@ -244,7 +248,7 @@ export async function startDemo(options) {
   const firstStart = keys === null;
   if (keys === null) keys = KeySet.from([(await writeKeyFiles(keysPath)).key]);
 
-  const { store, applied, database } = await openStore(options);
+  const { store, applied, database } = await openStore(options, log);
   const sessionsTable =
     'driver' in store
       ? await sessionTable(store.driver).catch(async (error) => {
@@ -280,6 +284,9 @@ export async function startDemo(options) {
     defaultScopes: ['profile'],
     userProviders: { users: userProvider },
     lifetimes,
+    ...(options.revocationCacheSeconds === undefined
+      ? {}
+      : { revocationCacheSeconds: options.revocationCacheSeconds }),
   });
   // a rotation (`passport keys --rotate --path <dataDir>/keys`) reaches the running server
   const keyReloader = options.keys ? null : startKeyReloader({ passport, path: keysPath, log });

@@ -18,6 +18,7 @@ import { resolve } from 'node:path';
  * @property {number} [accessTokenTtl]  PASSPORT_ACCESS_TOKEN_TTL in seconds
  * @property {number} [refreshTokenTtl]  PASSPORT_REFRESH_TOKEN_TTL in seconds
  * @property {string} [secret]  PASSPORT_SECRET (default: a random one kept in the data directory)
+ * @property {number} [revocationCacheSeconds]  PASSPORT_REVOCATION_CACHE_SECONDS (default core's, 5)
  */
 
 /** The longest lifetime accepted: ten years, well within what a JWT `exp` and a `Date` can hold. */
@@ -128,6 +129,16 @@ export function demoSettings(env, cwd) {
       );
     }
     settings.secret = secret;
+  }
+  if (env.PASSPORT_REVOCATION_CACHE_SECONDS) {
+    const text = env.PASSPORT_REVOCATION_CACHE_SECONDS;
+    const seconds = /^[0-9]{1,3}$/.test(text) ? Number(text) : Number.NaN;
+    if (!(seconds >= 0 && seconds <= 300)) {
+      throw new DemoSettingsError(
+        `PASSPORT_REVOCATION_CACHE_SECONDS must be a whole number of seconds from 0 to 300, not ${JSON.stringify(text)}`,
+      );
+    }
+    settings.revocationCacheSeconds = seconds;
   }
   return settings;
 }

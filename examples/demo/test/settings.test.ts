@@ -128,6 +128,7 @@ describe('reading the settings', () => {
           PASSPORT_ACCESS_TOKEN_TTL: '5m',
           PASSPORT_REFRESH_TOKEN_TTL: '7d',
           PASSPORT_SECRET: 's'.repeat(32),
+          PASSPORT_REVOCATION_CACHE_SECONDS: '300',
         },
         '/srv',
       ),
@@ -139,7 +140,9 @@ describe('reading the settings', () => {
       accessTokenTtl: 300,
       refreshTokenTtl: 604_800,
       secret: 's'.repeat(32),
+      revocationCacheSeconds: 300,
     });
+    expect(demoSettings({ PASSPORT_REVOCATION_CACHE_SECONDS: '0' }, '/srv').revocationCacheSeconds).toBe(0);
     expect(() => demoSettings({ PASSPORT_SECRET: 'short-secret' }, '/srv')).toThrow(
       'PASSPORT_SECRET must be 32 to 1024 printable ASCII characters without blanks',
     );
@@ -152,6 +155,11 @@ describe('reading the settings', () => {
     [{ PASSPORT_REFRESH_TOKEN_TTL: '0' }, 'PASSPORT_REFRESH_TOKEN_TTL must be a lifetime'],
     [{ PASSPORT_ISSUER: 'https://auth.example.com/oauth' }, 'PASSPORT_ISSUER must be the origin'],
     [{ PASSPORT_SECRET: 'too short' }, 'PASSPORT_SECRET must be 32 to 1024'],
+    [
+      { PASSPORT_REVOCATION_CACHE_SECONDS: '301' },
+      'PASSPORT_REVOCATION_CACHE_SECONDS must be a whole number',
+    ],
+    [{ PASSPORT_REVOCATION_CACHE_SECONDS: '5s' }, 'PASSPORT_REVOCATION_CACHE_SECONDS must be a whole number'],
   ])('stops the demo at start with one line and exit code 1: %j', async (env, message) => {
     const dataDir = join(root, 'refused');
     await expect(startDemoProcess(dataDir, env)).rejects.toThrow(
