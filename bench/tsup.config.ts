@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/cli.ts', 'src/server.ts', 'src/index.ts', 'src/profile.ts'],
+  entry: ['src/cli.ts', 'src/server.ts', 'src/propagation-server.ts', 'src/index.ts', 'src/profile.ts'],
   format: ['esm'],
   dts: false,
   sourcemap: true,

@@ -146,10 +146,31 @@ ${rows}
 ${BUNDLE_SECTION_END}`;
 }
 
+/**
+ * `markdown` with the section between the markers `startMarker` and `endMarker` replaced by
+ * `section` (which carries the markers itself), or with `section` appended when it has none.
+ */
+export function withMarkedSection(
+  markdown: string,
+  section: string,
+  startMarker: string,
+  endMarker: string,
+): string {
+  const start = markdown.indexOf(startMarker);
+  const end = markdown.indexOf(endMarker);
+  if (start === -1 || end === -1 || end < start) return `${markdown.trimEnd()}\n\n${section}\n`;
+  return `${markdown.slice(0, start)}${section}${markdown.slice(end + endMarker.length)}`;
+}
+
+/** The section between `startMarker` and `endMarker` of `markdown`, markers included, or `null`. */
+export function markedSection(markdown: string, startMarker: string, endMarker: string): string | null {
+  const start = markdown.indexOf(startMarker);
+  const end = markdown.indexOf(endMarker);
+  if (start === -1 || end === -1 || end < start) return null;
+  return markdown.slice(start, end + endMarker.length);
+}
+
 /** `markdown` with its bundle section replaced by `section` (appended when it has none). */
 export function withBundleSection(markdown: string, section: string): string {
-  const start = markdown.indexOf(BUNDLE_SECTION_START);
-  const end = markdown.indexOf(BUNDLE_SECTION_END);
-  if (start === -1 || end === -1 || end < start) return `${markdown.trimEnd()}\n\n${section}\n`;
-  return `${markdown.slice(0, start)}${section}${markdown.slice(end + BUNDLE_SECTION_END.length)}`;
+  return withMarkedSection(markdown, section, BUNDLE_SECTION_START, BUNDLE_SECTION_END);
 }

@@ -4,6 +4,7 @@
  * @example
  * pnpm bench                                   # full run: every scenario, 2 passes of 3 s + 10 s
  * pnpm bench --duration 2 --warmup 1 --passes 1 --scenarios 'floor-*,passport-memory-*'
+ * pnpm bench --propagation-only               # revocation propagation between two instances
  *
  * @module
  */
@@ -19,6 +20,15 @@ import {
   withBundleSection,
 } from './bundle.js';
 import { type BenchOptions, runBench } from './harness.js';
+import {
+  type PropagationReport,
+  type PropagationStore,
+  propagationSectionOf,
+  propagationTargets,
+  renderPropagationSection,
+  runPropagation,
+  withPropagationSection,
+} from './propagation.js';
 import {
   consoleTable,
   evaluateTargets,
@@ -54,6 +64,12 @@ const HELP = `Usage: pnpm bench [options]
   --bundle-only         only the edge bundle step: bundle core + http + memory store for a Worker,
                         print its minified and gzipped size, and update that section of
                         bench/RESULTS.md (or --out)
+  --propagation-only    only the propagation scenario: two instances per store (PostgreSQL, Redis)
+                        share it; a token is revoked on one and the other polled until it refuses
+                        it; prints p50 / p99 / max and updates that section of bench/RESULTS.md
+                        (or --out). Part of every full run without --scenarios
+  --propagation-trials <n>  trials per store (default 100)
+  --propagation-stores <list>  comma-separated: postgres, redis (default both)
   --list                list scenario ids and exit
   --help                this text`;
 
@@ -83,6 +99,9 @@ async function main(): Promise<void> {
       note: { type: 'string' },
       'cpu-prof': { type: 'string' },
       'bundle-only': { type: 'boolean' },
+      'propagation-only': { type: 'boolean' },
+      'propagation-trials': { type: 'string' },
+      'propagation-stores': { type: 'string' },
       list: { type: 'boolean' },
       help: { type: 'boolean' },
     },
@@ -108,6 +127,26 @@ async function main(): Promise<void> {
     if (bundleTargets(size).some((t) => t.pass === false)) process.exitCode = 1;
     return;
   }
+  const databaseUrl =
+    values['database-url'] ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const redisUrl = values['redis-url'] ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const propagationOptions = {
+    stores: propagationStores(values['propagation-stores']),
+    trials: Math.max(1, Math.floor(numberOption(values['propagation-trials'], 100, 'propagation-trials'))),
+    databaseUrl,
+    redisUrl,
+    log: (line: string) => process.stderr.write(`${line}\n`),
+  };
+  if (values['propagation-only'] === true) {
+    const report = await runPropagation(propagationOptions);
+    printPropagation(report);
+    const out = values.out ?? resultsFile;
+    const current = existsSync(out) ? readFileSync(out, 'utf8') : '# Benchmark results\n';
+    writeFileSync(out, withPropagationSection(current, renderPropagationSection(report)));
+    console.log(`\nPropagation section written to ${out}`);
+    if (propagationTargets(report).some((t) => t.pass !== true)) process.exitCode = 1;
+    return;
+  }
   const scenarios = selectScenarios(
     values.scenarios
       ?.split(',')
@@ -120,9 +159,8 @@ async function main(): Promise<void> {
     warmupSeconds: numberOption(values.warmup, 3, 'warmup'),
     passes: Math.max(1, Math.floor(numberOption(values.passes, 2, 'passes'))),
     connections: Math.max(1, Math.floor(numberOption(values.connections, 16, 'connections'))),
-    databaseUrl:
-      values['database-url'] ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-    redisUrl: values['redis-url'] ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    databaseUrl,
+    redisUrl,
     singleUseRate:
       values['single-use-rate'] === undefined
         ? null
@@ -146,12 +184,22 @@ async function main(): Promise<void> {
       log: options.log,
     });
   }
+  // The propagation scenario belongs to the full run (not to runs of chosen scenarios).
+  let propagation: PropagationReport | null = null;
+  if (values.scenarios === undefined) {
+    propagation = await runPropagation(propagationOptions);
+    printPropagation(propagation);
+  }
   const finishedAt = new Date();
 
   const { header, rows } = summaryRows(summarize(records, scenarios));
   console.log(`\n${consoleTable(header, rows)}\n`);
   if (worstCase !== null) console.log(`${worstCaseConsole(worstCase)}\n`);
-  for (const t of [...evaluateTargets(records, worstCase), ...bundleTargets(bundle)]) {
+  for (const t of [
+    ...evaluateTargets(records, worstCase),
+    ...bundleTargets(bundle),
+    ...propagationTargets(propagation),
+  ]) {
     const verdict = t.pass === null ? 'NOT MEASURED' : t.pass ? 'PASS' : 'MISS';
     console.log(`${verdict.padEnd(12)} ${t.target}: ${t.measured} (required ${t.required})`);
   }
@@ -159,27 +207,29 @@ async function main(): Promise<void> {
   const full = options.durationSeconds >= 10 && options.passes >= 2;
   const out = values.out ?? (full ? resultsFile : null);
   if (out !== null) {
-    writeFileSync(
-      out,
-      renderMarkdown(
-        records,
-        scenarios,
-        {
-          command,
-          startedAt,
-          finishedAt,
-          durationSeconds: options.durationSeconds,
-          warmupSeconds: options.warmupSeconds,
-          passes: options.passes,
-          connections: options.connections,
-          machine: machineInfo(loadAtStart),
-          versions: packageVersions(),
-          note: values.note ?? null,
-          bundle,
-        },
-        worstCase,
-      ),
+    // A run without the propagation scenario keeps the section an earlier run wrote.
+    const earlier =
+      propagation === null && existsSync(out) ? propagationSectionOf(readFileSync(out, 'utf8')) : null;
+    const markdown = renderMarkdown(
+      records,
+      scenarios,
+      {
+        command,
+        startedAt,
+        finishedAt,
+        durationSeconds: options.durationSeconds,
+        warmupSeconds: options.warmupSeconds,
+        passes: options.passes,
+        connections: options.connections,
+        machine: machineInfo(loadAtStart),
+        versions: packageVersions(),
+        note: values.note ?? null,
+        bundle,
+        propagation,
+      },
+      worstCase,
     );
+    writeFileSync(out, earlier === null ? markdown : withPropagationSection(markdown, earlier));
     console.log(`\nReport written to ${out}`);
   } else {
     console.log('\nShort run: report not written (pass --out <file> to write one).');
@@ -187,6 +237,29 @@ async function main(): Promise<void> {
   if (values.json !== undefined) writeFileSync(values.json, `${JSON.stringify(records, null, 2)}\n`);
   if (records.length > 0 && records.every((r) => r.error !== null)) process.exitCode = 1;
   if (worstCase?.error) process.exitCode = 1;
+}
+
+/** The stores of `--propagation-stores` (default: PostgreSQL and Redis). */
+function propagationStores(value: string | undefined): PropagationStore[] {
+  if (value === undefined) return ['postgres', 'redis'];
+  const stores = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const store of stores) {
+    if (store !== 'postgres' && store !== 'redis') {
+      throw new TypeError(`--propagation-stores takes postgres and redis, not "${store}"`);
+    }
+  }
+  return stores as PropagationStore[];
+}
+
+function printPropagation(report: PropagationReport): void {
+  for (const t of propagationTargets(report)) {
+    console.log(
+      `${(t.pass ? 'PASS' : 'MISS').padEnd(12)} ${t.target}: ${t.measured} (required ${t.required})`,
+    );
+  }
 }
 
 function printBundle(size: BundleSize): void {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { type BundleSize, bundleTargets, renderBundleSection } from './bundle.js';
 import type { RunRecord } from './harness.js';
+import { type PropagationReport, propagationTargets, renderPropagationSection } from './propagation.js';
 import { peerPackage, type Scenario } from './scenarios.js';
 import { WORST_CASE_LIMIT, type WorstCaseReport } from './worst-case.js';
 
@@ -335,6 +336,8 @@ export interface ReportContext {
   note: string | null;
   /** The edge bundle measured with the run (`null` when it was not). */
   bundle: BundleSize | null;
+  /** The propagation scenario measured with the run (absent or `null` when it was not). */
+  propagation?: PropagationReport | null;
 }
 
 /**
@@ -410,7 +413,12 @@ export function renderMarkdown(
   worstCase: WorstCaseReport | null = null,
 ): string {
   const summaries = summarize(records, scenarios);
-  const targets = [...evaluateTargets(records, worstCase), ...bundleTargets(context.bundle)];
+  const propagation = context.propagation ?? null;
+  const targets = [
+    ...evaluateTargets(records, worstCase),
+    ...bundleTargets(context.bundle),
+    ...propagationTargets(propagation),
+  ];
   const { header, rows } = summaryRows(summaries);
   const minutes = ((context.finishedAt.getTime() - context.startedAt.getTime()) / 60_000).toFixed(1);
   const reference = [
@@ -487,7 +495,7 @@ Reference CPU per request measured earlier on this kind of machine (when the tar
 
 ${markdownTable(['scenario', 'earlier (us/req)', 'this run (us/req)'], reference)}
 
-${context.bundle === null ? '' : `${renderBundleSection(context.bundle, context.finishedAt)}\n\n`}## Summary (mean over passes)
+${context.bundle === null ? '' : `${renderBundleSection(context.bundle, context.finishedAt)}\n\n`}${propagation === null ? '' : `${renderPropagationSection(propagation)}\n\n`}## Summary (mean over passes)
 
 ${markdownTable(header, rows)}
 
