@@ -14,6 +14,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { markedSection, withMarkedSection } from './bundle.js';
 import { generateSharedKeys } from './harness.js';
@@ -53,6 +54,8 @@ export interface PropagationReport {
   trials: number;
   /** Stores named but not measured, each with its reason. */
   skipped: Array<{ store: string; reason: string }>;
+  /** The machine's 1-minute load average when the run started and when it ended. */
+  load: { start: number; end: number };
 }
 
 /** The target of the issue: a revoked token is refused everywhere within 250 ms at p99. */
@@ -263,6 +266,7 @@ async function dropSchema(databaseUrl: string, schema: string): Promise<void> {
  */
 export async function runPropagation(options: PropagationOptions): Promise<PropagationReport> {
   const { ecPrivatePem } = generateSharedKeys();
+  const loadAtStart = loadavg()[0] ?? 0;
   const results: PropagationResult[] = [];
   for (const store of options.stores) {
     options.log(`propagation on ${store}: ${options.trials} trials ...`);
@@ -285,6 +289,7 @@ export async function runPropagation(options: PropagationOptions): Promise<Propa
       { store: 'memory', reason: 'one process: there is no second instance to reach' },
       { store: 'mongo', reason: 'the MongoDB store has not landed on this branch' },
     ],
+    load: { start: loadAtStart, end: loadavg()[0] ?? 0 },
   };
 }
 
@@ -315,6 +320,12 @@ export function propagationTargets(report: PropagationReport | null): TargetResu
 export const PROPAGATION_SECTION_START = '<!-- propagation:start -->';
 export const PROPAGATION_SECTION_END = '<!-- propagation:end -->';
 
+/** The machine, in a few words. */
+function os(): string {
+  const cpus = availableParallelism();
+  return `${cpus} CPU${cpus === 1 ? '' : 's'}, ${process.platform}, node ${process.version}`;
+}
+
 const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : '');
 
 /** The "Revocation propagation" section of RESULTS.md. */
@@ -341,7 +352,8 @@ read-through cache of 5 s). Each of ${report.trials} trials per store issues a c
 instance A, has instance B accept it once (B caches the live row), revokes it on A
 (\`POST /oauth/revoke\`) and polls B's guarded route back to back until B answers 401. A sample is the
 time from sending the revocation to B's first refusal; "after the response" counts from the
-revocation's response instead. Not measured: ${skipped}.
+revocation's response instead. Not measured: ${skipped}. The machine's 1-minute load average was
+${report.load.start.toFixed(2)} at the start and ${report.load.end.toFixed(2)} at the end (${os()}).
 
 | target | required | measured | result |
 | --- | ---: | ---: | ---: |

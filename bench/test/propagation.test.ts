@@ -36,6 +36,7 @@ describe('the propagation report', () => {
     measuredAt: new Date('2026-12-03T23:10:00Z'),
     trials: 5,
     skipped: [{ store: 'memory', reason: 'one process' }],
+    load: { start: 1.5, end: 2.25 },
   };
 
   it('takes nearest-rank quantiles', () => {
@@ -65,6 +66,7 @@ describe('the propagation report', () => {
     const section = renderPropagationSection(report);
     expect(section).toContain('| postgres | 5 | 3.0 | 300.0 | 300.0 | 62.0 | 1.0 | 7 |');
     expect(section).toContain('| redis | 0 | failed: connection refused |');
+    expect(section).toContain('1-minute load average was\n1.50 at the start and 2.25 at the end');
     const before = '# Benchmark results\n\n<!-- bundle:start -->\nbundle\n<!-- bundle:end -->\n';
     const once = withPropagationSection(before, section);
     expect(once).toBe(`${before.trimEnd()}\n\n${section}\n`);
