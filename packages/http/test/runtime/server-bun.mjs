@@ -1,5 +1,10 @@
-// Bun entry: node_modules/.bin/bun test/runtime/server-bun.mjs
+// Bun entry: the matrix bundles a cell's entry (`start(openStore)` with the cell's store module)
+// and runs it with node_modules/.bin/bun. Prints `LISTENING <port>` once it serves.
 import { createApp } from './app.mjs';
 
-const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: createApp(Bun.env) });
-console.log(`LISTENING ${server.port}`);
+/** Serves the app on the store `openStore` opens, on a free port of 127.0.0.1. */
+export function start(openStore) {
+  const app = createApp(Bun.env, openStore);
+  const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: app });
+  console.log(`LISTENING ${server.port}`);
+}
