@@ -8,7 +8,8 @@
  * runs to its end without throwing (servers it starts are stopped at that point). Snippets that
  * continue a README's story use names the README introduces in prose (`passport`, `user`, `db`,
  * ...): the README's "world" in `test/worlds/` makes those, and is imported first. The
- * store-testkit README's examples register vitest suites, so they run under vitest. Examples that
+ * store-testkit README's examples register vitest suites, so they run under vitest: the memory
+ * store's example runs the whole kit, the PostgreSQL one the `clients` tests. Examples that
  * need PostgreSQL get a scratch database on the test bed's server, dropped afterwards.
  */
 import { execFile } from 'node:child_process';
@@ -60,6 +61,8 @@ interface Readme {
    * conformance suites run only the tests whose names match this filter.
    */
   vitest?: string;
+  /** A piece of code of the block that registers the whole kit, run without the filter. */
+  wholeKit?: string;
   /** What a block must print (its `console.log` comments), found by a piece of its code. */
   prints?: { block: string; output: RegExp }[];
 }
@@ -82,7 +85,12 @@ const readmes: Readme[] = [
   },
   { path: 'packages/store-memory/README.md' },
   { path: 'packages/store-postgres/README.md', postgres: true },
-  { path: 'packages/store-testkit/README.md', postgres: true, vitest: ' clients ' },
+  {
+    path: 'packages/store-testkit/README.md',
+    postgres: true,
+    vitest: ' clients ',
+    wholeKit: "name: 'memory'",
+  },
   { path: 'packages/cli/README.md', world: 'cli' },
 ];
 
@@ -175,7 +183,8 @@ describe.each(readmes)('$path', (readme) => {
             ? ''
             : "\nimport { test as exampleRan } from 'vitest';\nexampleRan('the example ran', () => {});\n";
           writeFileSync(file, `${world}${compiled}${ran}`);
-          const filter = registers ? ['-t', readme.vitest] : [];
+          const whole = readme.wholeKit !== undefined && code.includes(readme.wholeKit);
+          const filter = registers && !whole ? ['-t', readme.vitest] : [];
           result = await run(
             process.execPath,
             [
@@ -191,6 +200,11 @@ describe.each(readmes)('$path', (readme) => {
             { cwd: packageDir, env },
           );
           expect(result.stdout, result.stderr).toMatch(/Tests\s+.*\d+ passed/);
+          if (whole) {
+            // the whole kit is hundreds of tests; the filtered groups are a few dozen
+            const passed = Number(/Tests\s+[^\n]*?(\d+) passed/.exec(result.stdout)?.[1] ?? 0);
+            expect(passed, result.stdout.slice(-2000)).toBeGreaterThan(200);
+          }
         } else {
           const file = join(snippets, `${name}.mjs`);
           // Ending the process once the example has run stops any server it started.
