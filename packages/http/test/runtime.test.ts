@@ -90,6 +90,8 @@ interface StoreColumn {
   service: ServiceName | null;
   /** What the app gets as PASSPORT_STORE_URL. */
   url: string;
+  /** The cell's own namespace (PASSPORT_STORE_NAMESPACE), from a name unique to the cell and run. */
+  namespace(cell: string): string;
   /** Creates the cell's namespace (from Node, before the cell starts). */
   prepare(namespace: string): Promise<void>;
   /** Removes the cell's namespace and everything in it. */
@@ -102,6 +104,7 @@ const stores: StoreColumn[] = [
     driver: null,
     service: null,
     url: '',
+    namespace: (cell) => cell,
     prepare: async () => {},
     cleanup: async () => {},
   },
@@ -110,6 +113,7 @@ const stores: StoreColumn[] = [
     driver: 'pg',
     service: 'postgres',
     url: services.postgres.url,
+    namespace: (cell) => `passport_runtime_${cell}`, // a schema
     async prepare(schema) {
       const store = createPostgresStore({
         pool: new pg.Pool({ connectionString: this.url, max: 1 }),
@@ -136,6 +140,7 @@ const stores: StoreColumn[] = [
     driver: 'ioredis',
     service: 'redis',
     url: services.redis.url,
+    namespace: (cell) => `passport-runtime:${cell}:`, // a key prefix
     prepare: async () => {},
     async cleanup(prefix) {
       const { Redis } = await import('ioredis');
@@ -415,10 +420,7 @@ describe.each(runtimes)('runtime: $name', (runtime) => {
     const cell = `${runtime.name}/${store.name}`;
     const reason = cannotRun[cell];
     const up = store.service === null || available.get(store.service) === true;
-    const namespace =
-      store.name === 'redis'
-        ? `passport-runtime:${runtime.name.toLowerCase()}:${runId}:`
-        : `passport_runtime_${runtime.name.toLowerCase()}_${runId}`;
+    const namespace = store.namespace(`${runtime.name.toLowerCase()}_${runId}`);
     let running: RunningCell | null = null;
     let startError: unknown = null;
 
