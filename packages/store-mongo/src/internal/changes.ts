@@ -44,14 +44,9 @@ export function toChangeEvent(names: MongoCollectionNames, change: ChangeLike): 
 }
 
 /** The change stream pipeline: only the events {@link toChangeEvent} can turn into store events. */
-export function changePipeline(names: MongoCollectionNames): Document[] {
+export function changePipeline(): Document[] {
   return [
-    {
-      $match: {
-        'ns.coll': { $in: [names.tokens, names.clients] },
-        operationType: { $in: ['update', 'replace', 'delete'] },
-      },
-    },
+    { $match: { operationType: { $in: ['update', 'replace', 'delete'] } } },
     { $project: { operationType: 1, ns: 1, documentKey: 1, 'updateDescription.updatedFields.revoked': 1 } },
   ];
 }
@@ -59,16 +54,23 @@ export function changePipeline(names: MongoCollectionNames): Document[] {
 /** Delays between attempts to reopen a broken stream. */
 const BACKOFF_MS = [250, 1000, 5000, 15_000];
 
-/** One subscription: a change stream read in a loop, reopened after errors it cannot resume. */
+/**
+ * One subscription: a change stream per watched collection (tokens, clients), each read in a
+ * loop and reopened after errors it cannot resume. `connected` fires when every stream is live,
+ * `disconnected` when one breaks.
+ */
 export class ChangeFeed {
   readonly #db: Db;
   readonly #names: MongoCollectionNames;
   readonly #listener: StoreChangeListener;
   readonly #enabled: boolean;
-  #stream: ChangeStream | null = null;
+  readonly #streams = new Set<ChangeStream>();
+  readonly #live = new Set<string>();
   #stopped = false;
-  #loop: Promise<void> | null = null;
-  #wake: (() => void) | null = null;
+  /** What the listener was last told: `true` after `connected`, `false` after `disconnected`. */
+  #told: boolean | null = null;
+  #loops: Promise<void>[] = [];
+  readonly #wakers = new Set<() => void>();
 
   constructor(
     db: Db,
@@ -83,65 +85,77 @@ export class ChangeFeed {
   }
 
   /**
-   * Opens the stream and resolves once it is live (`connected`) or known to be unavailable
-   * (`disconnected`). Never rejects: the feed is an optimisation over the cache's time bound.
+   * Opens the streams and resolves once each is live or known to be unavailable. Never rejects:
+   * the feed is an optimisation over the cache's time bound.
    */
   async start(): Promise<void> {
     if (!this.#enabled) {
-      this.#disconnected(
+      this.#listener.disconnected?.(
         new StoreUnavailableError('The MongoDB store was created with changeStreams: false'),
       );
       return;
     }
-    let opened: () => void = () => undefined;
-    const first = new Promise<void>((resolve) => {
-      opened = resolve;
-    });
-    this.#loop = this.#run(opened);
-    await first;
+    const firsts: Promise<void>[] = [];
+    for (const collection of [this.#names.tokens, this.#names.clients]) {
+      let opened: () => void = () => undefined;
+      firsts.push(
+        new Promise<void>((resolve) => {
+          opened = resolve;
+        }),
+      );
+      this.#loops.push(this.#run(collection, opened));
+    }
+    await Promise.all(firsts);
   }
 
-  /** Closes the stream and ends the loop. */
+  /** Closes the streams and ends the loops. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    this.#wake?.();
-    await this.#stream?.close().catch(() => undefined);
-    await this.#loop;
+    for (const wake of this.#wakers) wake();
+    await Promise.all([...this.#streams].map((stream) => stream.close().catch(() => undefined)));
+    await Promise.all(this.#loops);
   }
 
-  async #run(opened: () => void): Promise<void> {
+  async #run(collection: string, opened: () => void): Promise<void> {
     let failures = 0;
     while (!this.#stopped) {
+      const stream = this.#db.collection(collection).watch(changePipeline());
+      this.#streams.add(stream);
       try {
-        const stream = this.#db.watch(changePipeline(this.#names));
-        this.#stream = stream;
         // tryNext runs the aggregate: a server without change streams refuses it here.
         const first = await stream.tryNext();
         failures = 0;
-        this.#listener.connected?.();
+        this.#live.add(collection);
+        if (this.#live.size === 2 && this.#told !== true) {
+          this.#told = true;
+          this.#listener.connected?.();
+        }
         opened();
         if (first !== null) this.#deliver(first);
-        while (!this.#stopped) {
-          const change = await stream.next();
-          this.#deliver(change);
-        }
+        while (!this.#stopped) this.#deliver(await stream.next());
       } catch (error) {
         if (this.#stopped) break;
         const unsupported = isNotImplemented(error);
-        this.#disconnected(
-          unsupported
-            ? new StoreUnavailableError(
-                'This server has no change streams (FerretDB, or MongoDB without a replica set): revocations made by other instances reach this instance within the cache time bound',
-                { cause: error },
-              )
-            : error,
-        );
+        this.#live.delete(collection);
+        // One report per outage of the feed, whichever stream noticed first.
+        if (this.#told !== false) {
+          this.#told = false;
+          this.#listener.disconnected?.(
+            unsupported
+              ? new StoreUnavailableError(
+                  'This server has no change streams (FerretDB, or MongoDB without a replica set): revocations made by other instances reach this instance within the cache time bound',
+                  { cause: error },
+                )
+              : error,
+          );
+        }
         opened();
-        await this.#stream?.close().catch(() => undefined);
-        this.#stream = null;
         if (unsupported) return;
         await this.#sleep(BACKOFF_MS[Math.min(failures, BACKOFF_MS.length - 1)] ?? 15_000);
         failures += 1;
+      } finally {
+        this.#streams.delete(stream);
+        await stream.close().catch(() => undefined);
       }
     }
   }
@@ -151,17 +165,15 @@ export class ChangeFeed {
     if (event !== null) this.#listener.changed(event);
   }
 
-  #disconnected(error: unknown): void {
-    this.#listener.disconnected?.(error);
-  }
-
   #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.#wake = () => {
+      const wake = () => {
         clearTimeout(timer);
+        this.#wakers.delete(wake);
         resolve();
       };
+      const timer = setTimeout(wake, ms);
+      this.#wakers.add(wake);
     });
   }
 }

@@ -114,9 +114,11 @@ export async function purgeAll(context: PurgeContext, options: PurgeOptions): Pr
   };
   if (options.revokedClientsBefore != null)
     await purgeRevokedClients(context, options.revokedClientsBefore, result);
-  await purgeTokens(context, options, result);
+  // Codes first: a code reads as consumed through the pair its redemption wrote, which the token
+  // purge may delete once the code has expired.
   await purgeCodes(context, options, result);
   await purgeDeviceCodes(context, options, result);
+  await purgeTokens(context, options, result);
   result.nonces = (await context.nonces.deleteMany({ expiresAt: { $lte: options.now } })).deletedCount;
   result.rateLimits = await context.rateLimits.countDocuments({
     opens: true,
