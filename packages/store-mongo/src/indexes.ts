@@ -10,6 +10,7 @@ export interface MongoCollectionNames {
   deviceCodes: string;
   nonces: string;
   rateLimits: string;
+  changes: string;
 }
 
 /** The collection names for `prefix` (`oauth_clients`, `oauth_tokens`, ...). */
@@ -22,6 +23,7 @@ export function collectionNames(prefix: string): MongoCollectionNames {
     deviceCodes: `${prefix}device_codes`,
     nonces: `${prefix}nonces`,
     rateLimits: `${prefix}rate_limits`,
+    changes: `${prefix}changes`,
   };
 }
 
@@ -36,6 +38,9 @@ export interface EnsureIndexesResult {
    */
   ttl: boolean;
 }
+
+/** How long the revocation feed's event documents are kept (TTL, or purge). */
+export const CHANGE_RETENTION_SECONDS = 600;
 
 interface IndexPlan {
   collection: keyof MongoCollectionNames;
@@ -95,6 +100,13 @@ const PLAN: readonly IndexPlan[] = [
     collection: 'rateLimits',
     key: { resetAt: 1 },
     options: { name: 'reset', expireAfterSeconds: 0 },
+    ttl: true,
+  },
+  // the revocation feed's events, by server time; kept ten minutes
+  {
+    collection: 'changes',
+    key: { at: 1 },
+    options: { name: 'at', expireAfterSeconds: CHANGE_RETENTION_SECONDS },
     ttl: true,
   },
 ];

@@ -6,7 +6,7 @@ import {
   ensureIndexes,
   type MongoCollectionNames,
 } from './indexes.js';
-import { ChangeFeed } from './internal/changes.js';
+import { type ChangeDoc, ChangeFeed, FEED_OFF, publishChange } from './internal/changes.js';
 import type {
   AccessTokenRecord,
   AuthCodeRecord,
@@ -19,6 +19,7 @@ import type {
   PurgeResult,
   RateLimitHit,
   RefreshTokenRecord,
+  StoreChangeEvent,
   StoreChangeListener,
 } from './internal/contract.js';
 import { StoreInvalidInputError } from './internal/contract.js';
@@ -73,12 +74,19 @@ export interface MongoStoreOptions {
    */
   purgeBatchSize?: number;
   /**
-   * Offer the revocation feed over change streams ({@link MongoStore.subscribeChanges}). On a
-   * server without change streams (FerretDB, a standalone MongoDB) the feed reports itself
-   * disconnected and core's cache relies on its time bound; `false` skips the attempt.
+   * Publish every revocation to the `changes` collection and offer the revocation feed
+   * ({@link MongoStore.subscribeChanges}), so each instance's read-through cache drops a revoked
+   * token or a changed client at once rather than within its time bound. Costs one small insert
+   * per revoking operation (a refresh rotation included). `false`: no events, no feed.
    * @default true
    */
-  changeStreams?: boolean;
+  changeFeed?: boolean;
+  /**
+   * How often a subscriber polls the `changes` collection on a server without change streams
+   * (FerretDB, a standalone MongoDB), in ms. With change streams the feed does not poll.
+   * @default 500
+   */
+  changeFeedPollMs?: number;
   /**
    * Called by {@link MongoStore.close} (the factory passes the close of the `MongoClient` it
    * created, so the store closes only what it opened).
@@ -167,7 +175,9 @@ export class MongoStore implements PassportStore {
   readonly #nonces: Collection<NonceDoc>;
   readonly #rateLimits: Collection<RateLimitDoc>;
   readonly #purgeBatchSize: number;
-  readonly #changeStreams: boolean;
+  readonly #changes: Collection<ChangeDoc>;
+  readonly #changeFeed: boolean;
+  readonly #changeFeedPollMs: number;
   readonly #onClose: (() => Promise<void>) | undefined;
   readonly #feeds = new Set<ChangeFeed>();
 
@@ -199,7 +209,15 @@ export class MongoStore implements PassportStore {
     this.#nonces = db.collection(this.collectionNames.nonces);
     this.#rateLimits = db.collection(this.collectionNames.rateLimits);
     this.#purgeBatchSize = batch;
-    this.#changeStreams = options.changeStreams ?? true;
+    this.#changes = db.collection(this.collectionNames.changes);
+    this.#changeFeed = options.changeFeed ?? true;
+    const pollMs = options.changeFeedPollMs ?? 500;
+    if (!Number.isSafeInteger(pollMs) || pollMs < 10) {
+      throw new PassportOptionsError(
+        `Invalid changeFeedPollMs ${String(pollMs)}: use an integer of at least 10, e.g. { changeFeedPollMs: 500 }.`,
+      );
+    }
+    this.#changeFeedPollMs = pollMs;
     this.#onClose = options.onClose;
   }
 
@@ -229,6 +247,11 @@ export class MongoStore implements PassportStore {
     } catch (error) {
       throw toStoreError(error);
     }
+  }
+
+  /** Publishes a revocation to the feed (when it is on). */
+  async #publish(event: StoreChangeEvent): Promise<void> {
+    if (this.#changeFeed) await publishChange(this.#changes, event);
   }
 
   // ---------------------------------------------------------------- clients
@@ -263,7 +286,9 @@ export class MongoStore implements PassportStore {
         { $set: set },
         { returnDocument: 'after' },
       );
-      return doc === null ? null : toClient(doc);
+      if (doc === null) return null;
+      await this.#publish({ type: 'client', clientId: id });
+      return toClient(doc);
     });
   }
 
@@ -271,7 +296,9 @@ export class MongoStore implements PassportStore {
     return this.#run(async () => {
       if (!isId(id)) return false;
       const { deletedCount } = await this.#clients.deleteOne({ _id: id });
-      return deletedCount > 0;
+      if (deletedCount === 0) return false;
+      await this.#publish({ type: 'client', clientId: id });
+      return true;
     });
   }
 
@@ -343,6 +370,7 @@ export class MongoStore implements PassportStore {
       if (outcome === 'lost') return null;
       const accessTokenId = read.doc.rt.accessTokenId ?? read.doc._id;
       await this.#tokens.updateOne({ _id: accessTokenId }, { $set: { revoked: true } });
+      await this.#publish({ type: 'accessTokens', ids: [accessTokenId] });
       return toRefreshToken(read.doc, {
         revoked: false,
         consumedAt: now,
@@ -412,7 +440,8 @@ export class MongoStore implements PassportStore {
       const doc = await this.#tokens.findOneAndUpdate(
         { _id: id },
         { $set: { revoked: true } },
-        { returnDocument: 'after', projection: { 'rt.id': 1, 'rt.accessTokenId': 1, gone: 1 } },
+        // (no projection: FerretDB 1.x has none on findAndModify)
+        { returnDocument: 'after' },
       );
       if (doc === null || doc.gone === true) return false;
       const refreshIds: string[] = [];
@@ -425,6 +454,7 @@ export class MongoStore implements PassportStore {
         this.#marks,
         refreshIds.map((refreshId) => ({ _id: markId.refreshRevoked(refreshId) })),
       );
+      await this.#publish({ type: 'accessTokens', ids: [id] });
       return true;
     });
   }
@@ -458,7 +488,9 @@ export class MongoStore implements PassportStore {
         const refresh = await this.#revokeRefreshWhere({ 'rt.familyId': familyId, 'rt.revoked': false });
         const changed = access.modifiedCount + refresh;
         total += changed;
-        if (changed === 0) return total;
+        if (changed > 0) continue;
+        if (total > 0) await this.#publish({ type: 'family', familyId });
+        return total;
       }
     });
   }
@@ -511,7 +543,9 @@ export class MongoStore implements PassportStore {
         const refresh = await this.#revokeRefreshWhere({ 'rt.clientId': clientId, 'rt.revoked': false });
         const changed = marked + access.modifiedCount + refresh;
         total += changed;
-        if (changed === 0) return total;
+        if (changed > 0) continue;
+        await this.#publish({ type: 'client', clientId });
+        return total;
       }
     });
   }
@@ -546,6 +580,7 @@ export class MongoStore implements PassportStore {
         clients: this.#clients,
         tokens: this.#tokens,
         marks: this.#marks,
+        changes: this.#changes,
         authCodes: this.#authCodes,
         deviceCodes: this.#deviceCodes,
         nonces: this.#nonces,
@@ -851,13 +886,12 @@ export class MongoStore implements PassportStore {
   // ---------------------------------------------------------------- revocation feed
 
   /**
-   * The revocation feed over a change stream on the token and client collections: a token
-   * document updated to `revoked: true` (or deleted) delivers `{ type: 'accessTokens', ids }`, a
-   * client document updated or deleted `{ type: 'client', clientId }`. Change streams need a
-   * replica set or a sharded cluster; on a server without them (FerretDB, a standalone MongoDB)
-   * `listener.disconnected` is called once with the reason and the feed stays off, so core's cache
-   * relies on its time bound. The driver resumes the stream after network errors; other errors
-   * disconnect it and it is reopened with backoff (then `listener.connected` is called again).
+   * The revocation feed: every revoking operation (of any instance) inserts an event into the
+   * `changes` collection; a subscriber reads them through a change stream where the server has
+   * one (a replica set or sharded cluster: at once), and otherwise polls the collection every
+   * `changeFeedPollMs` (FerretDB, a standalone MongoDB). `listener.connected` fires when the feed
+   * is live, `listener.disconnected` when reading fails (core's cache then relies on its time bound
+   * until `connected` again). With `changeFeed: false` the listener is told it is disconnected.
    *
    * @example
    * ```ts
@@ -866,7 +900,11 @@ export class MongoStore implements PassportStore {
    * ```
    */
   async subscribeChanges(listener: StoreChangeListener): Promise<() => Promise<void>> {
-    const feed = new ChangeFeed(this.db, this.collectionNames, listener, { enabled: this.#changeStreams });
+    if (!this.#changeFeed) {
+      listener.disconnected?.(FEED_OFF);
+      return async () => undefined;
+    }
+    const feed = new ChangeFeed(this.db, this.#changes, listener, { pollMs: this.#changeFeedPollMs });
     this.#feeds.add(feed);
     await feed.start();
     return async () => {

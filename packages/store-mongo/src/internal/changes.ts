@@ -1,179 +1,179 @@
 import { StoreUnavailableError } from '@passport/core';
-import type { ChangeStream, Db, Document } from 'mongodb';
-import type { MongoCollectionNames } from '../indexes.js';
+import type { ChangeStream, Collection, Db } from 'mongodb';
 import type { StoreChangeEvent, StoreChangeListener } from './contract.js';
 import { isNotImplemented } from './errors.js';
 
 /**
- * The revocation feed over a MongoDB change stream.
+ * The revocation feed. Every revoking operation inserts one event document into the `changes`
+ * collection, stamped with the SERVER's time (`$currentDate`, so no instance's clock is read);
+ * subscribers read that collection through a change stream where the server has one (a replica set
+ * or sharded cluster), and by polling it otherwise (FerretDB, a standalone MongoDB).
  *
  * @module
  */
 
-/** The part of a change stream event the feed reads. */
-export interface ChangeLike {
-  operationType?: string;
-  ns?: { coll?: string };
-  documentKey?: { _id?: unknown };
-  updateDescription?: { updatedFields?: Record<string, unknown> };
+/** One published event. */
+export interface ChangeDoc {
+  /** A random UUID. */
+  _id: string;
+  /** The server's time when the event was written. */
+  at: Date;
+  event: StoreChangeEvent;
+}
+
+/** Writes one event (an upsert, only so that the server stamps its own time on it). */
+export async function publishChange(changes: Collection<ChangeDoc>, event: StoreChangeEvent): Promise<void> {
+  await changes.updateOne(
+    { _id: globalThis.crypto.randomUUID() },
+    { $currentDate: { at: true }, $setOnInsert: { event } },
+    { upsert: true },
+  );
 }
 
 /**
- * The store event a change stream event means, or `null`. Token documents: an update that sets
- * `revoked: true` (revokeAccessToken, the old access token of a rotation, revokeFamily and
- * revokeClientTokens, one event per document), a replace or a delete → `accessTokens` with the
- * document's `_id` (the jti). Client documents: any update, replace or delete → `client`.
+ * How far back each poll looks again, in ms. Events of other writers may become visible a little
+ * after their `at`; an event is delivered once (the feed remembers what it delivered in this span).
  */
-export function toChangeEvent(names: MongoCollectionNames, change: ChangeLike): StoreChangeEvent | null {
-  const id = change.documentKey?._id;
-  if (typeof id !== 'string') return null;
-  const collection = change.ns?.coll;
-  const operation = change.operationType;
-  if (collection === names.clients) {
-    return operation === 'update' || operation === 'replace' || operation === 'delete'
-      ? { type: 'client', clientId: id }
-      : null;
-  }
-  if (collection === names.tokens) {
-    if (operation === 'delete' || operation === 'replace') return { type: 'accessTokens', ids: [id] };
-    if (operation === 'update' && change.updateDescription?.updatedFields?.revoked === true) {
-      return { type: 'accessTokens', ids: [id] };
-    }
-  }
-  return null;
-}
+const POLL_OVERLAP_MS = 5000;
 
-/** The change stream pipeline: only the events {@link toChangeEvent} can turn into store events. */
-export function changePipeline(): Document[] {
-  return [
-    { $match: { operationType: { $in: ['update', 'replace', 'delete'] } } },
-    { $project: { operationType: 1, ns: 1, documentKey: 1, 'updateDescription.updatedFields.revoked': 1 } },
-  ];
-}
-
-/** Delays between attempts to reopen a broken stream. */
+/** Delays between attempts after an error. */
 const BACKOFF_MS = [250, 1000, 5000, 15_000];
 
-/**
- * One subscription: a change stream per watched collection (tokens, clients), each read in a
- * loop and reopened after errors it cannot resume. `connected` fires when every stream is live,
- * `disconnected` when one breaks.
- */
+/** How the feed reads the events. */
+export type ChangeFeedMode = 'change stream' | 'polling';
+
+/** One subscription to the `changes` collection. */
 export class ChangeFeed {
   readonly #db: Db;
-  readonly #names: MongoCollectionNames;
+  readonly #changes: Collection<ChangeDoc>;
   readonly #listener: StoreChangeListener;
-  readonly #enabled: boolean;
-  readonly #streams = new Set<ChangeStream>();
-  readonly #live = new Set<string>();
+  readonly #pollMs: number;
+  #stream: ChangeStream<ChangeDoc> | null = null;
   #stopped = false;
+  #loop: Promise<void> | null = null;
+  #wake: (() => void) | null = null;
   /** What the listener was last told: `true` after `connected`, `false` after `disconnected`. */
   #told: boolean | null = null;
-  #loops: Promise<void>[] = [];
-  readonly #wakers = new Set<() => void>();
+  /** Set once the server refused a change stream: the feed polls from then on. */
+  mode: ChangeFeedMode = 'change stream';
 
   constructor(
     db: Db,
-    names: MongoCollectionNames,
+    changes: Collection<ChangeDoc>,
     listener: StoreChangeListener,
-    options: { enabled: boolean },
+    options: { pollMs: number },
   ) {
     this.#db = db;
-    this.#names = names;
+    this.#changes = changes;
     this.#listener = listener;
-    this.#enabled = options.enabled;
+    this.#pollMs = options.pollMs;
   }
 
-  /**
-   * Opens the streams and resolves once each is live or known to be unavailable. Never rejects:
-   * the feed is an optimisation over the cache's time bound.
-   */
+  /** Starts reading; resolves once the feed is live or has reported why it is not. Never rejects. */
   async start(): Promise<void> {
-    if (!this.#enabled) {
-      this.#listener.disconnected?.(
-        new StoreUnavailableError('The MongoDB store was created with changeStreams: false'),
-      );
-      return;
-    }
-    const firsts: Promise<void>[] = [];
-    for (const collection of [this.#names.tokens, this.#names.clients]) {
-      let opened: () => void = () => undefined;
-      firsts.push(
-        new Promise<void>((resolve) => {
-          opened = resolve;
-        }),
-      );
-      this.#loops.push(this.#run(collection, opened));
-    }
-    await Promise.all(firsts);
+    let settled: () => void = () => undefined;
+    const first = new Promise<void>((resolve) => {
+      settled = resolve;
+    });
+    this.#loop = this.#run(settled);
+    await first;
   }
 
-  /** Closes the streams and ends the loops. */
+  /** Stops reading (the current read, if any, is abandoned). */
   async stop(): Promise<void> {
     this.#stopped = true;
-    for (const wake of this.#wakers) wake();
-    await Promise.all([...this.#streams].map((stream) => stream.close().catch(() => undefined)));
-    await Promise.all(this.#loops);
+    this.#wake?.();
+    await this.#stream?.close().catch(() => undefined);
+    await this.#loop;
   }
 
-  async #run(collection: string, opened: () => void): Promise<void> {
+  #connected(): void {
+    if (this.#told === true) return;
+    this.#told = true;
+    this.#listener.connected?.();
+  }
+
+  #disconnected(error: unknown): void {
+    if (this.#told === false) return;
+    this.#told = false;
+    this.#listener.disconnected?.(error);
+  }
+
+  async #run(settled: () => void): Promise<void> {
     let failures = 0;
     while (!this.#stopped) {
-      const stream = this.#db.collection(collection).watch(changePipeline());
-      this.#streams.add(stream);
       try {
-        // tryNext runs the aggregate: a server without change streams refuses it here.
-        const first = await stream.tryNext();
+        if (this.mode === 'change stream') await this.#readStream(settled);
+        else await this.#poll(settled);
         failures = 0;
-        this.#live.add(collection);
-        if (this.#live.size === 2 && this.#told !== true) {
-          this.#told = true;
-          this.#listener.connected?.();
-        }
-        opened();
-        if (first !== null) this.#deliver(first);
-        while (!this.#stopped) this.#deliver(await stream.next());
       } catch (error) {
         if (this.#stopped) break;
-        const unsupported = isNotImplemented(error);
-        this.#live.delete(collection);
-        // One report per outage of the feed, whichever stream noticed first.
-        if (this.#told !== false) {
-          this.#told = false;
-          this.#listener.disconnected?.(
-            unsupported
-              ? new StoreUnavailableError(
-                  'This server has no change streams (FerretDB, or MongoDB without a replica set): revocations made by other instances reach this instance within the cache time bound',
-                  { cause: error },
-                )
-              : error,
-          );
+        if (this.mode === 'change stream' && isNotImplemented(error)) {
+          this.mode = 'polling';
+          continue;
         }
-        opened();
-        if (unsupported) return;
+        this.#disconnected(error);
+        settled();
         await this.#sleep(BACKOFF_MS[Math.min(failures, BACKOFF_MS.length - 1)] ?? 15_000);
         failures += 1;
-      } finally {
-        this.#streams.delete(stream);
-        await stream.close().catch(() => undefined);
       }
+    }
+    settled();
+  }
+
+  async #readStream(settled: () => void): Promise<void> {
+    const stream = this.#changes.watch<ChangeDoc>([{ $match: { operationType: 'insert' } }]);
+    this.#stream = stream;
+    try {
+      // tryNext runs the aggregate: a server without change streams refuses it here.
+      let change = await stream.tryNext();
+      this.#connected();
+      settled();
+      while (!this.#stopped) {
+        if (change !== null && change.operationType === 'insert')
+          this.#listener.changed(change.fullDocument.event);
+        change = await stream.next();
+      }
+    } finally {
+      this.#stream = null;
+      await stream.close().catch(() => undefined);
     }
   }
 
-  #deliver(change: Document): void {
-    const event = toChangeEvent(this.#names, change as ChangeLike);
-    if (event !== null) this.#listener.changed(event);
+  async #poll(settled: () => void): Promise<void> {
+    const hello = await this.#db.admin().command({ hello: 1 });
+    let cursor = hello.localTime instanceof Date ? hello.localTime.getTime() : 0;
+    const delivered = new Map<string, number>();
+    this.#connected();
+    settled();
+    while (!this.#stopped) {
+      const docs = await this.#changes
+        .find({ at: { $gt: new Date(cursor - POLL_OVERLAP_MS) } })
+        .sort({ at: 1 })
+        .toArray();
+      this.#connected();
+      for (const doc of docs) {
+        if (delivered.has(doc._id)) continue;
+        const at = doc.at.getTime();
+        delivered.set(doc._id, at);
+        cursor = Math.max(cursor, at);
+        this.#listener.changed(doc.event);
+      }
+      for (const [id, at] of delivered) if (at < cursor - POLL_OVERLAP_MS) delivered.delete(id);
+      await this.#sleep(this.#pollMs);
+    }
   }
 
   #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const wake = () => {
+      const timer = setTimeout(resolve, ms);
+      this.#wake = () => {
         clearTimeout(timer);
-        this.#wakers.delete(wake);
         resolve();
       };
-      const timer = setTimeout(wake, ms);
-      this.#wakers.add(wake);
     });
   }
 }
+
+/** The error a listener gets when the store was created with `changeFeed: false`. */
+export const FEED_OFF = new StoreUnavailableError('The MongoDB store was created with changeFeed: false');

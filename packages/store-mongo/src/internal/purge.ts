@@ -1,4 +1,6 @@
 import type { Collection, Filter } from 'mongodb';
+import { CHANGE_RETENTION_SECONDS } from '../indexes.js';
+import type { ChangeDoc } from './changes.js';
 import type { PurgeOptions, PurgeResult } from './contract.js';
 import {
   type AuthCodeDoc,
@@ -34,6 +36,7 @@ export interface PurgeContext {
   clients: Collection<ClientDoc>;
   tokens: Collection<TokenDoc>;
   marks: Collection<MarkDoc>;
+  changes: Collection<ChangeDoc>;
   authCodes: Collection<AuthCodeDoc>;
   deviceCodes: Collection<DeviceCodeDoc>;
   nonces: Collection<NonceDoc>;
@@ -125,6 +128,10 @@ export async function purgeAll(context: PurgeContext, options: PurgeOptions): Pr
     resetAt: { $lte: options.now },
   });
   await context.rateLimits.deleteMany({ resetAt: { $lte: options.now } });
+  // The feed's events (stamped with the server's time) once no subscriber can need them.
+  await context.changes.deleteMany({
+    at: { $lt: new Date(options.now.getTime() - CHANGE_RETENTION_SECONDS * 1000) },
+  });
   return result;
 }
 
@@ -286,12 +293,23 @@ async function purgeTokenBatch(
   }
 }
 
-/** A code's or device code's deletability: expired before the cutoff, or spent and past expiry. */
+/**
+ * The codes or device codes purge may look at: never one before its `expiresAt` (it detects a
+ * replay until then), whatever the options; then those expired before the cutoff, or (with
+ * `revoked`) every expired one, of which the spent ones go.
+ */
 function codeFilter(options: PurgeOptions): Filter<{ expiresAt: Date }> | null {
-  const branches: Filter<{ expiresAt: Date }>[] = [];
-  if (options.expiredBefore != null) branches.push({ expiresAt: { $lt: options.expiredBefore } });
-  if (options.revoked) branches.push({ expiresAt: { $lte: options.now } });
-  return branches.length === 0 ? null : { $or: branches };
+  if (options.revoked) return { expiresAt: { $lte: options.now } };
+  if (options.expiredBefore == null) return null;
+  const bound = options.expiredBefore < options.now ? { $lt: options.expiredBefore } : { $lte: options.now };
+  return { expiresAt: bound };
+}
+
+/** Whether a code (past its expiry, see {@link codeFilter}) goes. */
+function codeGoes(options: PurgeOptions, expiresAt: Date, spent: boolean): boolean {
+  if (expiresAt > options.now) return false;
+  if (options.expiredBefore != null && expiresAt < options.expiredBefore) return true;
+  return options.revoked && spent;
 }
 
 async function purgeCodes(context: PurgeContext, options: PurgeOptions, result: PurgeResult): Promise<void> {
@@ -320,12 +338,13 @@ async function purgeCodes(context: PurgeContext, options: PurgeOptions, result: 
     const revoked = new Set(revokedMarks.map((mark) => mark._id.slice(1)));
     const consumed = new Set(children.map((child) => (child.parent ?? '').slice(2)));
     const doomed = codes
-      .filter((code) => {
-        if (options.expiredBefore != null && code.expiresAt < options.expiredBefore) return true;
-        const spent =
-          code.revoked || revoked.has(code._id) || code.consumedAt !== null || consumed.has(code._id);
-        return options.revoked && spent && code.expiresAt <= options.now;
-      })
+      .filter((code) =>
+        codeGoes(
+          options,
+          code.expiresAt,
+          code.revoked || revoked.has(code._id) || code.consumedAt !== null || consumed.has(code._id),
+        ),
+      )
       .map((code) => code._id);
     if (doomed.length > 0) {
       result.authCodes += (await context.authCodes.deleteMany({ _id: { $in: doomed } })).deletedCount;
@@ -366,11 +385,13 @@ async function purgeDeviceCodes(
     const revoked = new Set(revokedMarks.map((mark) => mark._id.slice(1)));
     const consumed = new Set(children.map((child) => (child.parent ?? '').slice(2)));
     const doomed = codes
-      .filter((code) => {
-        if (options.expiredBefore != null && code.expiresAt < options.expiredBefore) return true;
-        const spent = revoked.has(code._id) || code.consumedAt !== null || consumed.has(code._id);
-        return options.revoked && spent && code.expiresAt <= options.now;
-      })
+      .filter((code) =>
+        codeGoes(
+          options,
+          code.expiresAt,
+          revoked.has(code._id) || code.consumedAt !== null || consumed.has(code._id),
+        ),
+      )
       .map((code) => code._id);
     if (doomed.length > 0) await deleteDeviceCodes(context, doomed, result);
     if (codes.length < context.batchSize) return;

@@ -63,6 +63,8 @@ if (config.mode === 'store-code') {
     issuer: 'https://auth.example.test',
     store,
     keys: await KeySet.generate('ES256'),
+    // Single use only: no retry window in which a lost response may be fetched again.
+    refreshTokenRetrySeconds: 0,
   });
   const params =
     config.mode === 'core-code'
