@@ -44,7 +44,8 @@ ${list}
 
 Configuration, the same for every command, first match wins:
   1. --database-url URL|DIR   postgres://user:password@host:5432/db[?schema=name], or a
-                              directory holding an embedded PGlite database (created when missing)
+                              directory holding an embedded PGlite database (created when missing);
+     --mongodb-url URL        or mongodb://host:27017/db (also accepted by --database-url)
   2. the config file: --config FILE, else the first of passport.config.ts,
      passport.config.mjs, passport.config.js in the working directory; its "store",
      else its "database" (it also sets keysPath, issuer and options, even with 1.)

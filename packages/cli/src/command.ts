@@ -1,5 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { type LoadedConfig, loadConfig, resolveDatabase } from './config.js';
+import { isMongoUrl, type LoadedConfig, loadConfig, resolveDatabase } from './config.js';
 import { type OpenDatabase, openDatabase } from './database.js';
 import { CliError } from './errors.js';
 import type { CliIo, Prompter } from './io.js';
@@ -39,6 +39,7 @@ export interface Command {
 /** Options every database command accepts. */
 export const databaseOptions: OptionSpec = {
   'database-url': { type: 'string' },
+  'mongodb-url': { type: 'string' },
   config: { type: 'string' },
 };
 
@@ -46,6 +47,8 @@ export const databaseOptions: OptionSpec = {
 export const databaseHelp = `  --database-url URL|DIR  postgres://user:password@host:5432/db[?schema=name][&id_type=bigint], or a PGlite
                           data directory (overrides the config file's database and DATABASE_URL);
                           id_type is the client id type the schema was created with (uuid, bigint, text)
+  --mongodb-url URL       mongodb://host:27017/db: the @passport/store-mongo store instead (the same
+                          as a mongodb:// URL in --database-url, the config's database or DATABASE_URL)
   --config FILE           config file to load instead of ./passport.config.{ts,mjs,js}`;
 
 /** Parses `args` for `command`, turning `parseArgs` errors into one-line usage errors. */
@@ -95,6 +98,24 @@ export function flagOption(values: OptionValues, name: string): boolean {
   return values[name] === true;
 }
 
+/**
+ * The database flag of a run: `--database-url`, or `--mongodb-url` (which must be a mongodb:// URL;
+ * giving both is a usage error).
+ */
+export function databaseFlag(
+  databaseUrl: string | undefined,
+  mongodbUrl: string | undefined,
+): string | undefined {
+  if (mongodbUrl === undefined) return databaseUrl;
+  if (databaseUrl !== undefined) {
+    throw new CliError('ERR_CLI_USAGE', 'give --database-url or --mongodb-url, not both');
+  }
+  if (!isMongoUrl(mongodbUrl)) {
+    throw new CliError('ERR_CLI_USAGE', '--mongodb-url must be a mongodb:// or mongodb+srv:// URL');
+  }
+  return mongodbUrl;
+}
+
 /** Builds the lazily loaded config and database of one run. */
 export function createContext(
   io: CliIo,
@@ -115,7 +136,14 @@ export function createContext(
       database ??= context
         .config()
         .then((loaded) =>
-          openDatabase(resolveDatabase(stringOption(values, 'database-url'), loaded, io.env, io.cwd)),
+          openDatabase(
+            resolveDatabase(
+              databaseFlag(stringOption(values, 'database-url'), stringOption(values, 'mongodb-url')),
+              loaded,
+              io.env,
+              io.cwd,
+            ),
+          ),
         );
       return database;
     },

@@ -22,9 +22,10 @@ import { CliError, oneLine } from './errors.js';
  */
 export interface PassportCliConfig {
   /**
-   * The database: a `postgres://` / `postgresql://` URL, or a directory for the embedded PGlite
-   * store (relative paths are resolved from the config file's directory). Ignored when `store` is
-   * given; overridden by `--database-url`.
+   * The database: a `postgres://` / `postgresql://` URL, a `mongodb://` / `mongodb+srv://` URL
+   * (the `@passport/store-mongo` store), or a directory for the embedded PGlite store (relative
+   * paths are resolved from the config file's directory). Ignored when `store` is given;
+   * overridden by `--database-url` and `--mongodb-url`.
    */
   database?: string;
   /**
@@ -133,7 +134,11 @@ function validateConfig(value: unknown, file: string): PassportCliConfig {
     if (config[key] !== undefined && !ok)
       throw new CliError('ERR_CLI_CONFIG', `${file}: "${key}" must be ${type}`);
   };
-  expect('database', 'a string (postgres:// URL or PGlite directory)', typeof config.database === 'string');
+  expect(
+    'database',
+    'a string (postgres:// URL, mongodb:// URL or PGlite directory)',
+    typeof config.database === 'string',
+  );
   expect(
     'store',
     'a store object or a function returning one',
@@ -153,7 +158,7 @@ export type DatabaseSource =
 
 /**
  * Picks the database, always in this order:
- * 1. `--database-url` (a `postgres://` URL or a PGlite directory);
+ * 1. `--database-url` (a `postgres://` or `mongodb://` URL, or a PGlite directory) or `--mongodb-url`;
  * 2. the config file's `store`, then its `database`;
  * 3. the `DATABASE_URL` environment variable.
  * Throws {@link CliError} `ERR_CLI_CONFIG` when none is set.
@@ -177,7 +182,7 @@ export function resolveDatabase(
     return { kind: 'url', target: resolveTarget(fromEnv, cwd), from: 'DATABASE_URL' };
   throw new CliError(
     'ERR_CLI_CONFIG',
-    'no database configured: pass --database-url (postgres://... or a PGlite directory), add passport.config.mjs, or set DATABASE_URL',
+    'no database configured: pass --database-url (postgres://..., mongodb://... or a PGlite directory) or --mongodb-url, add passport.config.mjs, or set DATABASE_URL',
   );
 }
 
@@ -186,8 +191,13 @@ export function isPostgresUrl(target: string): boolean {
   return /^postgres(ql)?:\/\//i.test(target);
 }
 
+/** `true` for a `mongodb://` or `mongodb+srv://` URL: the `@passport/store-mongo` store. */
+export function isMongoUrl(target: string): boolean {
+  return /^mongodb(\+srv)?:\/\//i.test(target);
+}
+
 function resolveTarget(target: string, baseDir: string): string {
-  if (isPostgresUrl(target)) return target;
+  if (isPostgresUrl(target) || isMongoUrl(target)) return target;
   const directory = target.startsWith('file://') ? new URL(target).pathname : target;
   return isAbsolute(directory) ? directory : resolve(baseDir, directory);
 }
@@ -201,12 +211,13 @@ export function resolveKeysPath(flag: string | undefined, loaded: LoadedConfig, 
 
 /** A URL with its password masked, for messages. */
 export function redactUrl(target: string): string {
-  if (!isPostgresUrl(target)) return target;
+  const mongo = isMongoUrl(target);
+  if (!isPostgresUrl(target) && !mongo) return target;
   try {
     const url = new URL(target);
     if (url.password !== '') url.password = '***';
     return url.toString();
   } catch {
-    return 'the configured PostgreSQL URL';
+    return mongo ? 'the configured MongoDB URL' : 'the configured PostgreSQL URL';
   }
 }
