@@ -3,8 +3,9 @@
 /**
  * Starts the Passport demo: `node examples/demo/server.mjs` (or `pnpm demo` at the repository
  * root). Environment: PORT (8000), HOST (127.0.0.1), PASSPORT_DEMO_DATA (./.passport-demo),
- * DATABASE_URL (postgres://... to use PostgreSQL instead of the embedded PGlite), PUBLIC_URL (the
- * origin users reach the demo at, e.g. https://demo.example behind a TLS-terminating proxy).
+ * DATABASE_URL (postgres://... to use PostgreSQL instead of the embedded PGlite), MONGODB_URL
+ * (mongodb://... to use MongoDB or FerretDB instead), PUBLIC_URL (the origin users reach the demo
+ * at, e.g. https://demo.example behind a TLS-terminating proxy).
  */
 import { resolve } from 'node:path';
 import { startDemo } from './src/app.mjs';
@@ -14,6 +15,7 @@ const port = Number(process.env.PORT ?? 8000);
 const dataDir = resolve(process.env.PASSPORT_DEMO_DATA ?? '.passport-demo');
 const databaseUrl = process.env.DATABASE_URL || undefined;
 const publicUrl = process.env.PUBLIC_URL || undefined;
+const mongodbUrl = process.env.MONGODB_URL || undefined;
 
 let demo;
 try {
@@ -23,6 +25,7 @@ try {
     host: process.env.HOST ?? '127.0.0.1',
     ...(databaseUrl ? { databaseUrl } : {}),
     ...(publicUrl ? { publicUrl } : {}),
+    ...(mongodbUrl ? { mongodbUrl } : {}),
   });
 } catch (error) {
   const code = /** @type {{ code?: string }} */ (error).code;

@@ -12,6 +12,7 @@ import { loadKeysFrom, startKeyReloader, writeKeyFiles } from '@passport/cli';
 import { createPassport, hashSecret, KeySet } from '@passport/core';
 import { createGuard, createPassportHandler } from '@passport/http';
 import { toNodeListener } from '@passport/http/node';
+import { createMongoStore } from '@passport/store-mongo';
 import { createPGliteStore, createPostgresStore } from '@passport/store-postgres';
 import pg from 'pg';
 import { clientPage, homePage, layout, loginPage } from './pages.mjs';
@@ -29,6 +30,7 @@ export const demoScopes = {
  * @typedef {object} DemoOptions
  * @property {string} dataDir  where keys, the secret and the PGlite database live
  * @property {string} [databaseUrl]  postgres://... to use a PostgreSQL server instead of PGlite
+ * @property {string} [mongodbUrl]  mongodb://... to use a MongoDB server (or FerretDB) instead of PGlite
  * @property {string} [host]  default 127.0.0.1
  * @property {number} [port]  default 8000; 0 picks a free port
  * @property {string} [publicUrl]  the origin users reach the demo at, e.g. https://demo.example
@@ -62,10 +64,20 @@ async function readIfExists(path) {
 }
 
 /**
- * Opens the store: PGlite in `dataDir/pglite`, or PostgreSQL at `databaseUrl`; applies the schema.
+ * Opens the store: PGlite in `dataDir/pglite`, PostgreSQL at `databaseUrl`, or MongoDB at
+ * `mongodbUrl`; applies the schema (MongoDB: its indexes).
  * @param {DemoOptions} options
  */
 async function openStore(options) {
+  if (options.databaseUrl && options.mongodbUrl) {
+    throw new Error('set DATABASE_URL or MONGODB_URL, not both');
+  }
+  if (options.mongodbUrl) {
+    const store = await createMongoStore({ url: options.mongodbUrl, ensureIndexes: true });
+    const url = new URL(options.mongodbUrl);
+    if (url.password) url.password = '***';
+    return { store, applied: [], database: `MongoDB ${url} (indexes ensured)` };
+  }
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
     pool.on('error', () => {});

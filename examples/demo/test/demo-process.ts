@@ -18,12 +18,12 @@ export interface RunningDemo {
 
 /**
  * Starts `node server.mjs` on a free port with `dataDir` and resolves once it prints its URL.
- * `DATABASE_URL` is removed from the environment unless given in `env`.
+ * `DATABASE_URL` and `MONGODB_URL` are removed from the environment unless given in `env`.
  */
 export function startDemoProcess(dataDir: string, env: Record<string, string> = {}): Promise<RunningDemo> {
   const childEnv: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && key !== 'DATABASE_URL') childEnv[key] = value;
+    if (value !== undefined && key !== 'DATABASE_URL' && key !== 'MONGODB_URL') childEnv[key] = value;
   }
   Object.assign(childEnv, { PORT: '0', PASSPORT_DEMO_DATA: dataDir }, env);
   const child: ChildProcess = spawn(process.execPath, [SERVER], {

@@ -95,3 +95,45 @@ describe.skipIf(!(await requireService('postgres')))('DATABASE_URL', () => {
     }
   });
 });
+
+describe.skipIf(!(await requireService('ferretdb')))('MONGODB_URL', () => {
+  it("switches the demo to a MongoDB server (the test bed's FerretDB), and a restart reuses its clients", async () => {
+    const { MongoClient } = await import('mongodb');
+    const name = `passport_demo_${process.pid}_${Date.now()}`;
+    const url = `${services.mongo.url.replace(/\/+$/, '')}/${name}`;
+    const client = new MongoClient(url, { serverSelectionTimeoutMS: 5_000 });
+    try {
+      const demo = await startDemoProcess(join(dataDir, 'mongo'), { MONGODB_URL: url });
+      let firstIds: string[];
+      try {
+        expect(demo.output).toContain(`data: MongoDB ${url} (indexes ensured)`);
+        firstIds = clientIds(demo.output);
+        expect(firstIds).toHaveLength(3);
+        const id = /Demo backend service +id (\S+) +secret (\S+)/.exec(demo.output);
+        const token = await fetch(`${demo.url}/oauth/token`, {
+          method: 'POST',
+          headers: { authorization: `Basic ${btoa(`${id?.[1]}:${id?.[2]}`)}` },
+          body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'profile' }),
+        });
+        expect(token.status).toBe(200);
+        const { access_token } = (await token.json()) as { access_token: string };
+        const introspection = await fetch(`${demo.url}/oauth/introspect`, {
+          method: 'POST',
+          headers: { authorization: `Basic ${btoa(`${id?.[1]}:${id?.[2]}`)}` },
+          body: new URLSearchParams({ token: access_token }),
+        });
+        expect(((await introspection.json()) as { active: boolean }).active).toBe(true);
+      } finally {
+        await demo.stop();
+      }
+      const names = await client.db(name).collection('oauth_clients').distinct('name');
+      expect(names.sort()).toEqual(['Demo TV', 'Demo backend service', 'Demo client app']);
+      const again = await startDemoProcess(join(dataDir, 'mongo'), { MONGODB_URL: url });
+      await again.stop();
+      expect(clientIds(again.output)).toEqual(firstIds);
+    } finally {
+      await client.db(name).dropDatabase();
+      await client.close();
+    }
+  });
+});
