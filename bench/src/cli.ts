@@ -43,8 +43,10 @@ const HELP = `Usage: pnpm bench [options]
                         postgres://postgres@127.0.0.1:5432/test)
   --worst-case-rounds <n>  rounds over the hostile corpus of the worst-case scenario (default 3)
   --worst-case-repeat <n>  measured requests per hostile case and round (default 40)
+  --mongodb-url <url>   MongoDB wire-protocol server for the mongo store (default $MONGODB_URL or
+                        mongodb://127.0.0.1:27017, the test bed's FerretDB)
   --single-use-rate <n> req/s bound used to size pre-created codes and refresh tokens (default per
-                        store: memory 3000, postgres 2000, pglite 800)
+                        store: memory 6000, postgres 2000, pglite 800, mongo 800)
   --out <file>          where to write the markdown report (default bench/RESULTS.md for a full run:
                         duration >= 10 and passes >= 2; shorter runs only print unless --out is given)
   --json <file>         also write every run record as JSON
@@ -73,6 +75,7 @@ async function main(): Promise<void> {
       connections: { type: 'string' },
       scenarios: { type: 'string' },
       'database-url': { type: 'string' },
+      'mongodb-url': { type: 'string' },
       'single-use-rate': { type: 'string' },
       'worst-case-rounds': { type: 'string' },
       'worst-case-repeat': { type: 'string' },
@@ -120,6 +123,7 @@ async function main(): Promise<void> {
     connections: Math.max(1, Math.floor(numberOption(values.connections, 16, 'connections'))),
     databaseUrl:
       values['database-url'] ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    mongodbUrl: values['mongodb-url'] ?? process.env.MONGODB_URL ?? 'mongodb://127.0.0.1:27017',
     singleUseRate:
       values['single-use-rate'] === undefined
         ? null

@@ -17,7 +17,7 @@ export interface SharedKeys {
 }
 
 /** Where the server keeps its state. `null` for contenders that have no store choice. */
-export type StoreKind = 'memory' | 'postgres' | 'pglite';
+export type StoreKind = 'memory' | 'postgres' | 'pglite' | 'mongo';
 
 /** Which server program a scenario runs. */
 export type TargetName =
@@ -55,8 +55,13 @@ export interface ServerConfig {
   singleUseCount: number;
   /** node-postgres connection string (store `postgres`). */
   databaseUrl: string;
-  /** Schema the PostgreSQL store uses; created before and dropped after the run. */
+  /**
+   * Schema the PostgreSQL store uses, and the database the Mongo store uses; created before and
+   * dropped after the run.
+   */
   schema: string;
+  /** MongoDB wire-protocol server (store `mongo`): the test bed's FerretDB unless told otherwise. */
+  mongodbUrl: string;
 }
 
 /**
@@ -103,7 +108,7 @@ export type ServerMessage =
       failures: number;
       /** Highest RSS sampled in the window (every 25 ms, plus both ends), bytes. */
       peakRss: number;
-      /** CPU time of helper processes (PostgreSQL backends) in the window; `null` when none. */
+      /** CPU time of helper processes (PostgreSQL backends, the Mongo server) in the window; `null` when none. */
       helperCpuMicros: number | null;
       elapsedMs: number;
     }
