@@ -481,12 +481,10 @@ export class MongoStore implements PassportStore {
       if (!isId(familyId)) return 0;
       let total = 0;
       for (;;) {
-        const access = await this.#tokens.updateMany(
+        const changed = await this.#revokePass(
           { familyId, revoked: false, gone: { $exists: false } },
-          { $set: { revoked: true } },
+          { 'rt.familyId': familyId, 'rt.revoked': false },
         );
-        const refresh = await this.#revokeRefreshWhere({ 'rt.familyId': familyId, 'rt.revoked': false });
-        const changed = access.modifiedCount + refresh;
         total += changed;
         if (changed > 0) continue;
         if (total > 0) await this.#publish({ type: 'family', familyId });
@@ -495,22 +493,46 @@ export class MongoStore implements PassportStore {
     });
   }
 
-  /** Marks revoked every refresh token matching `filter` that is neither marked revoked nor purged. */
-  async #revokeRefreshWhere(filter: Filter<TokenDoc>): Promise<number> {
+  /**
+   * One pass of a revocation: reads the unrevoked access tokens of `accessFilter` and the refresh
+   * tokens of `refreshFilter` without a revoked or purged mark (in parallel, so the count is of
+   * one moment), then revokes them. Returns how many it found unrevoked: each of concurrent
+   * revocations counts what it saw.
+   */
+  async #revokePass(accessFilter: Filter<TokenDoc>, refreshFilter: Filter<TokenDoc>): Promise<number> {
+    const [access, refresh] = await Promise.all([
+      this.#tokens.find(accessFilter, { projection: { _id: 1 } }).toArray(),
+      this.#unmarkedRefreshIds(refreshFilter),
+    ]);
+    if (access.length > 0) {
+      await this.#tokens.updateMany(
+        { _id: { $in: access.map((doc) => doc._id) } },
+        { $set: { revoked: true } },
+      );
+    }
+    await insertMarks(
+      this.#marks,
+      refresh.map((id) => ({ _id: markId.refreshRevoked(id) })),
+    );
+    return access.length + refresh.length;
+  }
+
+  /** The ids of the refresh tokens matching `filter` that carry neither a revoked nor a purged mark. */
+  async #unmarkedRefreshIds(filter: Filter<TokenDoc>): Promise<string[]> {
     const docs = await this.#tokens.find(filter, { projection: { 'rt.id': 1 } }).toArray();
     const ids = docs.flatMap((doc) => (doc.rt === undefined ? [] : [doc.rt.id]));
-    if (ids.length === 0) return 0;
-    const purged = new Set(
+    if (ids.length === 0) return [];
+    const marked = new Set(
       (
         await this.#marks
-          .find({ _id: { $in: ids.map(markId.refreshPurged) } }, { projection: { _id: 1 } })
+          .find(
+            { _id: { $in: [...ids.map(markId.refreshRevoked), ...ids.map(markId.refreshPurged)] } },
+            { projection: { _id: 1 } },
+          )
           .toArray()
       ).map((mark) => mark._id.slice(1)),
     );
-    return insertMarks(
-      this.#marks,
-      ids.filter((id) => !purged.has(id)).map((id) => ({ _id: markId.refreshRevoked(id) })),
-    );
+    return ids.filter((id) => !marked.has(id));
   }
 
   /**
@@ -536,12 +558,11 @@ export class MongoStore implements PassportStore {
             this.#marks,
             devices.map((device) => ({ _id: markId.deviceRevoked(device._id) })),
           ));
-        const access = await this.#tokens.updateMany(
+        const tokens = await this.#revokePass(
           { clientId, revoked: false, gone: { $exists: false } },
-          { $set: { revoked: true } },
+          { 'rt.clientId': clientId, 'rt.revoked': false },
         );
-        const refresh = await this.#revokeRefreshWhere({ 'rt.clientId': clientId, 'rt.revoked': false });
-        const changed = marked + access.modifiedCount + refresh;
+        const changed = marked + tokens;
         total += changed;
         if (changed > 0) continue;
         await this.#publish({ type: 'client', clientId });
