@@ -46,7 +46,7 @@ const HELP = `Usage: pnpm bench [options]
   --mongodb-url <url>   MongoDB wire-protocol server for the mongo store (default $MONGODB_URL or
                         mongodb://127.0.0.1:27017, the test bed's FerretDB)
   --single-use-rate <n> req/s bound used to size pre-created codes and refresh tokens (default per
-                        store: memory 6000, postgres 2000, pglite 800, mongo 800)
+                        store: memory 6000, postgres 2000, pglite 800, mongo 20)
   --out <file>          where to write the markdown report (default bench/RESULTS.md for a full run:
                         duration >= 10 and passes >= 2; shorter runs only print unless --out is given)
   --json <file>         also write every run record as JSON
