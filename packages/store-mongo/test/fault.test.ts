@@ -145,6 +145,9 @@ describe.skipIf(!(await requireService('ferretdb')))(
         next: ReturnType<typeof pair>;
         save: unknown;
         rotate?: unknown;
+        code: ReturnType<typeof makeAuthCode>;
+        issued: ReturnType<typeof pair>;
+        redeem?: unknown;
       };
       const attempts: Attempt[] = [];
       const settle = (promise: Promise<unknown>) =>
@@ -152,23 +155,33 @@ describe.skipIf(!(await requireService('ferretdb')))(
           () => 'ok',
           (error: unknown) => error,
         );
-      // Six lanes of save-then-rotate, each running until the stopped server fails it, then a few more.
+      // Six lanes of save-then-rotate and save-then-redeem, each running until the stopped server
+      // fails it, then a few more.
       const lane = async () => {
         let after = -1;
         while (after < 3) {
           const tokens = pair();
+          const code = makeAuthCode();
           const attempt: Attempt = {
             tokens,
             next: nextOf(tokens),
             save: await settle(store.saveTokens(tokens)),
+            code,
+            issued: pair({ accessToken: { familyId: code.id } }),
           };
           if (attempt.save === 'ok') {
             attempt.rotate = await settle(
               store.rotateRefreshToken(tokens.refreshToken.id, now, attempt.next),
             );
           }
+          if ((await settle(store.saveAuthCode(code))) === 'ok') {
+            attempt.redeem = await settle(store.redeemAuthCode(code.id, now, attempt.issued));
+          }
           attempts.push(attempt);
-          if (after >= 0 || attempt.save !== 'ok' || attempt.rotate !== 'ok') after += 1;
+          const failed = [attempt.save, attempt.rotate, attempt.redeem].some(
+            (outcome) => outcome !== undefined && outcome !== 'ok',
+          );
+          if (after >= 0 || failed) after += 1;
         }
       };
       const lanes = Array.from({ length: 6 }, lane);
@@ -177,15 +190,26 @@ describe.skipIf(!(await requireService('ferretdb')))(
       await Promise.all(lanes);
       await server('start');
 
-      const outcomes = attempts.flatMap((attempt) => [
-        attempt.save,
-        ...(attempt.rotate === undefined ? [] : [attempt.rotate]),
-      ]);
+      const outcomes = attempts.flatMap((attempt) =>
+        [attempt.save, attempt.rotate, attempt.redeem].filter((outcome) => outcome !== undefined),
+      );
       expect(outcomes.filter((outcome) => outcome === 'ok').length).toBeGreaterThan(0);
       const failures = outcomes.filter((outcome) => outcome !== 'ok');
       expect(failures.length).toBeGreaterThan(0);
       for (const failure of failures) expect(failure).toBeInstanceOf(StoreUnavailableError);
 
+      for (const { code, issued, redeem } of attempts) {
+        const stored = await store.findAuthCode(code.id);
+        if (stored === null) continue;
+        const access = await store.findAccessToken(issued.accessToken.id);
+        const refresh = await store.findRefreshToken(issued.refreshToken.id);
+        // The redemption is the insert of its tokens: consumed exactly when they exist, whole.
+        expect(stored.consumedAt !== null).toBe(access !== null);
+        expect(access === null).toBe(refresh === null);
+        if (redeem === 'ok') expect(stored.consumedAt).toEqual(now);
+        // Not written: the same code is still redeemable.
+        else if (access === null) expect(await store.redeemAuthCode(code.id, now, issued)).not.toBeNull();
+      }
       for (const { tokens, next, save, rotate } of attempts) {
         const access = await store.findAccessToken(tokens.accessToken.id);
         const refresh = await store.findRefreshToken(tokens.refreshToken.id);
