@@ -1,6 +1,7 @@
 import { PassportOptionsError, StoreConflictError, StoreUnavailableError } from '@passport/core';
 import type { Collection, Db, Filter } from 'mongodb';
 import {
+  CHANGE_RETENTION_SECONDS,
   collectionNames,
   type EnsureIndexesResult,
   ensureIndexes,
@@ -925,7 +926,10 @@ export class MongoStore implements PassportStore {
       listener.disconnected?.(FEED_OFF);
       return async () => undefined;
     }
-    const feed = new ChangeFeed(this.db, this.#changes, listener, { pollMs: this.#changeFeedPollMs });
+    const feed = new ChangeFeed(this.db, this.#changes, listener, {
+      pollMs: this.#changeFeedPollMs,
+      retentionMs: CHANGE_RETENTION_SECONDS * 1000,
+    });
     this.#feeds.add(feed);
     await feed.start();
     return async () => {

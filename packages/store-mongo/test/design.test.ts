@@ -165,6 +165,28 @@ describe.skipIf(!(await requireService('ferretdb')))('the document design', () =
     }
   });
 
+  it('a polling subscriber deletes feed events older than the retention (no TTL index on FerretDB)', async () => {
+    const changes = store.db.collection<{ _id: string; at: Date; event: unknown }>(
+      store.collectionNames.changes,
+    );
+    const hello = await store.db.admin().command({ hello: 1 });
+    const serverNow = (hello.localTime as Date).getTime();
+    await changes.insertOne({
+      _id: 'old-event',
+      at: new Date(serverNow - 3_600_000),
+      event: { type: 'client', clientId: 'x' },
+    });
+    const fast = await createMongoStore({ db: store.db, changeFeedPollMs: 10 });
+    const delivered: unknown[] = [];
+    const unsubscribe = await fast.subscribeChanges({ changed: (event) => delivered.push(event) });
+    try {
+      await expect.poll(() => changes.countDocuments({ _id: 'old-event' }), { timeout: 10_000 }).toBe(0);
+      expect(delivered).toEqual([]);
+    } finally {
+      await unsubscribe();
+    }
+  });
+
   it('changeFeed: false writes no events and tells a subscriber the feed is off', async () => {
     const off = await createMongoStore({ db: store.db, collectionPrefix: 'off_', changeFeed: false });
     const disconnected: unknown[] = [];

@@ -36,6 +36,13 @@ export async function publishChange(changes: Collection<ChangeDoc>, event: Store
  */
 const POLL_OVERLAP_MS = 5000;
 
+/**
+ * How often (in polls) a polling subscriber also deletes events older than the retention: a server
+ * without TTL indexes (FerretDB) would otherwise keep them until `purge`, and every poll reads the
+ * collection.
+ */
+const PRUNE_EVERY_POLLS = 120;
+
 /** Delays between attempts after an error. */
 const BACKOFF_MS = [250, 1000, 5000, 15_000];
 
@@ -48,6 +55,7 @@ export class ChangeFeed {
   readonly #changes: Collection<ChangeDoc>;
   readonly #listener: StoreChangeListener;
   readonly #pollMs: number;
+  readonly #retentionMs: number;
   #stream: ChangeStream<ChangeDoc> | null = null;
   #stopped = false;
   #loop: Promise<void> | null = null;
@@ -61,12 +69,13 @@ export class ChangeFeed {
     db: Db,
     changes: Collection<ChangeDoc>,
     listener: StoreChangeListener,
-    options: { pollMs: number },
+    options: { pollMs: number; retentionMs: number },
   ) {
     this.#db = db;
     this.#changes = changes;
     this.#listener = listener;
     this.#pollMs = options.pollMs;
+    this.#retentionMs = options.retentionMs;
   }
 
   /** Starts reading; resolves once the feed is live or has reported why it is not. Never rejects. */
@@ -146,7 +155,10 @@ export class ChangeFeed {
     const delivered = new Map<string, number>();
     this.#connected();
     settled();
-    while (!this.#stopped) {
+    for (let polls = 1; !this.#stopped; polls++) {
+      if (polls % PRUNE_EVERY_POLLS === 0) {
+        await this.#changes.deleteMany({ at: { $lt: new Date(cursor - this.#retentionMs) } });
+      }
       const docs = await this.#changes
         .find({ at: { $gt: new Date(cursor - POLL_OVERLAP_MS) } })
         .sort({ at: 1 })
