@@ -1,4 +1,22 @@
-import { PassportOptionsError, StoreConflictError, StoreUnavailableError } from '@passport/core';
+import {
+  type AccessTokenRecord,
+  type AuthCodeRecord,
+  type ClientRecord,
+  type ClientUpdate,
+  type DeviceCodeRecord,
+  type IssuedTokens,
+  PassportOptionsError,
+  type PassportStore,
+  type PurgeOptions,
+  type PurgeResult,
+  type RateLimitHit,
+  type RefreshTokenRecord,
+  type StoreChangeEvent,
+  type StoreChangeListener,
+  StoreConflictError,
+  StoreInvalidInputError,
+  StoreUnavailableError,
+} from '@passport/core';
 import type { Collection, Db, Filter } from 'mongodb';
 import {
   CHANGE_RETENTION_SECONDS,
@@ -8,22 +26,6 @@ import {
   type MongoCollectionNames,
 } from './indexes.js';
 import { type ChangeDoc, ChangeFeed, FEED_OFF, publishChange } from './internal/changes.js';
-import type {
-  AccessTokenRecord,
-  AuthCodeRecord,
-  ClientRecord,
-  ClientUpdate,
-  DeviceCodeRecord,
-  IssuedTokens,
-  PassportStore,
-  PurgeOptions,
-  PurgeResult,
-  RateLimitHit,
-  RefreshTokenRecord,
-  StoreChangeEvent,
-  StoreChangeListener,
-} from './internal/contract.js';
-import { StoreInvalidInputError } from './internal/contract.js';
 import {
   type AuthCodeDoc,
   type ClientDoc,

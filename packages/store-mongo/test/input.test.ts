@@ -1,8 +1,8 @@
+import { StoreInvalidInputError } from '@passport/core';
 import { makeAuthCode, makeClient, makeDeviceCode, makeTokenPair } from '@passport/store-testkit';
 import { requireService } from '@passport/test-bed';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { MongoStore } from '../src/index.js';
-import { StoreInvalidInputError } from '../src/internal/contract.js';
 import { createTestStore, destroyStore, resetStore } from './helpers.js';
 
 // NoSQL injection: caller input only ever sits in the VALUE position of a field the store names,

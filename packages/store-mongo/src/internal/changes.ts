@@ -1,6 +1,5 @@
-import { StoreUnavailableError } from '@passport/core';
+import { type StoreChangeEvent, type StoreChangeListener, StoreUnavailableError } from '@passport/core';
 import type { ChangeStream, Collection, Db } from 'mongodb';
-import type { StoreChangeEvent, StoreChangeListener } from './contract.js';
 import { isNotImplemented } from './errors.js';
 
 /**

@@ -5,7 +5,7 @@ import type {
   DeviceCodeRecord,
   IssuedTokens,
   RefreshTokenRecord,
-} from './contract.js';
+} from '@passport/core';
 
 /**
  * The documents of the Mongo store and their conversions from and to records. Documents are built

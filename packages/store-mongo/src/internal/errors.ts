@@ -1,5 +1,4 @@
-import { StoreConflictError, StoreUnavailableError } from '@passport/core';
-import { StoreInvalidInputError } from './contract.js';
+import { StoreConflictError, StoreInvalidInputError, StoreUnavailableError } from '@passport/core';
 
 /**
  * Error mapping from the `mongodb` driver to the store contract. The driver's classes are matched

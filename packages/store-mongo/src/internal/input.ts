@@ -1,4 +1,4 @@
-import { StoreInvalidInputError } from './contract.js';
+import { StoreInvalidInputError } from '@passport/core';
 
 /**
  * What reaches a query. Every filter the store builds puts caller input in the VALUE position of

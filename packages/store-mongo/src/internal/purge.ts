@@ -1,7 +1,7 @@
+import type { PurgeOptions, PurgeResult } from '@passport/core';
 import type { Collection, Filter } from 'mongodb';
 import { CHANGE_RETENTION_SECONDS } from '../indexes.js';
 import type { ChangeDoc } from './changes.js';
-import type { PurgeOptions, PurgeResult } from './contract.js';
 import {
   type AuthCodeDoc,
   type ClientDoc,
