@@ -27,7 +27,7 @@ describe('configuration precedence', () => {
     expect(result.code).toBe(1);
     expect(isOneLine(result.stderr)).toBe(true);
     expect(result.stderr).toBe(
-      'passport: no database configured: pass --database-url (postgres://... or a PGlite directory), add passport.config.mjs, or set DATABASE_URL\n',
+      'passport: no database configured: pass --database-url (postgres://..., mongodb://... or a PGlite directory) or --mongodb-url, add passport.config.mjs, or set DATABASE_URL\n',
     );
   });
 
