@@ -92,6 +92,7 @@ export async function runWorstCase(options: WorstCaseOptions): Promise<WorstCase
     issuer: 'https://bench.passport.test',
     singleUseCount: 0,
     databaseUrl: '',
+    mongodbUrl: '',
     schema: '',
   };
   const child = fork(SERVER_ENTRY, [], {
