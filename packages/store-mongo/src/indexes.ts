@@ -6,6 +6,7 @@ export interface MongoCollectionNames {
   clients: string;
   tokens: string;
   marks: string;
+  lookups: string;
   authCodes: string;
   deviceCodes: string;
   nonces: string;
@@ -19,6 +20,7 @@ export function collectionNames(prefix: string): MongoCollectionNames {
     clients: `${prefix}clients`,
     tokens: `${prefix}tokens`,
     marks: `${prefix}marks`,
+    lookups: `${prefix}lookups`,
     authCodes: `${prefix}auth_codes`,
     deviceCodes: `${prefix}device_codes`,
     nonces: `${prefix}nonces`,
@@ -39,8 +41,13 @@ export interface EnsureIndexesResult {
   ttl: boolean;
 }
 
-/** How long the revocation feed's event documents are kept (TTL, or purge). */
-export const CHANGE_RETENTION_SECONDS = 600;
+/**
+ * How long the revocation feed's event documents are kept (TTL, purge, or a polling subscriber's
+ * pruning). A live subscriber reads only the last few seconds again, and one that reconnects
+ * starts over (core's cache drops everything), so a minute is plenty; and on FerretDB every poll
+ * reads the whole collection.
+ */
+export const CHANGE_RETENTION_SECONDS = 60;
 
 interface IndexPlan {
   collection: keyof MongoCollectionNames;
@@ -51,14 +58,17 @@ interface IndexPlan {
 }
 
 /**
- * Every index the store uses. The unique ones are part of correctness (`_id`, `rt.id`, `parent`):
- * they make an insert the single-use step. The others serve lookups.
+ * Every index the store uses. The unique ones are part of correctness (`_id`, `rt.id`): an insert
+ * keyed by what it consumes is the single-use step, and token ids stay unique (the lookups' `_id`s
+ * `A<access token id>` and `T<refresh token id>` too). The others serve listings, revocations of a family or
+ * a client, and purge; the hot paths (the guard, the token endpoint, a redemption, a rotation, a
+ * device poll, a rate-limit hit) read by `_id` only, which every compatible server serves from an
+ * index (FerretDB 1.x uses no other index for queries).
  */
 const PLAN: readonly IndexPlan[] = [
-  // tokens: the guard reads by _id (the jti); refresh by rt.id; rotation and redemption are the
-  // insert of a pair with a unique parent
+  // tokens: found through their A and T lookups (by _id); rotation and redemption are the insert of
+  // a pair keyed by its parent (_id); refresh token ids stay unique
   { collection: 'tokens', key: { 'rt.id': 1 }, options: { name: 'rt_id', unique: true, sparse: true } },
-  { collection: 'tokens', key: { parent: 1 }, options: { name: 'parent', unique: true, sparse: true } },
   {
     collection: 'tokens',
     key: { 'rt.accessTokenId': 1 },
@@ -75,9 +85,7 @@ const PLAN: readonly IndexPlan[] = [
   { collection: 'tokens', key: { 'rt.clientId': 1 }, options: { name: 'rt_client', sparse: true } },
   { collection: 'tokens', key: { expiresAt: 1 }, options: { name: 'expires' } },
   { collection: 'tokens', key: { 'rt.expiresAt': 1 }, options: { name: 'rt_expires', sparse: true } },
-  // marks: _id is deterministic; user code holders by user code, newest first
-  { collection: 'marks', key: { uc: 1, n: -1 }, options: { name: 'user_code', sparse: true } },
-  { collection: 'marks', key: { deviceId: 1 }, options: { name: 'device', sparse: true } },
+  // marks and lookups: every read is by _id (deterministic ids), so no index but _id
   // authorization codes and device codes: _id is the hash
   { collection: 'authCodes', key: { clientId: 1 }, options: { name: 'client' } },
   { collection: 'authCodes', key: { expiresAt: 1 }, options: { name: 'expires' } },
@@ -87,8 +95,6 @@ const PLAN: readonly IndexPlan[] = [
   { collection: 'clients', key: { ownerId: 1, createdAt: 1 }, options: { name: 'owner_created' } },
   { collection: 'clients', key: { createdAt: 1 }, options: { name: 'created' } },
   { collection: 'clients', key: { revoked: 1, updatedAt: 1 }, options: { name: 'revoked_updated' } },
-  // rate-limit hits: the latest hit of a key
-  { collection: 'rateLimits', key: { key: 1, i: -1 }, options: { name: 'key_hit' } },
   // single-use markers and rate-limit windows expire natively where the server can
   {
     collection: 'nonces',

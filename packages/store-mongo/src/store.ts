@@ -28,15 +28,20 @@ import {
 import { type ChangeDoc, ChangeFeed, FEED_OFF, publishChange } from './internal/changes.js';
 import {
   type AuthCodeDoc,
+  accessTokenIdOf,
   type ClientDoc,
   type DeviceCodeDoc,
   type DeviceState,
+  type LookupDoc,
+  lookupId,
   type MarkDoc,
   markId,
   type NonceDoc,
   parentOf,
   type RateLimitDoc,
+  type RateLimitHintDoc,
   type RefreshSubdoc,
+  rateLimitId,
   type TokenDoc,
   toAccessToken,
   toAuthCode,
@@ -61,13 +66,14 @@ import {
   isId,
   REFRESH_TOKEN_SPEC,
 } from './internal/input.js';
-import { insertMarks, type PurgeContext, purgeAll } from './internal/purge.js';
+import { existingIds, insertMarks, type PurgeContext, purgeAll } from './internal/purge.js';
 
 /** Options of {@link MongoStore}. */
 export interface MongoStoreOptions {
   /**
    * Prefix of every collection name: `<prefix>clients`, `<prefix>tokens`, `<prefix>marks`,
-   * `<prefix>auth_codes`, `<prefix>device_codes`, `<prefix>nonces`, `<prefix>rate_limits`.
+   * `<prefix>lookups`, `<prefix>auth_codes`, `<prefix>device_codes`, `<prefix>nonces`,
+   * `<prefix>rate_limits`, `<prefix>changes`.
    * @default 'oauth_'
    */
   collectionPrefix?: string;
@@ -144,14 +150,19 @@ type CommitOutcome = 'won' | 'lost';
  * step that must be atomic is an insert guarded by a unique index, the one operation every such
  * server makes atomic.
  *
- * - An access token and the refresh token issued with it are **one document** (`_id` = jti), so
- *   `saveTokens` is one insert and the bearer guard's `findAccessToken` one read by `_id`.
- * - A rotation or a redemption **is** the insert of the new pair with `parent` set to the rotated
- *   refresh token, the code or the device code; `parent` is unique, so of concurrent callers
- *   exactly one insert succeeds, and the consumption and the tokens appear together.
- * - Revocations of refresh tokens, codes and device codes, and device decisions, are inserted
- *   marks with deterministic ids; the only field ever updated on a token document is `revoked`,
- *   and only to `true`.
+ * - An access token and the refresh token issued with it are **one document**, so `saveTokens`
+ *   is one insert (`_id` = the access token's id) and the bearer guard's `findAccessToken` one
+ *   read by `_id`.
+ * - A rotation or a redemption **is** the insert of the new pair keyed by what it consumes
+ *   (`_id` = `r:<refresh id>`, `c:<code id>`, `d:<device code id>`), so of concurrent callers
+ *   exactly one insert succeeds, the consumption and the tokens appear together, and whether a
+ *   refresh token or a code was consumed is one read by `_id`.
+ * - Every read on a hot path is by `_id` (FerretDB 1.x uses no other index for queries): a refresh
+ *   token and the access token of a rotated or redeemed pair are found through insert-only lookup
+ *   documents, inserted before the document they point to and checked on every read.
+ * - Revocations of access tokens, refresh tokens, codes and device codes, and device decisions,
+ *   are inserted marks with deterministic ids; a token document is never updated (but for purge's
+ *   `gone`).
  *
  * The package README has the whole design and why each guarantee holds.
  *
@@ -168,15 +179,20 @@ type CommitOutcome = 'won' | 'lost';
 export class MongoStore implements PassportStore {
   /** The database the store's collections live in. */
   readonly db: Db;
+  /** The prefix of the store's collection names (`collectionPrefix`). */
+  readonly collectionPrefix: string;
   /** The collection names (from `collectionPrefix`). */
   readonly collectionNames: MongoCollectionNames;
   readonly #clients: Collection<ClientDoc>;
   readonly #tokens: Collection<TokenDoc>;
   readonly #marks: Collection<MarkDoc>;
+  readonly #lookups: Collection<LookupDoc>;
   readonly #authCodes: Collection<AuthCodeDoc>;
   readonly #deviceCodes: Collection<DeviceCodeDoc>;
   readonly #nonces: Collection<NonceDoc>;
   readonly #rateLimits: Collection<RateLimitDoc>;
+  /** The same collection as `#rateLimits`, holding each key's hint (`h:<key>`). */
+  readonly #rateLimitHints: Collection<RateLimitHintDoc>;
   readonly #purgeBatchSize: number;
   readonly #changes: Collection<ChangeDoc>;
   readonly #changeFeed: boolean;
@@ -203,14 +219,17 @@ export class MongoStore implements PassportStore {
       );
     }
     this.db = db;
+    this.collectionPrefix = prefix;
     this.collectionNames = collectionNames(prefix);
     this.#clients = db.collection(this.collectionNames.clients);
     this.#tokens = db.collection(this.collectionNames.tokens);
     this.#marks = db.collection(this.collectionNames.marks);
+    this.#lookups = db.collection(this.collectionNames.lookups);
     this.#authCodes = db.collection(this.collectionNames.authCodes);
     this.#deviceCodes = db.collection(this.collectionNames.deviceCodes);
     this.#nonces = db.collection(this.collectionNames.nonces);
     this.#rateLimits = db.collection(this.collectionNames.rateLimits);
+    this.#rateLimitHints = db.collection(this.collectionNames.rateLimits);
     this.#purgeBatchSize = batch;
     this.#changes = db.collection(this.collectionNames.changes);
     this.#changeFeed = options.changeFeed ?? true;
@@ -323,26 +342,100 @@ export class MongoStore implements PassportStore {
   // ---------------------------------------------------------------- tokens
 
   /**
-   * One `insertOne` of the pair's document: both tokens are stored or neither. A taken access
-   * token id (`_id`) or refresh token id (unique `rt.id`) throws `StoreConflictError`.
+   * One `insertOne` of the pair's document (`_id` = the access token's id): both tokens are stored
+   * or neither. The refresh token's `T` lookup is inserted first (a taken refresh token id
+   * conflicts there) and removed again when the document's insert fails; until the document
+   * exists, the lookup leads nowhere. A taken access token id or refresh token id throws
+   * `StoreConflictError`.
    */
   saveTokens(tokens: IssuedTokens): Promise<void> {
     return this.#run(async () => {
       checkTokens(tokens);
-      await this.#tokens.insertOne(toTokenDoc(tokens));
+      await this.#insertPair(toTokenDoc(tokens));
     });
   }
 
-  /** One read by `_id` (the bearer guard's read). */
+  /**
+   * Inserts a token document after its lookups (`A` for its access token, `T` for its refresh
+   * token, `C` for the parent it consumes, `N` for an access token of another document its refresh
+   * token names). When the document's insert fails, the `A` and `T` lookups are deleted again (best
+   * effort: one left behind leads to no document holding that token, so it reads as absent).
+   */
+  async #insertPair(doc: TokenDoc): Promise<void> {
+    const rt = doc.rt;
+    const jti = accessTokenIdOf(doc);
+    const written: string[] = [];
+    try {
+      await this.#insertLookup(lookupId.accessToken(jti), doc._id, (held) => accessTokenIdOf(held) === jti);
+      written.push(lookupId.accessToken(jti));
+      if (rt !== undefined) {
+        if (rt.accessTokenId !== undefined) {
+          await insertMarks(this.#lookups, [{ _id: lookupId.namedAccessToken(rt.accessTokenId) }]);
+        }
+        await this.#insertLookup(lookupId.refreshToken(rt.id), doc._id, (held) => held.rt?.id === rt.id);
+        written.push(lookupId.refreshToken(rt.id));
+      }
+      // A pair keyed by its parent: the parent's C lookup goes first (see LookupDoc).
+      if (doc.parent !== undefined)
+        await insertMarks(this.#lookups, [{ _id: lookupId.consumption(doc.parent) }]);
+      await this.#tokens.insertOne(doc);
+    } catch (error) {
+      // One delete by _id each (FerretDB evaluates `$in` document by document).
+      await Promise.all(written.map((id) => this.#lookups.deleteOne({ _id: id }).catch(() => undefined)));
+      throw error;
+    }
+  }
+
+  /**
+   * Inserts the lookup `id` pointing to the token document `at`. Taken by a lookup whose document
+   * holds the token (`holds`): a conflict (duplicate key). Taken by one that leads nowhere (left
+   * behind by a failed write, maybe an earlier attempt of this one): used, or replaced.
+   */
+  async #insertLookup(id: string, at: string, holds: (doc: TokenDoc) => boolean): Promise<void> {
+    try {
+      await this.#lookups.insertOne({ _id: id, at });
+      return;
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      const existing = await this.#lookups.findOne({ _id: id });
+      const held = existing?.at === undefined ? null : await this.#tokens.findOne({ _id: existing.at });
+      if (held !== null && holds(held)) throw error;
+      if (existing?.at === at) return;
+    }
+    await this.#lookups.deleteOne({ _id: id });
+    await this.#lookups.insertOne({ _id: id, at });
+  }
+
+  /**
+   * The document holding access token `id` (its `A` lookup, then the document it names, by `_id`)
+   * and whether the token is revoked (the document's flag, or its `V` mark, read beside the lookup).
+   */
+  async #accessTokenDoc(id: string): Promise<{ doc: TokenDoc; revoked: boolean } | null> {
+    const [pointer, revokedMark] = await Promise.all([
+      this.#lookups.findOne({ _id: lookupId.accessToken(id) }),
+      this.#marked(markId.accessRevoked(id)),
+    ]);
+    if (pointer?.at === undefined) return null;
+    const doc = await this.#tokens.findOne({ _id: pointer.at });
+    // A lookup left behind by a failed insert leads to no document holding this access token.
+    if (doc === null || accessTokenIdOf(doc) !== id) return null;
+    return { doc, revoked: doc.revoked || revokedMark };
+  }
+
+  /**
+   * Two rounds of reads by `_id`: the token's `A` lookup and `V` mark, then its document (the
+   * bearer guard's read).
+   */
   findAccessToken(id: string): Promise<AccessTokenRecord | null> {
     return this.#run(async () => {
       if (!isId(id)) return null;
-      const doc = await this.#tokens.findOne({ _id: id });
-      return doc === null || doc.gone === true ? null : toAccessToken(doc);
+      const found = await this.#accessTokenDoc(id);
+      if (found === null || found.doc.gone === true) return null;
+      return { ...toAccessToken(found.doc), revoked: found.revoked };
     });
   }
 
-  /** The document by `rt.id`, the token's marks, and the pair its rotation wrote, read together. */
+  /** The token's lookup and marks, and its successor (by `_id`), read together, then its document. */
   findRefreshToken(id: string): Promise<RefreshTokenRecord | null> {
     return this.#run(async () => {
       if (!isId(id)) return null;
@@ -352,9 +445,9 @@ export class MongoStore implements PassportStore {
   }
 
   /**
-   * Checks the token is live, then commits by inserting `next` with `parent` = this token (unique:
-   * one rotation wins), re-checks that no revocation came in between (else deletes `next` and
-   * answers `null`), and revokes the old access token.
+   * Checks the token is live, then commits by inserting `next` keyed by this token (`_id` =
+   * `r:<id>`: one rotation wins), re-checks that no revocation came in between (else deletes `next`
+   * and answers `null`), and revokes the old access token.
    */
   rotateRefreshToken(id: string, now: Date, next: IssuedTokens): Promise<RefreshTokenRecord | null> {
     return this.#run(async () => {
@@ -364,15 +457,18 @@ export class MongoStore implements PassportStore {
         throw new StoreInvalidInputError('rotateRefreshToken needs next.refreshToken');
       }
       if (!isId(id)) return null;
-      const read = await this.#refreshState(id);
+      // Not whether it was rotated: the insert keyed by it decides that.
+      const read = await this.#refreshState(id, false);
       if (read === null || read.purged || !isUsable(read.state, read.doc.rt.expiresAt, now)) return null;
       const outcome = await this.#commit(
         toTokenDoc(next, { parent: parentOf.refresh(id), consumedAt: now, expiresAt: read.doc.rt.expiresAt }),
         () => this.#marked(markId.refreshRevoked(id)),
       );
       if (outcome === 'lost') return null;
-      const accessTokenId = read.doc.rt.accessTokenId ?? read.doc._id;
-      await this.#tokens.updateOne({ _id: accessTokenId }, { $set: { revoked: true } });
+      // The access token issued with the rotated refresh token is revoked by its V mark: one insert
+      // (an update would be found by FerretDB reading the whole token collection).
+      const accessTokenId = read.doc.rt.accessTokenId ?? accessTokenIdOf(read.doc);
+      await insertMarks(this.#marks, [{ _id: markId.accessRevoked(accessTokenId) }]);
       await this.#publish({ type: 'accessTokens', ids: [accessTokenId] });
       return toRefreshToken(read.doc, {
         revoked: false,
@@ -383,28 +479,44 @@ export class MongoStore implements PassportStore {
   }
 
   /**
-   * Inserts the pair a rotation or redemption writes. A duplicate `parent` means another caller
-   * won: `'lost'`. A duplicate token id is a conflict (nothing was written). After the insert,
-   * `revoked()` re-checks the parent: a revocation that came between the caller's check and the
-   * insert wins, and the pair is deleted again.
+   * Inserts the pair a rotation or redemption writes, keyed by its parent (after its lookups, see
+   * {@link MongoStore.saveTokens}). A taken `_id` means another caller won: `'lost'`. A taken token
+   * id is a conflict (nothing was written). After the insert, `revoked()` re-checks the parent: a
+   * revocation that came between the caller's check and the insert wins, and the pair is deleted
+   * again.
    */
   async #commit(
     pair: TokenDoc & { parent: string },
     revoked: () => Promise<boolean>,
   ): Promise<CommitOutcome> {
     try {
-      await this.#tokens.insertOne(pair);
+      await this.#insertPair(pair);
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
-      const winner = await this.#tokens.findOne({ parent: pair.parent }, { projection: { _id: 1 } });
+      const winner = await this.#tokens.findOne({ _id: pair._id }, { projection: { _id: 1 } });
       if (winner !== null) return 'lost';
       throw error;
     }
     if (await revoked()) {
       await this.#tokens.deleteOne({ _id: pair._id });
+      const lookups = [
+        lookupId.accessToken(accessTokenIdOf(pair)),
+        ...(pair.rt === undefined ? [] : [lookupId.refreshToken(pair.rt.id)]),
+      ];
+      await Promise.all(lookups.map((id) => this.#lookups.deleteOne({ _id: id })));
       return 'lost';
     }
     return 'won';
+  }
+
+  /**
+   * The pair that consumed a parent (a rotated refresh token, a redeemed code), if any: the
+   * parent's `C` lookup (missing: certainly not consumed, one read of a small document), then the
+   * pair keyed by the parent.
+   */
+  async #successor(parent: string): Promise<Pick<TokenDoc, '_id' | 'rt' | 'parentConsumedAt'> | null> {
+    if ((await this.#lookups.findOne({ _id: lookupId.consumption(parent) })) === null) return null;
+    return this.#tokens.findOne({ _id: parent }, { projection: { _id: 1, 'rt.id': 1, parentConsumedAt: 1 } });
   }
 
   /** Whether a mark exists. */
@@ -412,21 +524,28 @@ export class MongoStore implements PassportStore {
     return (await this.#marks.findOne({ _id: id }, { projection: { _id: 1 } })) !== null;
   }
 
-  async #refreshState(id: string): Promise<RefreshState | null> {
-    const parent = parentOf.refresh(id);
-    const [doc, marks, child] = await Promise.all([
-      this.#tokens.findOne({ 'rt.id': id }),
-      this.#marks.find({ _id: { $in: [markId.refreshRevoked(id), markId.refreshPurged(id)] } }).toArray(),
-      this.#tokens.findOne({ parent }, { projection: { 'rt.id': 1, parentConsumedAt: 1 } }),
+  /**
+   * A refresh token's document (through its `T` lookup) and marks, and unless told otherwise
+   * whether it was rotated (its `C` lookup, then the pair keyed by it). A rotation does not ask:
+   * its insert keyed by the token is what decides.
+   */
+  async #refreshState(id: string, withConsumption = true): Promise<RefreshState | null> {
+    const [pointer, revokedMark, purgedMark, child] = await Promise.all([
+      this.#lookups.findOne({ _id: lookupId.refreshToken(id) }),
+      this.#marked(markId.refreshRevoked(id)),
+      this.#marked(markId.refreshPurged(id)),
+      withConsumption ? this.#successor(parentOf.refresh(id)) : null,
     ]);
-    if (doc === null || doc.rt === undefined) return null;
+    if (pointer?.at === undefined) return null;
+    const doc = await this.#tokens.findOne({ _id: pointer.at });
+    // A lookup left behind by a failed insert leads to no document holding this refresh token.
+    if (doc === null || doc.rt === undefined || doc.rt.id !== id) return null;
     const rt = doc.rt;
-    const has = (markIdValue: string): boolean => marks.some((mark) => mark._id === markIdValue);
     return {
       doc: doc as TokenWithRefresh,
-      purged: has(markId.refreshPurged(id)),
+      purged: purgedMark,
       state: {
-        revoked: rt.revoked || has(markId.refreshRevoked(id)),
+        revoked: rt.revoked || revokedMark,
         consumedAt: rt.consumedAt ?? child?.parentConsumedAt ?? null,
         replacedBy: rt.replacedBy ?? child?.rt?.id ?? null,
       },
@@ -434,29 +553,29 @@ export class MongoStore implements PassportStore {
   }
 
   /**
-   * Sets `revoked` on the access token, then marks every refresh token issued with it revoked
-   * (the one in its document and any stored elsewhere naming it).
+   * Inserts the access token's `V` mark and the `R` marks of every refresh token issued with it
+   * revoked (the one in its document and any stored elsewhere naming it).
    */
   revokeAccessToken(id: string): Promise<boolean> {
     return this.#run(async () => {
       if (!isId(id)) return false;
-      const doc = await this.#tokens.findOneAndUpdate(
-        { _id: id },
-        { $set: { revoked: true } },
-        // (no projection: FerretDB 1.x has none on findAndModify)
-        { returnDocument: 'after' },
-      );
-      if (doc === null || doc.gone === true) return false;
+      const found = await this.#accessTokenDoc(id);
+      if (found === null || found.doc.gone === true) return false;
+      const { doc } = found;
       const refreshIds: string[] = [];
       if (doc.rt !== undefined && doc.rt.accessTokenId === undefined) refreshIds.push(doc.rt.id);
-      const others = await this.#tokens
-        .find({ 'rt.accessTokenId': id }, { projection: { 'rt.id': 1 } })
-        .toArray();
-      for (const other of others) if (other.rt !== undefined) refreshIds.push(other.rt.id);
-      await insertMarks(
-        this.#marks,
-        refreshIds.map((refreshId) => ({ _id: markId.refreshRevoked(refreshId) })),
-      );
+      // Refresh tokens stored in other documents that name this access token: only when its `N`
+      // lookup says there are any (core never writes such pairs).
+      if ((await this.#lookups.findOne({ _id: lookupId.namedAccessToken(id) })) !== null) {
+        const others = await this.#tokens
+          .find({ 'rt.accessTokenId': id }, { projection: { 'rt.id': 1 } })
+          .toArray();
+        for (const other of others) if (other.rt !== undefined) refreshIds.push(other.rt.id);
+      }
+      await insertMarks(this.#marks, [
+        { _id: markId.accessRevoked(id) },
+        ...refreshIds.map((refreshId) => ({ _id: markId.refreshRevoked(refreshId) })),
+      ]);
       await this.#publish({ type: 'accessTokens', ids: [id] });
       return true;
     });
@@ -465,8 +584,8 @@ export class MongoStore implements PassportStore {
   revokeRefreshToken(id: string): Promise<boolean> {
     return this.#run(async () => {
       if (!isId(id)) return false;
-      const doc = await this.#tokens.findOne({ 'rt.id': id }, { projection: { _id: 1 } });
-      if (doc === null || (await this.#marked(markId.refreshPurged(id)))) return false;
+      const read = await this.#refreshState(id);
+      if (read === null || read.purged) return false;
       await insertMarks(this.#marks, [{ _id: markId.refreshRevoked(id) }]);
       return true;
     });
@@ -504,20 +623,20 @@ export class MongoStore implements PassportStore {
    */
   async #revokePass(accessFilter: Filter<TokenDoc>, refreshFilter: Filter<TokenDoc>): Promise<number> {
     const [access, refresh] = await Promise.all([
-      this.#tokens.find(accessFilter, { projection: { _id: 1 } }).toArray(),
+      this.#tokens.find(accessFilter, { projection: { _id: 1, jti: 1 } }).toArray(),
       this.#unmarkedRefreshIds(refreshFilter),
     ]);
-    if (access.length > 0) {
-      await this.#tokens.updateMany(
-        { _id: { $in: access.map((doc) => doc._id) } },
-        { $set: { revoked: true } },
-      );
-    }
+    // V marks for the access tokens (how many were new: those this pass revoked), R marks for the
+    // refresh tokens found unmarked.
+    const revokedAccess = await insertMarks(
+      this.#marks,
+      access.map((doc) => ({ _id: markId.accessRevoked(accessTokenIdOf(doc)) })),
+    );
     await insertMarks(
       this.#marks,
       refresh.map((id) => ({ _id: markId.refreshRevoked(id) })),
     );
-    return access.length + refresh.length;
+    return revokedAccess + refresh.length;
   }
 
   /** The ids of the refresh tokens matching `filter` that carry neither a revoked nor a purged mark. */
@@ -526,20 +645,18 @@ export class MongoStore implements PassportStore {
     const ids = docs.flatMap((doc) => (doc.rt === undefined ? [] : [doc.rt.id]));
     if (ids.length === 0) return [];
     const marked = new Set(
-      (
-        await this.#marks
-          .find(
-            { _id: { $in: [...ids.map(markId.refreshRevoked), ...ids.map(markId.refreshPurged)] } },
-            { projection: { _id: 1 } },
-          )
-          .toArray()
-      ).map((mark) => mark._id.slice(1)),
+      [
+        ...(await existingIds(this.#marks, [
+          ...ids.map(markId.refreshRevoked),
+          ...ids.map(markId.refreshPurged),
+        ])),
+      ].map((markIdValue) => markIdValue.slice(1)),
     );
     return ids.filter((id) => !marked.has(id));
   }
 
   /**
-   * Marks the client's codes and device codes revoked, sets `revoked` on its access tokens and
+   * Marks the client's codes and device codes revoked, its access tokens (`V`) and
    * marks its refresh tokens, pass after pass until one changes nothing (the ordering argument of
    * {@link MongoStore.revokeFamily}, for rotations and redemptions alike).
    */
@@ -589,7 +706,13 @@ export class MongoStore implements PassportStore {
         filter.clientId = options.clientId;
       }
       const docs = await this.#tokens.find(filter).sort({ createdAt: -1, _id: -1 }).toArray();
-      return docs.map(toAccessToken);
+      const revoked = await existingIds(
+        this.#marks,
+        docs.map((doc) => markId.accessRevoked(accessTokenIdOf(doc))),
+      );
+      return docs
+        .filter((doc) => !revoked.has(markId.accessRevoked(accessTokenIdOf(doc))))
+        .map(toAccessToken);
     });
   }
 
@@ -604,6 +727,7 @@ export class MongoStore implements PassportStore {
         clients: this.#clients,
         tokens: this.#tokens,
         marks: this.#marks,
+        lookups: this.#lookups,
         changes: this.#changes,
         authCodes: this.#authCodes,
         deviceCodes: this.#deviceCodes,
@@ -632,17 +756,20 @@ export class MongoStore implements PassportStore {
     });
   }
 
-  async #codeState(id: string): Promise<{ doc: AuthCodeDoc; state: UseState } | null> {
+  async #codeState(
+    id: string,
+    withConsumption = true,
+  ): Promise<{ doc: AuthCodeDoc; state: UseState } | null> {
     const [doc, revokedMark, child] = await Promise.all([
       this.#authCodes.findOne({ _id: id }),
-      this.#marks.findOne({ _id: markId.codeRevoked(id) }, { projection: { _id: 1 } }),
-      this.#tokens.findOne({ parent: parentOf.code(id) }, { projection: { parentConsumedAt: 1 } }),
+      this.#marked(markId.codeRevoked(id)),
+      withConsumption ? this.#successor(parentOf.code(id)) : null,
     ]);
     if (doc === null) return null;
     return {
       doc,
       state: {
-        revoked: doc.revoked || revokedMark !== null,
+        revoked: doc.revoked || revokedMark,
         consumedAt: doc.consumedAt ?? child?.parentConsumedAt ?? null,
         replacedBy: null,
       },
@@ -650,16 +777,17 @@ export class MongoStore implements PassportStore {
   }
 
   /**
-   * Checks the code is live, then commits by inserting the tokens with `parent` = this code
-   * (unique: one redemption wins; the consumption and the tokens appear in one insert), and
-   * re-checks that no revocation came in between.
+   * Checks the code is live (three reads by `_id`), then commits by inserting the tokens keyed by
+   * this code (`_id` = `c:<id>`: one redemption wins; the consumption and the tokens appear in one
+   * insert), and re-checks that no revocation came in between.
    */
   redeemAuthCode(id: string, now: Date, tokens: IssuedTokens): Promise<AuthCodeRecord | null> {
     return this.#run(async () => {
       checkTokens(tokens);
       checkDate('now', now);
       if (!isId(id)) return null;
-      const read = await this.#codeState(id);
+      // Not whether it was redeemed: the insert keyed by it decides that.
+      const read = await this.#codeState(id, false);
       if (read === null || !isUsable(read.state, read.doc.expiresAt, now)) return null;
       const outcome = await this.#commit(
         toTokenDoc(tokens, { parent: parentOf.code(id), consumedAt: now, expiresAt: read.doc.expiresAt }),
@@ -717,10 +845,20 @@ export class MongoStore implements PassportStore {
     throw new StoreUnavailableError('saveDeviceCode: the user code kept changing hands; try again');
   }
 
-  /** The highest-numbered holder mark of a user code. */
+  /**
+   * The highest-numbered holder mark of a user code: `U<user code>:1`, `:2`, ... read by `_id`
+   * until one is missing (holders are numbered without gaps; purge deletes a user code's holders
+   * only all together, from the highest down). A user code is nearly always held once: one read
+   * and one miss.
+   */
   async #userCodeHolder(userCode: string): Promise<MarkDoc | null> {
-    const [holder] = await this.#marks.find({ uc: userCode }).sort({ n: -1 }).limit(1).toArray();
-    return holder ?? null;
+    let holder: MarkDoc | null = null;
+    for (let n = 1; n <= MAX_SEQUENCE_ATTEMPTS; n++) {
+      const next = await this.#marks.findOne({ _id: markId.userCode(userCode, n) });
+      if (next === null) return holder;
+      holder = next;
+    }
+    return holder;
   }
 
   findDeviceCode(id: string): Promise<DeviceCodeRecord | null> {
@@ -731,18 +869,22 @@ export class MongoStore implements PassportStore {
     });
   }
 
-  async #deviceState(id: string, known?: DeviceCodeDoc): Promise<DeviceStateRead | null> {
-    const [doc, marks, child] = await Promise.all([
+  async #deviceState(
+    id: string,
+    known?: DeviceCodeDoc | null,
+    withConsumption = true,
+  ): Promise<DeviceStateRead | null> {
+    const [doc, revoked, decision, child] = await Promise.all([
       known ?? this.#deviceCodes.findOne({ _id: id }),
-      this.#marks.find({ _id: { $in: [markId.deviceRevoked(id), markId.deviceDecision(id)] } }).toArray(),
-      this.#tokens.findOne({ parent: parentOf.device(id) }, { projection: { parentConsumedAt: 1 } }),
+      this.#marked(markId.deviceRevoked(id)),
+      this.#marks.findOne({ _id: markId.deviceDecision(id) }),
+      withConsumption ? this.#successor(parentOf.device(id)) : null,
     ]);
     if (doc === null) return null;
-    const decision = marks.find((mark) => mark._id === markId.deviceDecision(id));
     const decided = doc.status === 'pending' && decision?.status !== undefined;
     return {
       doc,
-      revoked: marks.some((mark) => mark._id === markId.deviceRevoked(id)),
+      revoked,
       state: {
         status: decided && decision?.status !== undefined ? decision.status : doc.status,
         userId: decided ? (decision?.userId ?? null) : doc.userId,
@@ -829,7 +971,8 @@ export class MongoStore implements PassportStore {
       checkTokens(tokens);
       checkDate('now', now);
       if (!isId(id)) return null;
-      const read = await this.#deviceState(id);
+      // Not whether it was redeemed: the insert keyed by it decides that.
+      const read = await this.#deviceState(id, null, false);
       if (
         read === null ||
         read.revoked ||
@@ -865,11 +1008,18 @@ export class MongoStore implements PassportStore {
   }
 
   /**
-   * Each hit takes the key's next hit number with a unique insert: it reads the latest hit, and
-   * either continues its window (same `start` and `resetAt`) or, when that window is over (or
-   * there is none), opens a new one at `now`. A concurrent hit that took the number first makes
-   * the insert fail; the hit reads that one (by `_id`) and tries the next number, so every hit is
-   * counted exactly once, in the window of the hit before it.
+   * Each hit takes the key's next hit number with a unique insert (`<i>:<key>`): it reads the
+   * key's hint (`h:<key>`, the latest hit as its writer saw it), and either continues that hit's
+   * window (same `start` and `resetAt`) or, when that window is over (or there is none), opens a
+   * new one at `now`. A concurrent hit that took the number first makes the insert fail; the hit
+   * reads that one (by `_id`) and tries the next number, so every hit is counted exactly once, in
+   * the window of the hit before it. Then it records itself as the hint. Two reads by `_id` and one
+   * insert when uncontended.
+   *
+   * Not one `findOneAndUpdate` with upsert (`$inc` on a counter document): on a server whose
+   * single-document updates are not atomic (FerretDB 1.x, FerretDB issue 2168), concurrent `$inc`s
+   * lose increments, and a lost hit is a guess that is never counted. An insert against the unique
+   * `_id` is atomic everywhere.
    */
   hitRateLimit(key: string, windowMs: number, now: Date): Promise<RateLimitHit> {
     return this.#run(async () => {
@@ -878,30 +1028,40 @@ export class MongoStore implements PassportStore {
         throw new StoreInvalidInputError('windowMs must be a positive number');
       }
       checkDate('now', now);
-      let [latest] = await this.#rateLimits.find({ key }).sort({ i: -1 }).limit(1).toArray();
+      let latest: { i: number; start: number; resetAt: Date } | null = await this.#rateLimitHints.findOne({
+        _id: rateLimitId.hint(key),
+      });
       for (let attempt = 0; attempt < MAX_SEQUENCE_ATTEMPTS; attempt++) {
         const i = (latest?.i ?? 0) + 1;
+        const id = rateLimitId.hit(key, i);
         const hit: RateLimitDoc =
-          latest !== undefined && latest.resetAt > now
-            ? { _id: `${key}:${i}`, key, i, start: latest.start, resetAt: latest.resetAt }
-            : {
-                _id: `${key}:${i}`,
-                key,
-                i,
-                start: i,
-                resetAt: new Date(now.getTime() + windowMs),
-                opens: true,
-              };
+          latest !== null && latest.resetAt > now
+            ? { _id: id, key, i, start: latest.start, resetAt: latest.resetAt }
+            : { _id: id, key, i, start: i, resetAt: new Date(now.getTime() + windowMs), opens: true };
         try {
           await this.#rateLimits.insertOne(hit);
-          return { count: i - hit.start + 1, resetAt: new Date(hit.resetAt.getTime()) };
         } catch (error) {
           if (!isDuplicateKey(error)) throw error;
+          // Another hit took number i: continue from it (one read by _id). Gone again (purge
+          // deleted its expired window): start over from the hint.
+          latest =
+            (await this.#rateLimits.findOne({ _id: id })) ??
+            (await this.#rateLimitHints.findOne({ _id: rateLimitId.hint(key) }));
+          if (latest !== null && latest.i < i) latest = { ...latest, i };
+          continue;
         }
-        // Another hit took number i: continue from it (one read by _id).
-        latest = (await this.#rateLimits.findOne({ _id: hit._id })) ?? undefined;
-        if (latest === undefined)
-          [latest] = await this.#rateLimits.find({ key }).sort({ i: -1 }).limit(1).toArray();
+        await this.#rateLimitHints
+          .updateOne(
+            { _id: rateLimitId.hint(key) },
+            { $set: { i, start: hit.start, resetAt: hit.resetAt } },
+            { upsert: true },
+          )
+          .catch((error: unknown) => {
+            // Two first hints of a key: one upsert inserts, the other finds the id taken. Either
+            // hint is fine; any other failure leaves the hint behind, which only costs reads.
+            if (!isDuplicateKey(error)) throw error;
+          });
+        return { count: i - hit.start + 1, resetAt: new Date(hit.resetAt.getTime()) };
       }
       throw new StoreUnavailableError('hitRateLimit: the key kept changing under contention; try again');
     });

@@ -50,15 +50,33 @@ describe.skipIf(!(await requireService('ferretdb')))('the document design', () =
     expect(docs[0]?.rt).not.toHaveProperty('accessTokenId');
   });
 
-  it('a rotation is the insert of the next pair with a unique parent: of 50 racers one document exists', async () => {
+  it('a rotation is the insert of the next pair keyed by the rotated token: of 50 racers one document exists', async () => {
     const base = pair();
     await store.saveTokens(base);
     const now = new Date();
+    const nexts = Array.from({ length: 50 }, () => pair());
     const results = await Promise.all(
-      Array.from({ length: 50 }, () => store.rotateRefreshToken(base.refreshToken.id, now, pair())),
+      nexts.map((next) => store.rotateRefreshToken(base.refreshToken.id, now, next)),
     );
     expect(results.filter((result) => result !== null)).toHaveLength(1);
-    expect(await tokens().countDocuments({ parent: `r:${base.refreshToken.id}` })).toBe(1);
+    const winner = nexts[results.findIndex((result) => result !== null)];
+    const children = await tokens()
+      .find({ parent: `r:${base.refreshToken.id}` })
+      .toArray();
+    expect(children).toHaveLength(1);
+    expect(children[0]).toMatchObject({
+      _id: `r:${base.refreshToken.id}`,
+      jti: winner?.accessToken.id,
+      rt: { id: winner?.refreshToken.id },
+    });
+    // The losers' lookups were removed again: one T and one A lookup per stored pair.
+    const lookups = store.db.collection(store.collectionNames.lookups);
+    for (const next of nexts) {
+      const expected = next === winner ? 1 : 0;
+      expect(await lookups.countDocuments({ _id: `T${next.refreshToken.id}` as never })).toBe(expected);
+      expect(await lookups.countDocuments({ _id: `A${next.accessToken.id}` as never })).toBe(expected);
+    }
+    expect(await store.findAccessToken(winner?.accessToken.id ?? '')).toEqual(winner?.accessToken);
   });
 
   it('revokeFamily is ordered with concurrent rotations: a rotation that won has its pair revoked', async () => {
@@ -122,6 +140,13 @@ describe.skipIf(!(await requireService('ferretdb')))('the document design', () =
     const later = { ...options, now: at(700) };
     expect(await store.purge(later)).toMatchObject({ authCodes: 1 });
     expect(await tokens().countDocuments({ parent: `c:${code.id}` })).toBe(0);
+    // Their lookups went with them.
+    const lookups = store.db.collection(store.collectionNames.lookups);
+    expect(
+      await lookups.countDocuments({
+        _id: { $in: [`T${issued.refreshToken.id}`, `A${issued.accessToken.id}`] } as never,
+      }),
+    ).toBe(0);
   });
 
   it('ensureIndexes is idempotent; TTL indexes where the server has them (not FerretDB 1.x)', async () => {
@@ -130,10 +155,11 @@ describe.skipIf(!(await requireService('ferretdb')))('the document design', () =
     expect(second).toEqual(first);
     expect(first.ttl).toBe(!isFerretDB);
     expect(first.indexes).toContain(`${store.collectionNames.tokens}.rt_id`);
-    expect(first.indexes).toContain(`${store.collectionNames.tokens}.parent`);
     const indexes = await tokens().listIndexes().toArray();
-    const parent = indexes.find((index) => index.name === 'parent');
-    expect(parent).toMatchObject({ key: { parent: 1 }, unique: true });
+    expect(indexes.find((index) => index.name === 'rt_id')).toMatchObject({
+      key: { 'rt.id': 1 },
+      unique: true,
+    });
   });
 
   it('the revocation feed delivers a revocation made by another instance (polling without change streams)', async () => {

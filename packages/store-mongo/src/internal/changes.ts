@@ -4,9 +4,13 @@ import { isNotImplemented } from './errors.js';
 
 /**
  * The revocation feed. Every revoking operation inserts one event document into the `changes`
- * collection, stamped with the SERVER's time (`$currentDate`, so no instance's clock is read);
- * subscribers read that collection through a change stream where the server has one (a replica set
- * or sharded cluster), and by polling it otherwise (FerretDB, a standalone MongoDB).
+ * collection, stamped with the writing instance's clock (one insert: an upsert stamped by the
+ * server's `$currentDate` would first look for its `_id`, which FerretDB answers by reading the
+ * whole collection); subscribers read that collection through a change stream where the server has
+ * one (a replica set or sharded cluster), and by polling it otherwise (FerretDB, a standalone
+ * MongoDB). A poll looks back {@link POLL_OVERLAP_MS} before the newest event it saw, so instances'
+ * clocks may differ by that much; an event missed beyond it only leaves the cache's time bound
+ * (`revocationCacheSeconds`) in charge, as without a feed.
  *
  * @module
  */
@@ -15,18 +19,14 @@ import { isNotImplemented } from './errors.js';
 export interface ChangeDoc {
   /** A random UUID. */
   _id: string;
-  /** The server's time when the event was written. */
+  /** When the event was written, by the writer's clock. */
   at: Date;
   event: StoreChangeEvent;
 }
 
-/** Writes one event (an upsert, only so that the server stamps its own time on it). */
+/** Writes one event: one insert. */
 export async function publishChange(changes: Collection<ChangeDoc>, event: StoreChangeEvent): Promise<void> {
-  await changes.updateOne(
-    { _id: globalThis.crypto.randomUUID() },
-    { $currentDate: { at: true }, $setOnInsert: { event } },
-    { upsert: true },
-  );
+  await changes.insertOne({ _id: globalThis.crypto.randomUUID(), at: new Date(), event });
 }
 
 /**
@@ -40,7 +40,7 @@ const POLL_OVERLAP_MS = 5000;
  * without TTL indexes (FerretDB) would otherwise keep them until `purge`, and every poll reads the
  * collection.
  */
-const PRUNE_EVERY_POLLS = 120;
+const PRUNE_EVERY_POLLS = 20;
 
 /** Delays between attempts after an error. */
 const BACKOFF_MS = [250, 1000, 5000, 15_000];

@@ -53,13 +53,21 @@ export interface RefreshSubdoc {
 }
 
 /**
- * An access token and the refresh token issued with it: `_id` is the access token's `jti`,
- * `rt.id` the refresh token's hash (unique, sparse). The only field that ever changes is
- * `revoked` (only ever set to `true`), plus `gone` when purge drops the access token half: so
- * concurrent writers of one document, on a server whose updates are not atomic, can only agree.
+ * An access token and the refresh token issued with it. `_id` is the access token's `jti` for a
+ * pair `saveTokens` wrote, and the parent reference (`r:<refresh id>`, `c:<code id>`,
+ * `d:<device code id>`) for the pair a rotation or a redemption wrote: inserting that document IS
+ * the single use of the parent (of concurrent inserts of one `_id` exactly one succeeds), and
+ * whether the parent was consumed is a read by `_id`. Such a document carries the access token's
+ * id in `jti`. Every access token is found through its `A` lookup, every refresh token (`rt.id`,
+ * unique, sparse) through its `T` lookup. A document is never updated but for `gone`, set when
+ * purge drops the access token half: `revoked` keeps the saved value, and revocations are marks
+ * (`V`, `R`): an update is a write FerretDB finds by reading the whole collection, and its updates
+ * are not atomic.
  */
 export interface TokenDoc {
   _id: string;
+  /** The access token's id when `_id` is the parent reference. */
+  jti?: string;
   userId: string | null;
   clientId: string;
   name: string | null;
@@ -71,8 +79,7 @@ export interface TokenDoc {
   rt?: RefreshSubdoc;
   /**
    * Set on the pair a rotation or a redemption wrote: `r:<refresh id>`, `c:<code id>` or
-   * `d:<device code id>`. Unique (sparse): inserting this document IS the single use of the parent,
-   * so of concurrent rotations or redemptions exactly one insert succeeds.
+   * `d:<device code id>`, the same as its `_id`.
    */
   parent?: string;
   /** When the parent was consumed (the `now` of the rotation or redemption). */
@@ -90,6 +97,8 @@ export interface TokenDoc {
  * An insert-only mark: each state change other than a token document's `revoked` flag is the
  * insert of a document with a deterministic `_id`, which exactly one writer can make.
  *
+ * - `V<access token id>`: the access token is revoked (an update of its document would be a write
+ *   FerretDB finds by reading the whole token collection; an insert is not).
  * - `R<refresh id>`: the refresh token is revoked.
  * - `P<refresh id>`: purge deleted the refresh token (its access token or its parent's consumption
  *   keeps the document).
@@ -111,8 +120,44 @@ export interface MarkDoc {
   expiresAt?: Date;
 }
 
+/**
+ * An insert-only lookup document: it makes a read that would otherwise filter on another field (or
+ * read the large token collection) a read by `_id` in a collection of small documents. FerretDB
+ * 1.x evaluates a filter on `_id` inside SQLite and any other filter (a nested field, `$in`, a
+ * range) in Go, document by document; neither uses an index, so the store keeps its hot reads on
+ * `_id` and, where it can, in small documents.
+ *
+ * - `A<access token id>`: the token document holding that access token (`at` = its `_id`).
+ * - `T<refresh id>`: the token document holding that refresh token (`at` = its `_id`).
+ *
+ *   Both are inserted BEFORE that document (a taken token id conflicts there, before anything is
+ *   written) and deleted again when its insert fails; every reader checks that the document it
+ *   reaches holds that token, so one left behind leads nowhere.
+ * - `C<parent>` (`Cr:<refresh id>`, `Cc:<code id>`, `Cd:<device code id>`): someone set out to
+ *   consume that parent. Inserted (ignoring a taken id) BEFORE every insert of a pair keyed by the
+ *   parent, and deleted only after that pair: so when it is missing, the parent is certainly
+ *   unconsumed (one small read); when it is there, the pair keyed by the parent says whether it is.
+ * - `N<access token id>`: some refresh token stored in another document names this access token
+ *   (`rt.accessTokenId`; core never writes such pairs). Only then does `revokeAccessToken` look
+ *   for them.
+ */
+export interface LookupDoc {
+  _id: string;
+  /** `A`, `T`: the token document (`_id`) it points to. */
+  at?: string;
+}
+
+/** Lookup ids (see {@link LookupDoc}). */
+export const lookupId = {
+  accessToken: (id: string): string => `A${id}`,
+  refreshToken: (id: string): string => `T${id}`,
+  consumption: (parent: string): string => `C${parent}`,
+  namedAccessToken: (id: string): string => `N${id}`,
+};
+
 /** Mark ids (see {@link MarkDoc}). */
 export const markId = {
+  accessRevoked: (id: string): string => `V${id}`,
   refreshRevoked: (id: string): string => `R${id}`,
   refreshPurged: (id: string): string => `P${id}`,
   codeRevoked: (id: string): string => `X${id}`,
@@ -168,7 +213,7 @@ export interface NonceDoc {
 }
 
 /**
- * One hit of a rate-limit key: `_id` is `<key>:<i>` for the key's i-th hit (unique, so each number
+ * One hit of a rate-limit key: `_id` is `<i>:<key>` for the key's i-th hit (unique, so each number
  * is taken once). `start` is the number of the hit that opened its window: the count of a hit is
  * `i - start + 1`; the opening hit carries `opens: true` (purge counts windows by it).
  */
@@ -180,6 +225,26 @@ export interface RateLimitDoc {
   resetAt: Date;
   opens?: true;
 }
+
+/**
+ * The latest hit of a rate-limit key as its writer saw it: `_id` is `h:<key>`, `i`, `start` and
+ * `resetAt` are that hit's. Only a hint where to start (so a hit is a read by `_id` and an insert,
+ * not a search for the key's highest number): written after the hit, by a plain `$set` that may
+ * lose to a concurrent one on a server whose updates are not atomic, so it may lag behind; a hit
+ * then finds the next numbers taken and walks on from them.
+ */
+export interface RateLimitHintDoc {
+  _id: string;
+  i: number;
+  start: number;
+  resetAt: Date;
+}
+
+/** Rate-limit document ids: a hit (`<i>:<key>`, starts with a digit) and a key's hint (`h:<key>`). */
+export const rateLimitId = {
+  hit: (key: string, i: number): string => `${i}:${key}`,
+  hint: (key: string): string => `h:${key}`,
+};
 
 const copyDate = (date: Date): Date => new Date(date.getTime());
 const copyNullableDate = (date: Date | null): Date | null => (date === null ? null : copyDate(date));
@@ -234,7 +299,8 @@ export function toTokenDoc(
 ): TokenDoc {
   const at = tokens.accessToken;
   const doc: TokenDoc = {
-    _id: at.id,
+    _id: parent === undefined ? at.id : parent.parent,
+    ...(parent === undefined ? {} : { jti: at.id }),
     userId: at.userId,
     clientId: at.clientId,
     name: at.name,
@@ -269,9 +335,14 @@ export function toTokenDoc(
   return doc;
 }
 
+/** The id of the access token a token document holds. */
+export function accessTokenIdOf(doc: Pick<TokenDoc, '_id' | 'jti'>): string {
+  return doc.jti ?? doc._id;
+}
+
 export function toAccessToken(doc: TokenDoc): AccessTokenRecord {
   return {
-    id: doc._id,
+    id: accessTokenIdOf(doc),
     userId: doc.userId,
     clientId: doc.clientId,
     name: doc.name,
@@ -294,7 +365,7 @@ export function toRefreshToken(doc: TokenDoc & { rt: RefreshSubdoc }, state: Use
   const rt = doc.rt;
   return {
     id: rt.id,
-    accessTokenId: rt.accessTokenId ?? doc._id,
+    accessTokenId: rt.accessTokenId ?? accessTokenIdOf(doc),
     userId: rt.userId,
     clientId: rt.clientId,
     scopes: rt.scopes,

@@ -32,6 +32,23 @@ const UNAVAILABLE_NAMES = new Set([
  */
 const UNAVAILABLE_CODES = new Set([6, 7, 50, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436]);
 
+/**
+ * Node's socket errors, which the driver sometimes passes on unwrapped (a write to a connection the
+ * server closed: "This socket has been ended by the other party", EPIPE).
+ */
+const UNAVAILABLE_SYSTEM_CODES = new Set([
+  'EPIPE',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ERR_SOCKET_CLOSED',
+  'ERR_STREAM_DESTROYED',
+  'ERR_STREAM_WRITE_AFTER_END',
+]);
+
 /** Labels the driver puts on errors that a retry on a healthy connection may cure. */
 const UNAVAILABLE_LABELS = ['RetryableWriteError', 'ResetPool', 'SystemOverloadedError'];
 
@@ -53,12 +70,27 @@ export function isDuplicateKey(error: unknown): boolean {
 }
 
 /** True when `error` means the server is unreachable, closed, or did not answer in time. */
-export function isUnavailable(error: unknown): boolean {
+export function isUnavailable(error: unknown, depth = 0): boolean {
   if (typeof error !== 'object' || error === null) return false;
+  // A wrapper (a bulk write's error around a network error) says so through its cause.
+  if (depth < 3 && isUnavailable(field(error, 'cause'), depth + 1)) return true;
+  if (field(error, 'name') === 'MongoBulkWriteError') {
+    // A bulk write cut short by the connection copies the network error's message, not its class.
+    const writeErrors = field(error, 'writeErrors');
+    const message = field(error, 'message');
+    if (
+      (!Array.isArray(writeErrors) || writeErrors.length === 0) &&
+      typeof message === 'string' &&
+      /connection .* (closed|timed out)|ECONNREFUSED|ECONNRESET|EPIPE|socket/i.test(message)
+    ) {
+      return true;
+    }
+  }
   const name = field(error, 'name');
   if (typeof name === 'string' && UNAVAILABLE_NAMES.has(name)) return true;
   const code = field(error, 'code');
   if (typeof code === 'number' && UNAVAILABLE_CODES.has(code)) return true;
+  if (typeof code === 'string' && UNAVAILABLE_SYSTEM_CODES.has(code)) return true;
   const labels = field(error, 'errorLabels');
   if (Array.isArray(labels) && labels.some((label) => UNAVAILABLE_LABELS.includes(label))) return true;
   return false;

@@ -4,8 +4,11 @@ import { CHANGE_RETENTION_SECONDS } from '../indexes.js';
 import type { ChangeDoc } from './changes.js';
 import {
   type AuthCodeDoc,
+  accessTokenIdOf,
   type ClientDoc,
   type DeviceCodeDoc,
+  type LookupDoc,
+  lookupId,
   type MarkDoc,
   markId,
   type NonceDoc,
@@ -36,6 +39,7 @@ export interface PurgeContext {
   clients: Collection<ClientDoc>;
   tokens: Collection<TokenDoc>;
   marks: Collection<MarkDoc>;
+  lookups: Collection<LookupDoc>;
   changes: Collection<ChangeDoc>;
   authCodes: Collection<AuthCodeDoc>;
   deviceCodes: Collection<DeviceCodeDoc>;
@@ -44,14 +48,50 @@ export interface PurgeContext {
   batchSize: number;
 }
 
+/** Up to this many ids, {@link existingIds} reads them one by one by `_id`; beyond, with one `$in`. */
+const READ_BY_ID_MAX = 64;
+
 /**
- * Inserts marks, ignoring those that exist; returns how many it inserted (the state changes it
- * made). Unordered, so one existing mark does not stop the others.
+ * Which of `ids` exist in `collection`. A few are read one by one, in parallel, by `_id` (the one
+ * filter FerretDB 1.x serves from an index; it scans the collection for `$in`); many with one
+ * `$in` query, which is one scan instead of many lookups.
  */
-export async function insertMarks(marks: Collection<MarkDoc>, docs: MarkDoc[]): Promise<number> {
+export async function existingIds<T extends { _id: string }>(
+  collection: Collection<T>,
+  ids: readonly string[],
+): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const byId = (id: string) => ({ _id: id }) as Filter<T>;
+  const found =
+    ids.length <= READ_BY_ID_MAX
+      ? await Promise.all(ids.map((id) => collection.findOne(byId(id), { projection: { _id: 1 } })))
+      : await collection.find({ _id: { $in: [...ids] } } as Filter<T>, { projection: { _id: 1 } }).toArray();
+  return new Set(found.flatMap((doc) => (doc === null ? [] : [(doc as { _id: string })._id])));
+}
+
+/**
+ * Inserts marks or lookups, ignoring those that exist; returns how many it inserted (the state
+ * changes it made). Unordered, so one existing document does not stop the others.
+ */
+export async function insertMarks<T extends { _id: string }>(
+  marks: Collection<T>,
+  docs: T[],
+): Promise<number> {
   if (docs.length === 0) return 0;
+  if (docs.length === 1) {
+    // One insert: its errors are the driver's own (a network error stays one).
+    try {
+      // biome-ignore lint/suspicious/noExplicitAny: the driver's OptionalUnlessRequiredId<T> does not narrow for a generic T
+      await marks.insertOne(docs[0] as any);
+      return 1;
+    } catch (error) {
+      if (isDuplicateKey(error)) return 0;
+      throw error;
+    }
+  }
   try {
-    return (await marks.insertMany(docs, { ordered: false })).insertedCount;
+    // biome-ignore lint/suspicious/noExplicitAny: the driver's OptionalUnlessRequiredId<T> does not narrow for a generic T
+    return (await marks.insertMany(docs as any, { ordered: false })).insertedCount;
   } catch (error) {
     const inserted = (error as { insertedCount?: unknown }).insertedCount;
     const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
@@ -75,19 +115,26 @@ async function marked(
   markOf: (id: string) => string,
 ): Promise<Set<string>> {
   if (refreshIds.length === 0) return new Set();
-  const found = await marks
-    .find({ _id: { $in: refreshIds.map(markOf) } }, { projection: { _id: 1 } })
-    .toArray();
-  return new Set(found.map((mark) => mark._id.slice(1)));
+  const found = await existingIds(marks, refreshIds.map(markOf));
+  return new Set([...found].map((id) => id.slice(1)));
 }
 
-/** The refresh tokens among `refreshIds` that a rotation consumed (a pair names them as parent). */
-async function consumedByRotation(tokens: Collection<TokenDoc>, refreshIds: string[]): Promise<Set<string>> {
-  if (refreshIds.length === 0) return new Set();
-  const children = await tokens
-    .find({ parent: { $in: refreshIds.map(parentOf.refresh) } }, { projection: { parent: 1 } })
-    .toArray();
-  return new Set(children.map((child) => (child.parent ?? '').slice(2)));
+/**
+ * The ids among `ids` whose successor pair exists: the pair a rotation or redemption wrote is keyed
+ * by its parent (`r:<refresh id>`, `c:<code id>`, `d:<device code id>`, `parentRef(id)`).
+ */
+async function consumed(
+  tokens: Collection<TokenDoc>,
+  ids: readonly string[],
+  parentRef: (id: string) => string,
+): Promise<Set<string>> {
+  const found = await existingIds(tokens, ids.map(parentRef));
+  return new Set([...found].map((parent) => parent.slice(2)));
+}
+
+/** The refresh tokens among `refreshIds` that a rotation consumed. */
+function consumedByRotation(tokens: Collection<TokenDoc>, refreshIds: string[]): Promise<Set<string>> {
+  return consumed(tokens, refreshIds, parentOf.refresh);
 }
 
 /** The ids of documents (already filtered as stored-live) whose refresh token is live: unmarked, unrotated. */
@@ -127,6 +174,7 @@ export async function purgeAll(context: PurgeContext, options: PurgeOptions): Pr
     opens: true,
     resetAt: { $lte: options.now },
   });
+  // Hits of windows that are over, and the hints (`h:<key>`) that name such a hit.
   await context.rateLimits.deleteMany({ resetAt: { $lte: options.now } });
   // The feed's events (stamped with the server's time) once no subscriber can need them.
   await context.changes.deleteMany({
@@ -171,8 +219,29 @@ async function purgeTokens(context: PurgeContext, options: PurgeOptions, result:
       const docs = await context.tokens.find({ 'rt.id': { $in: ids } }).toArray();
       if (docs.length > 0) await purgeTokenBatch(context, docs, options, result);
     }
-    if (revokedMarks.length < context.batchSize) return;
+    if (revokedMarks.length < context.batchSize) break;
     afterMark = revokedMarks[revokedMarks.length - 1]?._id ?? afterMark;
+  }
+
+  // Access tokens revoked by a mark (revokeAccessToken, a rotation, revocations): their documents
+  // through their A lookups.
+  let afterAccess = 'V';
+  for (;;) {
+    const revokedMarks = await context.marks
+      .find({ _id: { $gt: afterAccess, $lt: 'W' } }, { projection: { _id: 1 } })
+      .sort({ _id: 1 })
+      .limit(context.batchSize)
+      .toArray();
+    if (revokedMarks.length > 0) {
+      const pointers = await context.lookups
+        .find({ _id: { $in: revokedMarks.map((mark) => lookupId.accessToken(mark._id.slice(1))) } })
+        .toArray();
+      const docIds = pointers.flatMap((pointer) => (pointer.at === undefined ? [] : [pointer.at]));
+      const docs = docIds.length === 0 ? [] : await context.tokens.find({ _id: { $in: docIds } }).toArray();
+      if (docs.length > 0) await purgeTokenBatch(context, docs, options, result);
+    }
+    if (revokedMarks.length < context.batchSize) return;
+    afterAccess = revokedMarks[revokedMarks.length - 1]?._id ?? afterAccess;
   }
 }
 
@@ -186,11 +255,14 @@ async function purgeTokenBatch(
   const cutoff = options.expiredBefore ?? null;
   const expired = (date: Date): boolean => cutoff !== null && date.getTime() < cutoff.getTime();
   const refreshIds = docs.flatMap((doc) => (doc.rt === undefined ? [] : [doc.rt.id]));
-  const [revokedMarks, purgedMarks, rotated] = await Promise.all([
+  const [revokedMarks, purgedMarks, rotated, revokedAccessMarks] = await Promise.all([
     marked(context.marks, refreshIds, markId.refreshRevoked),
     marked(context.marks, refreshIds, markId.refreshPurged),
     consumedByRotation(context.tokens, refreshIds),
+    marked(context.marks, docs.map(accessTokenIdOf), markId.accessRevoked),
   ]);
+  const accessRevoked = (doc: TokenDoc): boolean =>
+    doc.revoked || revokedAccessMarks.has(accessTokenIdOf(doc));
   const stateOf = (doc: TokenDoc) => {
     const rt = doc.rt;
     if (rt === undefined || purgedMarks.has(rt.id)) return null;
@@ -218,7 +290,7 @@ async function purgeTokenBatch(
   const liveFamilies = new Set(
     (await liveAmong(context, familyMembers)).map((doc) => doc.rt?.familyId ?? ''),
   );
-  const accessIds = docs.filter((doc) => doc.gone !== true).map((doc) => doc._id);
+  const accessIds = docs.filter((doc) => doc.gone !== true).map(accessTokenIdOf);
   const namers =
     accessIds.length === 0
       ? []
@@ -245,9 +317,9 @@ async function purgeTokenBatch(
     const ownLive = state?.live === true && state.rt.accessTokenId === undefined;
     const accessDeletable =
       doc.gone !== true &&
-      ((purgeRevoked && doc.revoked) || expired(doc.expiresAt)) &&
+      ((purgeRevoked && accessRevoked(doc)) || expired(doc.expiresAt)) &&
       !ownLive &&
-      !namedByLive.has(doc._id);
+      !namedByLive.has(accessTokenIdOf(doc));
     const accessDone = doc.gone === true || accessDeletable;
     const refreshDone = state === null || refreshDeletable;
     const recordsConsumption =
@@ -268,6 +340,7 @@ async function purgeTokenBatch(
       result.refreshTokens += removedRefresh;
     }
     const removedRefreshIds = remove.flatMap((doc) => (doc.rt === undefined ? [] : [doc.rt.id]));
+    await deleteLookupsOf(context, remove);
     if (removedRefreshIds.length > 0) {
       await context.marks.deleteMany({
         _id: {
@@ -323,32 +396,24 @@ async function purgeCodes(context: PurgeContext, options: PurgeOptions, result: 
       .limit(context.batchSize)
       .toArray();
     const ids = codes.map((code) => code._id);
-    const [revokedMarks, children] = await Promise.all([
-      ids.length === 0
-        ? []
-        : context.marks
-            .find({ _id: { $in: ids.map(markId.codeRevoked) } }, { projection: { _id: 1 } })
-            .toArray(),
-      ids.length === 0
-        ? []
-        : context.tokens
-            .find({ parent: { $in: ids.map(parentOf.code) } }, { projection: { parent: 1 } })
-            .toArray(),
+    const [revokedMarks, redeemed] = await Promise.all([
+      existingIds(context.marks, ids.map(markId.codeRevoked)),
+      consumed(context.tokens, ids, parentOf.code),
     ]);
-    const revoked = new Set(revokedMarks.map((mark) => mark._id.slice(1)));
-    const consumed = new Set(children.map((child) => (child.parent ?? '').slice(2)));
+    const revoked = new Set([...revokedMarks].map((mark) => mark.slice(1)));
     const doomed = codes
       .filter((code) =>
         codeGoes(
           options,
           code.expiresAt,
-          code.revoked || revoked.has(code._id) || code.consumedAt !== null || consumed.has(code._id),
+          code.revoked || revoked.has(code._id) || code.consumedAt !== null || redeemed.has(code._id),
         ),
       )
       .map((code) => code._id);
     if (doomed.length > 0) {
       result.authCodes += (await context.authCodes.deleteMany({ _id: { $in: doomed } })).deletedCount;
       await context.marks.deleteMany({ _id: { $in: doomed.map(markId.codeRevoked) } });
+      await deleteConsumptionLookups(context, doomed, parentOf.code);
     }
     if (codes.length < context.batchSize) return;
     after = ids[ids.length - 1] ?? after;
@@ -370,42 +435,98 @@ async function purgeDeviceCodes(
       .limit(context.batchSize)
       .toArray();
     const ids = codes.map((code) => code._id);
-    const [revokedMarks, children] = await Promise.all([
-      ids.length === 0
-        ? []
-        : context.marks
-            .find({ _id: { $in: ids.map(markId.deviceRevoked) } }, { projection: { _id: 1 } })
-            .toArray(),
-      ids.length === 0
-        ? []
-        : context.tokens
-            .find({ parent: { $in: ids.map(parentOf.device) } }, { projection: { parent: 1 } })
-            .toArray(),
+    const [revokedMarks, redeemed] = await Promise.all([
+      existingIds(context.marks, ids.map(markId.deviceRevoked)),
+      consumed(context.tokens, ids, parentOf.device),
     ]);
-    const revoked = new Set(revokedMarks.map((mark) => mark._id.slice(1)));
-    const consumed = new Set(children.map((child) => (child.parent ?? '').slice(2)));
+    const revoked = new Set([...revokedMarks].map((mark) => mark.slice(1)));
     const doomed = codes
       .filter((code) =>
         codeGoes(
           options,
           code.expiresAt,
-          revoked.has(code._id) || code.consumedAt !== null || consumed.has(code._id),
+          revoked.has(code._id) || code.consumedAt !== null || redeemed.has(code._id),
         ),
       )
       .map((code) => code._id);
-    if (doomed.length > 0) await deleteDeviceCodes(context, doomed, result);
+    if (doomed.length > 0)
+      await deleteDeviceCodes(
+        context,
+        codes.filter((code) => doomed.includes(code._id)),
+        result,
+      );
     if (codes.length < context.batchSize) return;
     after = ids[ids.length - 1] ?? after;
   }
 }
 
-/** Deletes device codes with their marks (revoked, decision, user code holders). */
-async function deleteDeviceCodes(context: PurgeContext, ids: string[], result: PurgeResult): Promise<void> {
+/**
+ * The `C` lookups of codes or device codes being deleted (their pairs, if any, go with the tokens:
+ * a pair keyed by a code is kept until the code's expiry and then deleted with its own lookups).
+ */
+async function deleteConsumptionLookups(
+  context: PurgeContext,
+  ids: readonly string[],
+  parentRef: (id: string) => string,
+): Promise<void> {
+  if (ids.length === 0) return;
+  await context.lookups.deleteMany({ _id: { $in: ids.map((id) => lookupId.consumption(parentRef(id))) } });
+}
+
+/**
+ * Deletes device codes with their marks (revoked, decision), their `C` lookups, and the holders of
+ * their user codes: a user code's holders (`U<user code>:1`, `:2`, ...) are read by number and
+ * deleted only all together, from the highest down, once none of them holds a device code that
+ * stays, so the holders that remain are always numbered from 1 without gaps.
+ */
+async function deleteDeviceCodes(
+  context: PurgeContext,
+  devices: readonly Pick<DeviceCodeDoc, '_id' | 'userCode'>[],
+  result: PurgeResult,
+): Promise<void> {
+  const ids = devices.map((device) => device._id);
   result.deviceCodes += (await context.deviceCodes.deleteMany({ _id: { $in: ids } })).deletedCount;
   await context.marks.deleteMany({
     _id: { $in: [...ids.map(markId.deviceRevoked), ...ids.map(markId.deviceDecision)] },
   });
-  await context.marks.deleteMany({ deviceId: { $in: ids } });
+  await deleteConsumptionLookups(context, ids, parentOf.device);
+  const gone = new Set(ids);
+  for (const userCode of new Set(devices.map((device) => device.userCode))) {
+    const holders: MarkDoc[] = [];
+    for (let n = 1; ; n++) {
+      const holder = await context.marks.findOne({ _id: markId.userCode(userCode, n) });
+      if (holder === null) break;
+      holders.push(holder);
+    }
+    const others = holders.flatMap((holder) =>
+      holder.deviceId === undefined || gone.has(holder.deviceId) ? [] : [holder.deviceId],
+    );
+    if ((await existingIds(context.deviceCodes, others)).size > 0) continue;
+    for (const holder of holders.reverse()) await context.marks.deleteOne({ _id: holder._id });
+  }
+}
+
+/**
+ * Deletes the lookups of token documents being deleted (after them: a lookup that leads nowhere
+ * reads as absent, and a `C` lookup without its pair as unconsumed): `A` of their access tokens,
+ * `T` of their refresh tokens, `C` of the parent a pair consumed; and the `V` marks of their access
+ * tokens.
+ */
+async function deleteLookupsOf(
+  context: PurgeContext,
+  docs: readonly Pick<TokenDoc, '_id' | 'rt' | 'jti' | 'parent'>[],
+): Promise<void> {
+  const ids = docs.flatMap((doc) => [
+    lookupId.accessToken(accessTokenIdOf(doc)),
+    ...(doc.rt === undefined ? [] : [lookupId.refreshToken(doc.rt.id)]),
+    ...(doc.parent === undefined ? [] : [lookupId.consumption(doc.parent)]),
+  ]);
+  if (ids.length > 0) await context.lookups.deleteMany({ _id: { $in: ids } });
+  if (docs.length > 0) {
+    await context.marks.deleteMany({
+      _id: { $in: docs.map((doc) => markId.accessRevoked(accessTokenIdOf(doc))) },
+    });
+  }
 }
 
 /** Revoked clients updated before `before`, with every token, code and device code of theirs. */
@@ -419,12 +540,13 @@ async function purgeRevokedClients(context: PurgeContext, before: Date, result: 
       .toArray();
     for (const { _id: clientId } of clients) {
       const docs = await context.tokens
-        .find({ clientId }, { projection: { _id: 1, 'rt.id': 1, gone: 1 } })
+        .find({ clientId }, { projection: { _id: 1, jti: 1, 'rt.id': 1, gone: 1, parent: 1 } })
         .toArray();
       const refreshIds = docs.flatMap((doc) => (doc.rt === undefined ? [] : [doc.rt.id]));
       const purged = await marked(context.marks, refreshIds, markId.refreshPurged);
       if (docs.length > 0) {
         await context.tokens.deleteMany({ _id: { $in: docs.map((doc) => doc._id) } });
+        await deleteLookupsOf(context, docs);
         result.accessTokens += docs.filter((doc) => doc.gone !== true).length;
         result.refreshTokens += refreshIds.filter((id) => !purged.has(id)).length;
         await context.marks.deleteMany({
@@ -445,10 +567,11 @@ async function purgeRevokedClients(context: PurgeContext, before: Date, result: 
       if (codes.length > 0) {
         result.authCodes += (await context.authCodes.deleteMany({ _id: { $in: codes } })).deletedCount;
         await context.marks.deleteMany({ _id: { $in: codes.map(markId.codeRevoked) } });
+        await deleteConsumptionLookups(context, codes, parentOf.code);
       }
-      const devices = (
-        await context.deviceCodes.find({ clientId }, { projection: { _id: 1 } }).toArray()
-      ).map((device) => device._id);
+      const devices = await context.deviceCodes
+        .find({ clientId }, { projection: { _id: 1, userCode: 1 } })
+        .toArray();
       if (devices.length > 0) await deleteDeviceCodes(context, devices, result);
       result.clients += (await context.clients.deleteOne({ _id: clientId })).deletedCount;
     }
