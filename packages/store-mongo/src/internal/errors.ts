@@ -78,12 +78,12 @@ export function isUnavailable(error: unknown, depth = 0): boolean {
     // A bulk write cut short by the connection copies the network error's message, not its class.
     const writeErrors = field(error, 'writeErrors');
     const message = field(error, 'message');
-    if (
-      (!Array.isArray(writeErrors) || writeErrors.length === 0) &&
-      typeof message === 'string' &&
-      /connection .* (closed|timed out)|ECONNREFUSED|ECONNRESET|EPIPE|socket/i.test(message)
-    ) {
-      return true;
+    if ((!Array.isArray(writeErrors) || writeErrors.length === 0) && typeof message === 'string') {
+      const text = message.toLowerCase();
+      const lost =
+        (text.includes('connection') && (text.includes('closed') || text.includes('timed out'))) ||
+        ['econnrefused', 'econnreset', 'epipe', 'socket'].some((word) => text.includes(word));
+      if (lost) return true;
     }
   }
   const name = field(error, 'name');
