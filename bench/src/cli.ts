@@ -52,10 +52,12 @@ const HELP = `Usage: pnpm bench [options]
   --database-url <url>  PostgreSQL for the postgres store (default $DATABASE_URL or
                         postgres://postgres@127.0.0.1:5432/test)
   --redis-url <url>     Redis for the redis store (default $REDIS_URL or redis://127.0.0.1:6379)
+  --mongodb-url <url>   MongoDB wire-protocol server for the mongo store (default $MONGODB_URL or
+                        mongodb://127.0.0.1:27017, the test bed's FerretDB)
   --worst-case-rounds <n>  rounds over the hostile corpus of the worst-case scenario (default 3)
   --worst-case-repeat <n>  measured requests per hostile case and round (default 40)
   --single-use-rate <n> req/s bound used to size pre-created codes and refresh tokens (default per
-                        store: memory 6000, postgres 2000, pglite 800, redis 3000)
+                        store: memory 6000, postgres 2000, pglite 800, redis 3000, mongo 20)
   --out <file>          where to write the markdown report (default bench/RESULTS.md for a full run:
                         duration >= 10 and passes >= 2; shorter runs only print unless --out is given)
   --json <file>         also write every run record as JSON
@@ -91,6 +93,7 @@ async function main(): Promise<void> {
       scenarios: { type: 'string' },
       'database-url': { type: 'string' },
       'redis-url': { type: 'string' },
+      'mongodb-url': { type: 'string' },
       'single-use-rate': { type: 'string' },
       'worst-case-rounds': { type: 'string' },
       'worst-case-repeat': { type: 'string' },
@@ -161,6 +164,7 @@ async function main(): Promise<void> {
     connections: Math.max(1, Math.floor(numberOption(values.connections, 16, 'connections'))),
     databaseUrl,
     redisUrl,
+    mongodbUrl: values['mongodb-url'] ?? process.env.MONGODB_URL ?? 'mongodb://127.0.0.1:27017',
     singleUseRate:
       values['single-use-rate'] === undefined
         ? null

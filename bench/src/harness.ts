@@ -28,6 +28,8 @@ export interface BenchOptions {
   databaseUrl: string;
   /** Redis URL for the `redis` store. */
   redisUrl: string;
+  /** The MongoDB wire-protocol server of the `mongo` scenarios. */
+  mongodbUrl: string;
   /**
    * Upper bound on the request rate a single-use scenario can reach; with the run's length it sizes
    * how many codes or refresh tokens are created beforehand. `null`: per store, see
@@ -58,7 +60,8 @@ export interface RunRecord {
   /** Highest RSS of the server process during the window, bytes. */
   peakRssBytes: number;
   /**
-   * CPU of the PostgreSQL backends serving the server's pool, per request (store `postgres` only;
+   * CPU of the PostgreSQL backends serving the server's pool, or of the local Mongo server
+   * (FerretDB), per request (stores `postgres` and `mongo` only;
    * not part of `cpuMicrosPerRequest`). `null` when not applicable. Resolution: one clock tick
    * (10 ms) per backend over the whole window.
    */
@@ -94,13 +97,16 @@ export function generateSharedKeys(): SharedKeys {
 /**
  * Request rates the single-use scenarios (authorization code, refresh) are sized for, per store:
  * about twice what each reached on the 2-core reference machine. Too few credentials fail the run
- * with a message; too many only slow the seeding (and, in memory and PGlite, add to the RSS).
+ * with a message; too many only slow the seeding (and, in memory and PGlite, add to the RSS). On
+ * FerretDB every read costs in proportion to its collection (it uses no index to find documents),
+ * so the Mongo store is seeded with few: more would only measure longer reads.
  */
 export const DEFAULT_SINGLE_USE_RATE: Readonly<Record<StoreKind, number>> = {
   memory: 6000,
   postgres: 2000,
   pglite: 800,
   redis: 3000,
+  mongo: 60,
 };
 
 /** The benchmark server's entry point, forked once per run. */
@@ -118,6 +124,7 @@ export async function runBench(options: BenchOptions): Promise<RunRecord[]> {
   const client = { id: randomUUID(), secret: randomBytes(32).toString('base64url') };
   const records: RunRecord[] = [];
   const schemas: string[] = [];
+  const databases: string[] = [];
   let runNumber = 0;
   const measured = options.scenarios.filter((s) => s.family !== 'worst-case');
   for (let pass = 0; pass < options.passes; pass++) {
@@ -126,6 +133,7 @@ export async function runBench(options: BenchOptions): Promise<RunRecord[]> {
       runNumber += 1;
       const schema = `passport_bench_${process.pid}_${runNumber}`;
       if (scenario.store === 'postgres') schemas.push(schema);
+      if (scenario.store === 'mongo') databases.push(schema);
       const config: ServerConfig = {
         target: scenario.target,
         flow: scenario.flow,
@@ -144,6 +152,7 @@ export async function runBench(options: BenchOptions): Promise<RunRecord[]> {
         databaseUrl: options.databaseUrl,
         schema,
         redisUrl: options.redisUrl,
+        mongodbUrl: options.mongodbUrl,
       };
       options.log(`pass ${pass + 1}/${options.passes}  ${index + 1}/${order.length}  ${scenario.id} ...`);
       let record = await measureOne(scenario, config, options, pass + 1, index + 1);
@@ -153,13 +162,14 @@ export async function runBench(options: BenchOptions): Promise<RunRecord[]> {
         await new Promise((resolve) => setTimeout(resolve, 10_000));
         const retry = { ...config, schema: `${schema}_retry` };
         if (scenario.store === 'postgres') schemas.push(retry.schema);
+        if (scenario.store === 'mongo') databases.push(retry.schema);
         record = await measureOne(scenario, retry, options, pass + 1, index + 1);
       }
       records.push(record);
       if (record.sample !== null && pass === 0) options.log(`  probe: ${record.sample}`);
       options.log(
         record.error === null
-          ? `  setup ${(record.setupMs / 1000).toFixed(1)} s  ${record.requestsPerSecond.toFixed(0)} req/s  p50 ${record.latencyP50Ms} ms  p99 ${record.latencyP99Ms} ms  ${record.cpuMicrosPerRequest.toFixed(0)} us CPU/req${record.databaseCpuMicrosPerRequest === null ? '' : ` (+${record.databaseCpuMicrosPerRequest.toFixed(0)} us in ${scenario.store === 'redis' ? 'Redis' : 'PostgreSQL'})`}  ${(record.peakRssBytes / 2 ** 20).toFixed(0)} MiB`
+          ? `  setup ${(record.setupMs / 1000).toFixed(1)} s  ${record.requestsPerSecond.toFixed(0)} req/s  p50 ${record.latencyP50Ms} ms  p99 ${record.latencyP99Ms} ms  ${record.cpuMicrosPerRequest.toFixed(0)} us CPU/req${record.databaseCpuMicrosPerRequest === null ? '' : ` (+${record.databaseCpuMicrosPerRequest.toFixed(0)} us in ${helperName(scenario.store)})`}  ${(record.peakRssBytes / 2 ** 20).toFixed(0)} MiB`
           : `  FAILED: ${record.error}`,
       );
       if (record.stoppedEarly !== null && record.error === null)
@@ -167,7 +177,29 @@ export async function runBench(options: BenchOptions): Promise<RunRecord[]> {
     }
   }
   if (schemas.length > 0) await dropSchemas(options.databaseUrl, schemas);
+  if (databases.length > 0) await dropMongoDatabases(options.mongodbUrl, databases);
   return records;
+}
+
+/** How the helper process whose CPU is reported as "DB CPU" is named in the progress log. */
+function helperName(store: StoreKind | null): string {
+  if (store === 'redis') return 'Redis';
+  if (store === 'mongo') return 'the Mongo server';
+  return 'PostgreSQL';
+}
+
+async function dropMongoDatabases(url: string, names: readonly string[]): Promise<void> {
+  try {
+    const { MongoClient } = await import('mongodb');
+    const client = new MongoClient(url, { serverSelectionTimeoutMS: 5000 });
+    try {
+      for (const name of names) await client.db(name).dropDatabase();
+    } finally {
+      await client.close();
+    }
+  } catch {
+    // The server is unreachable: those runs already failed and created nothing.
+  }
 }
 
 async function dropSchemas(databaseUrl: string, schemas: readonly string[]): Promise<void> {

@@ -17,7 +17,7 @@ export interface SharedKeys {
 }
 
 /** Where the server keeps its state. `null` for contenders that have no store choice. */
-export type StoreKind = 'memory' | 'postgres' | 'pglite' | 'redis';
+export type StoreKind = 'memory' | 'postgres' | 'pglite' | 'redis' | 'mongo';
 
 /** Which server program a scenario runs. */
 export type TargetName =
@@ -57,11 +57,14 @@ export interface ServerConfig {
   databaseUrl: string;
   /**
    * Schema the PostgreSQL store uses; created before and dropped after the run. The Redis store
-   * uses it as its key prefix (`<schema>:`), whose keys are deleted after the run.
+   * uses it as its key prefix (`<schema>:`), whose keys are deleted after the run; the Mongo store
+   * as its database name, dropped after the run.
    */
   schema: string;
   /** Redis URL (store `redis`). */
   redisUrl: string;
+  /** MongoDB wire-protocol server (store `mongo`): the test bed's FerretDB unless told otherwise. */
+  mongodbUrl: string;
 }
 
 /**
@@ -108,7 +111,7 @@ export type ServerMessage =
       failures: number;
       /** Highest RSS sampled in the window (every 25 ms, plus both ends), bytes. */
       peakRss: number;
-      /** CPU time of helper processes (PostgreSQL backends, the Redis server) in the window; `null` when none. */
+      /** CPU time of helper processes (PostgreSQL backends, the Redis server, the Mongo server) in the window; `null` when none. */
       helperCpuMicros: number | null;
       elapsedMs: number;
     }

@@ -196,6 +196,12 @@ export function evaluateTargets(
       'floor-verify',
       1.1,
     ),
+    atMost(
+      'Bearer guard with revocation check, Mongo store (measured on FerretDB; the cache does the work)',
+      'passport-mongo-guard',
+      'floor-verify',
+      1.1,
+    ),
     {
       target: 'ES256 token endpoint throughput (memory store)',
       required: 'req/s >= 2.50 x RS256',
@@ -215,6 +221,8 @@ export function packageVersions(): Record<string, string> {
     '@passport/store-postgres',
     '@passport/store-redis',
     'ioredis',
+    '@passport/store-mongo',
+    'mongodb',
     'jose',
     'oidc-provider',
     '@node-oauth/oauth2-server',
@@ -499,7 +507,7 @@ ${context.bundle === null ? '' : `${renderBundleSection(context.bundle, context.
 
 ${markdownTable(header, rows)}
 
-Caveats: for \`postgres\`, "CPU us/req" is the Node process only and "DB CPU us/req" the PostgreSQL backends serving its pool (not included in the ratios); for \`redis\`, "DB CPU us/req" is the redis-server process (included in the two Redis targets' ratios, not in the table's); PGlite runs inside the Node process, so its CPU is all in "CPU us/req". Pre-created authorization codes and refresh tokens, and every token issued during the run, stay in the store, so the memory and PGlite scenarios' peak RSS includes them. oidc-provider 9 prints "Unsupported runtime" on Node 20 but answers correctly (see the probes below). Latency percentiles have autocannon's 1 ms resolution.
+Caveats: for \`postgres\`, "CPU us/req" is the Node process only and "DB CPU us/req" the PostgreSQL backends serving its pool (not included in the ratios); for \`redis\`, "DB CPU us/req" is the redis-server process (included in the two Redis targets' ratios, not in the table's); PGlite runs inside the Node process, so its CPU is all in "CPU us/req". For \`mongo\` ("measured on FerretDB"), "DB CPU us/req" is the test bed's FerretDB 1.24 process (SQLite handler; not included in the ratios), which uses no index to find documents (a read costs in proportion to its collection): those numbers are FerretDB's, not MongoDB's. Pre-created authorization codes and refresh tokens, and every token issued during the run, stay in the store, so the memory and PGlite scenarios' peak RSS includes them. oidc-provider 9 prints "Unsupported runtime" on Node 20 but answers correctly (see the probes below). Latency percentiles have autocannon's 1 ms resolution.
 
 ${adapterLine}${es256Line}
 "CPU x floor" compares with \`floor-token\` for RS256 token-endpoint scenarios, with \`diag-floor-token-es256\` for ES256 ones, and with \`floor-verify\` for introspection and the bearer guard (\`diag-fetch-adapter\` with \`diag-bare-http\`). "CPU x <peer>" is below 1 when the scenario needs less CPU per request than the peer.

@@ -93,6 +93,7 @@ export async function runWorstCase(options: WorstCaseOptions): Promise<WorstCase
     singleUseCount: 0,
     databaseUrl: '',
     redisUrl: '',
+    mongodbUrl: '',
     schema: '',
   };
   const child = fork(SERVER_ENTRY, [], {

@@ -35,7 +35,15 @@ describe('scenario selection', () => {
   });
 
   it('covers every flow on every store plus the floors, the diagnostics and three peers', () => {
-    expect(SCENARIOS.filter((s) => s.family === 'passport')).toHaveLength(24);
+    // 6 flows on memory, postgres, pglite and redis; on mongo the token endpoint, code, refresh and guard.
+    expect(SCENARIOS.filter((s) => s.family === 'passport')).toHaveLength(28);
+    expect(SCENARIOS.filter((s) => s.store === 'mongo').map((s) => s.id)).toEqual([
+      'passport-mongo-cc-rs256',
+      'passport-mongo-authcode-pkce',
+      'passport-mongo-refresh',
+      'passport-mongo-guard',
+    ]);
+    expect(SCENARIOS.find((s) => s.id === 'passport-mongo-guard')?.label).toContain('measured on FerretDB');
     expect(SCENARIOS.filter((s) => s.family === 'diagnostic').map((s) => s.id)).toEqual([
       'diag-bare-http',
       'diag-fetch-adapter',

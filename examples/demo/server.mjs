@@ -3,8 +3,8 @@
 /**
  * Starts the Passport demo: `node examples/demo/server.mjs` (or `pnpm demo` at the repository
  * root). Its environment (PORT, HOST, PASSPORT_DEMO_DATA, DATABASE_URL, REDIS_URL,
- * PASSPORT_DEMO_REDIS_PREFIX, PASSPORT_ISSUER, PASSPORT_ACCESS_TOKEN_TTL, PASSPORT_REFRESH_TOKEN_TTL,
- * PASSPORT_SECRET, PASSPORT_REVOCATION_CACHE_SECONDS and the PASSPORT_*_KEY
+ * PASSPORT_DEMO_REDIS_PREFIX, MONGODB_URL, PASSPORT_ISSUER, PASSPORT_ACCESS_TOKEN_TTL,
+ * PASSPORT_REFRESH_TOKEN_TTL, PASSPORT_SECRET, PASSPORT_REVOCATION_CACHE_SECONDS and the PASSPORT_*_KEY
  * variables) is described in README.md; a bad value stops it with one line.
  */
 import { loadKeysFromEnv } from '@passport/cli';

@@ -75,6 +75,18 @@ async function openStore(config: ServerConfig): Promise<OpenedStore> {
         },
       };
     }
+    case 'mongo': {
+      const { createMongoStore } = await import('@passport/store-mongo');
+      const store = await createMongoStore({
+        url: config.mongodbUrl,
+        dbName: config.schema,
+        ensureIndexes: true,
+      });
+      // The server's CPU, reported beside the Node process's: the MongoDB wire-protocol server
+      // listening on the URL's port (a local FerretDB or mongod, found by its command line).
+      const pids = await serverPids(config.mongodbUrl);
+      return { store, helperCpuMicros: () => backendCpuMicros(pids) };
+    }
     default: {
       const { createMemoryStore } = await import('@passport/store-memory');
       return { store: createMemoryStore() };
@@ -82,9 +94,29 @@ async function openStore(config: ServerConfig): Promise<OpenedStore> {
   }
 }
 
+/**
+ * Local processes serving the MongoDB URL's port: a `ferretdb` or `mongod` whose command line names
+ * that port (FerretDB's --listen-addr, mongod's --port; 27017 also matches a mongod without one).
+ */
+async function serverPids(url: string): Promise<number[]> {
+  const port = /^mongodb:\/\/(?:[^@/]*@)?[^:/,]+:(\d+)/.exec(url)?.[1] ?? '27017';
+  const pids: number[] = [];
+  const { readdir } = await import('node:fs/promises');
+  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    const args = cmdline.split('\0');
+    const program = args[0] ?? '';
+    if (!/(^|\/)(ferretdb|mongod)$/.test(program)) continue;
+    const listens = args.some((arg) => arg.endsWith(`:${port}`) || arg === port);
+    if (listens || (port === '27017' && program.endsWith('mongod'))) pids.push(Number(entry));
+  }
+  return pids;
+}
+
 let clockTicks: number | null = null;
 
-/** utime + stime of the PostgreSQL backends or the Redis server, from /proc (0 for one that is gone or elsewhere). */
+/** utime + stime of the PostgreSQL backends, the Redis server or a local Mongo server, from /proc (0 for one that is gone or elsewhere). */
 async function backendCpuMicros(pids: readonly number[]): Promise<number> {
   if (clockTicks === null) {
     try {

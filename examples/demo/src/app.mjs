@@ -13,11 +13,12 @@ import { loadKeysFrom, startKeyReloader, writeKeyFiles } from '@passport/cli';
 import { createPassport, hashSecret, KeySet } from '@passport/core';
 import { createGuard, createPassportHandler } from '@passport/http';
 import { toNodeListener } from '@passport/http/node';
+import { createMongoStore } from '@passport/store-mongo';
 import { createPGliteStore, createPostgresStore } from '@passport/store-postgres';
 import { createRedisStore } from '@passport/store-redis';
 import pg from 'pg';
 import { clientPage, homePage, layout, loginPage } from './pages.mjs';
-import { createSessions, redisSessionTable, sessionTable } from './session.mjs';
+import { createSessions, mongoSessionTable, redisSessionTable, sessionTable } from './session.mjs';
 import { checkCredentials, demoUsers, userProvider } from './users.mjs';
 
 /** Scopes the demo defines. */
@@ -33,6 +34,7 @@ export const demoScopes = {
  * @property {string} [databaseUrl]  postgres://... to use a PostgreSQL server instead of PGlite
  * @property {string} [redisUrl]  redis://... to use a Redis server instead of PGlite
  * @property {string} [redisPrefix]  key prefix on Redis; default `passport-demo:`
+ * @property {string} [mongodbUrl]  mongodb://... to use a MongoDB server (or FerretDB) instead of PGlite
  * @property {string} [host]  default 127.0.0.1
  * @property {number} [port]  default 8000; 0 picks a free port
  * @property {string} [issuer]  the origin users reach the demo at, e.g. https://demo.example
@@ -76,8 +78,9 @@ async function readIfExists(path) {
 }
 
 /**
- * Opens the store: PGlite in `dataDir/pglite`, PostgreSQL at `databaseUrl` or Redis at `redisUrl`;
- * applies the schema (Redis has none: clients are kept without a TTL, tokens expire by themselves).
+ * Opens the store: PGlite in `dataDir/pglite`, PostgreSQL at `databaseUrl`, Redis at `redisUrl`
+ * or MongoDB at `mongodbUrl`; applies the schema (Redis has none: clients are kept without a TTL,
+ * tokens expire by themselves; MongoDB: its indexes).
  * @param {DemoOptions} options
  * @param {(message: string) => void} log
  */
@@ -91,6 +94,16 @@ async function openStore(options, log) {
       store,
       applied: /** @type {number[]} */ ([]),
       database: `Redis ${url.origin}, keys under ${prefix}`,
+    };
+  }
+  if (options.mongodbUrl) {
+    const store = await createMongoStore({ url: options.mongodbUrl, ensureIndexes: true });
+    const url = new URL(options.mongodbUrl);
+    if (url.password) url.password = '***';
+    return {
+      store,
+      applied: /** @type {number[]} */ ([]),
+      database: `MongoDB ${url} (indexes ensured)`,
     };
   }
   if (options.databaseUrl) {
@@ -249,13 +262,17 @@ export async function startDemo(options) {
   if (keys === null) keys = KeySet.from([(await writeKeyFiles(keysPath)).key]);
 
   const { store, applied, database } = await openStore(options, log);
+  // The login sessions live in the store's backend: a table beside Passport's on PostgreSQL and
+  // PGlite, keys under the store's prefix on Redis, a collection under the store's prefix on MongoDB.
   const sessionsTable =
     'driver' in store
       ? await sessionTable(store.driver).catch(async (error) => {
           await store.close();
           throw error;
         })
-      : redisSessionTable(store.client, options.redisPrefix ?? 'passport-demo:');
+      : 'db' in store
+        ? mongoSessionTable(store.db, store.collectionPrefix)
+        : redisSessionTable(store.client, options.redisPrefix ?? 'passport-demo:');
 
   /** @type {(request: Request) => Promise<Response>} */
   let app = async () => new Response('Starting', { status: 503 });

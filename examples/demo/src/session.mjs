@@ -3,7 +3,7 @@
  * The host's own login session: a random session id in an httpOnly cookie, the session itself
  * (user, expiry, CSRF token) kept on the server, in the table `demo_sessions` of the Passport
  * database, so signing out ends it for good and every instance on one database (PostgreSQL with
- * `DATABASE_URL`) knows every session. Passport only asks "who is signed in?" through
+ * `DATABASE_URL`; keys on Redis, a collection on MongoDB) knows every session. Passport only asks "who is signed in?" through
  * `authenticateUser`.
  *
  * Forms that change the session are protected against cross-site requests: `/login` with a token
@@ -103,6 +103,40 @@ export function redisSessionTable(client, prefix) {
       await client.del(keyOf(key));
     },
     async removeExpired() {},
+  };
+}
+
+/**
+ * The sessions on MongoDB, for the demo on the Mongo store: one document per session in the
+ * collection `<prefix>demo_sessions` beside the store's own (same database, same prefix), keyed by
+ * `_id` (the SHA-256 of the session id), so instances on one database share sessions as they do on
+ * one PostgreSQL database. Expired sessions are refused on read and deleted at the next login.
+ * @param {import('@passport/store-mongo').MongoStore['db']} db  the store's database
+ * @param {string} prefix  the store's collection prefix (`store.collectionPrefix`)
+ * @returns {SessionTable}
+ */
+export function mongoSessionTable(db, prefix) {
+  /** @type {import('mongodb').Collection<{ _id: string; userId: string; csrf: string; expiresAt: Date }>} */
+  const sessions = db.collection(`${prefix}demo_sessions`);
+  return {
+    async find(key) {
+      const doc = await sessions.findOne({ _id: key });
+      return doc ? { userId: doc.userId, csrf: doc.csrf, expires: doc.expiresAt.getTime() } : null;
+    },
+    async save(key, record) {
+      await sessions.insertOne({
+        _id: key,
+        userId: record.userId,
+        csrf: record.csrf,
+        expiresAt: new Date(record.expires),
+      });
+    },
+    async remove(key) {
+      await sessions.deleteOne({ _id: key });
+    },
+    async removeExpired(now) {
+      await sessions.deleteMany({ expiresAt: { $lte: new Date(now) } });
+    },
   };
 }
 

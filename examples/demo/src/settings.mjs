@@ -14,6 +14,8 @@ import { resolve } from 'node:path';
  * @property {string} [databaseUrl]  DATABASE_URL: postgres://... instead of the embedded PGlite
  * @property {string} [redisUrl]  REDIS_URL: redis://... to use Redis (when DATABASE_URL is unset)
  * @property {string} [redisPrefix]  PASSPORT_DEMO_REDIS_PREFIX (default passport-demo:)
+ * @property {string} [mongodbUrl]  MONGODB_URL: mongodb://... to use MongoDB or FerretDB (when
+ *   DATABASE_URL and REDIS_URL are unset)
  * @property {string} [issuer]  PASSPORT_ISSUER: the public origin (default http://HOST:PORT)
  * @property {number} [accessTokenTtl]  PASSPORT_ACCESS_TOKEN_TTL in seconds
  * @property {number} [refreshTokenTtl]  PASSPORT_REFRESH_TOKEN_TTL in seconds
@@ -113,6 +115,14 @@ export function demoSettings(env, cwd) {
   if (env.REDIS_URL && !env.DATABASE_URL) {
     settings.redisUrl = env.REDIS_URL;
     if (env.PASSPORT_DEMO_REDIS_PREFIX) settings.redisPrefix = env.PASSPORT_DEMO_REDIS_PREFIX;
+  }
+  if (env.MONGODB_URL && !env.DATABASE_URL && !env.REDIS_URL) {
+    if (!env.MONGODB_URL.startsWith('mongodb://') && !env.MONGODB_URL.startsWith('mongodb+srv://')) {
+      throw new DemoSettingsError(
+        'MONGODB_URL must be a mongodb:// or mongodb+srv:// connection string, such as mongodb://127.0.0.1:27017/passport',
+      );
+    }
+    settings.mongodbUrl = env.MONGODB_URL;
   }
   if (env.PASSPORT_ISSUER) settings.issuer = parseIssuer(env.PASSPORT_ISSUER);
   if (env.PASSPORT_ACCESS_TOKEN_TTL) {

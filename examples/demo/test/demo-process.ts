@@ -23,13 +23,19 @@ export interface RunningDemo {
 
 /**
  * Starts `node server.mjs` on a free port with `dataDir` and resolves once it prints its URL.
- * `DATABASE_URL`, `REDIS_URL` and the `PASSPORT_*` settings are removed from the environment unless given in
+ * `DATABASE_URL`, `REDIS_URL`, `MONGODB_URL` and the `PASSPORT_*` settings are removed from the environment unless given in
  * `env`: the demo under test never picks up the settings of the machine running the tests.
  */
 export function startDemoProcess(dataDir: string, env: Record<string, string> = {}): Promise<RunningDemo> {
   const childEnv: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && key !== 'DATABASE_URL' && key !== 'REDIS_URL' && !key.startsWith('PASSPORT_'))
+    if (
+      value !== undefined &&
+      key !== 'DATABASE_URL' &&
+      key !== 'REDIS_URL' &&
+      key !== 'MONGODB_URL' &&
+      !key.startsWith('PASSPORT_')
+    )
       childEnv[key] = value;
   }
   Object.assign(childEnv, { PORT: '0', PASSPORT_DEMO_DATA: dataDir }, env);

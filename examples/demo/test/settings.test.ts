@@ -150,6 +150,23 @@ describe('reading the settings', () => {
     expect(() => demoSettings({ PORT: 'http' }, '/srv')).toThrow('PORT must be a port number');
   });
 
+  it('takes MONGODB_URL when neither DATABASE_URL nor REDIS_URL is set, and refuses a URL of another kind', () => {
+    const url = 'mongodb://127.0.0.1:27017/passport';
+    expect(demoSettings({ MONGODB_URL: url }, '/srv').mongodbUrl).toBe(url);
+    expect(demoSettings({ MONGODB_URL: url, DATABASE_URL: 'postgres://db/x' }, '/srv')).toMatchObject({
+      databaseUrl: 'postgres://db/x',
+    });
+    expect(demoSettings({ MONGODB_URL: url, DATABASE_URL: 'postgres://db/x' }, '/srv')).not.toHaveProperty(
+      'mongodbUrl',
+    );
+    expect(demoSettings({ MONGODB_URL: url, REDIS_URL: 'redis://r:6379' }, '/srv')).not.toHaveProperty(
+      'mongodbUrl',
+    );
+    expect(() => demoSettings({ MONGODB_URL: 'postgres://127.0.0.1/passport' }, '/srv')).toThrow(
+      'MONGODB_URL must be a mongodb:// or mongodb+srv:// connection string',
+    );
+  });
+
   it.each([
     [{ PASSPORT_ACCESS_TOKEN_TTL: 'soon' }, 'PASSPORT_ACCESS_TOKEN_TTL must be a lifetime'],
     [{ PASSPORT_REFRESH_TOKEN_TTL: '0' }, 'PASSPORT_REFRESH_TOKEN_TTL must be a lifetime'],

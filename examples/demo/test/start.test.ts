@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { requireService, services } from '@passport/test-bed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoProcess } from './demo-process.js';
+import { header, signIn } from './http-flow.js';
 
 let dataDir: string;
 beforeAll(async () => {
@@ -147,6 +148,64 @@ describe.skipIf(!(await requireService('redis')))('REDIS_URL', () => {
       const store = await createRedisStore({ url: services.redis.url, prefix });
       await deleteStoreKeys(store);
       await store.close();
+    }
+  });
+});
+
+describe.skipIf(!(await requireService('ferretdb')))('MONGODB_URL', () => {
+  it("runs the demo on MongoDB (the test bed's FerretDB); clients, keys and login sessions persist across restarts", async () => {
+    const { MongoClient } = await import('mongodb');
+    const name = `passport_demo_${process.pid}_${Date.now()}`;
+    const url = `${services.mongo.url.replace(/\/+$/, '')}/${name}`;
+    const env = { MONGODB_URL: url };
+    const directory = join(dataDir, 'mongo');
+    const client = new MongoClient(url, { serverSelectionTimeoutMS: 5_000 });
+    try {
+      const first = await startDemoProcess(directory, env);
+      const firstOutput = first.output;
+      const id = /Demo backend service +id (\S+) +secret (\S+)/.exec(firstOutput);
+      const tokenRequest = (base: string) =>
+        fetch(`${base}/oauth/token`, {
+          method: 'POST',
+          headers: { authorization: `Basic ${btoa(`${id?.[1]}:${id?.[2]}`)}` },
+          body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'profile' }),
+        });
+      const kids = async (base: string) =>
+        ((await (await fetch(`${base}/oauth/jwks`)).json()) as { keys: { kid: string }[] }).keys.map(
+          (key) => key.kid,
+        );
+      let cookie: string;
+      let firstKids: string[];
+      try {
+        expect((await tokenRequest(first.url)).status).toBe(200);
+        firstKids = await kids(first.url);
+        cookie = header(await signIn(first.url));
+      } finally {
+        await first.stop();
+      }
+      expect(firstOutput).toContain(`data: MongoDB ${url} (indexes ensured)`);
+      expect(firstOutput).toContain('(first start: keys generated)');
+      expect(clientIds(firstOutput)).toHaveLength(3);
+      // The login session is a document in the store's database, under the store's prefix.
+      expect(await client.db(name).collection('oauth_demo_sessions').countDocuments()).toBe(1);
+
+      // Second start: the same clients, secret, signing keys, and the user is still signed in.
+      const second = await startDemoProcess(directory, env);
+      try {
+        expect(second.output).toContain('(reused)');
+        expect(clientIds(second.output)).toEqual(clientIds(firstOutput));
+        expect(await kids(second.url)).toEqual(firstKids);
+        expect((await tokenRequest(second.url)).status).toBe(200);
+        const home = await (await fetch(`${second.url}/`, { headers: { cookie } })).text();
+        expect(home).toContain('Signed in as <strong>demo@example.com</strong>');
+      } finally {
+        await second.stop();
+      }
+      const names = await client.db(name).collection('oauth_clients').distinct('name');
+      expect(names.sort()).toEqual(['Demo TV', 'Demo backend service', 'Demo client app']);
+    } finally {
+      await client.db(name).dropDatabase();
+      await client.close();
     }
   });
 });

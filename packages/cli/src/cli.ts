@@ -47,6 +47,8 @@ Configuration, the same for every command, first match wins:
                               directory holding an embedded PGlite database (created when missing)
      --redis-url URL          redis://host:6379[?prefix=passport:]: the Redis store (a redis:// URL
                               works in --database-url, the config's database and DATABASE_URL too)
+     --mongodb-url URL        mongodb://host:27017/db: the Mongo store (a mongodb:// URL works in
+                              --database-url, the config's database and DATABASE_URL too)
   2. the config file: --config FILE, else the first of passport.config.ts,
      passport.config.mjs, passport.config.js in the working directory; its "store",
      else its "database" (it also sets keysPath, issuer and options, even with 1.)

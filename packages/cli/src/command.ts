@@ -40,6 +40,7 @@ export interface Command {
 export const databaseOptions: OptionSpec = {
   'database-url': { type: 'string' },
   'redis-url': { type: 'string' },
+  'mongodb-url': { type: 'string' },
   config: { type: 'string' },
 };
 
@@ -49,6 +50,8 @@ export const databaseHelp = `  --database-url URL|DIR  postgres://user:password@
                           id_type is the client id type the schema was created with (uuid, bigint, text)
   --redis-url URL         redis://[:password@]host:6379[/db][?prefix=passport:] (or rediss://): the Redis
                           store, keys under the prefix (default passport:); instead of --database-url
+  --mongodb-url URL       mongodb://host:27017/db: the @passport/store-mongo store (a mongodb:// URL
+                          works in --database-url too); instead of --database-url
   --config FILE           config file to load instead of ./passport.config.{ts,mjs,js}`;
 
 /** Parses `args` for `command`, turning `parseArgs` errors into one-line usage errors. */
@@ -131,6 +134,7 @@ export function createContext(
               io.env,
               io.cwd,
               stringOption(values, 'redis-url'),
+              stringOption(values, 'mongodb-url'),
             ),
           ),
         );

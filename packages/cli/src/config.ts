@@ -23,9 +23,10 @@ import { CliError, oneLine } from './errors.js';
 export interface PassportCliConfig {
   /**
    * The database: a `postgres://` / `postgresql://` URL, a `redis://` / `rediss://` URL (the Redis
-   * store; `?prefix=` sets its key prefix), or a directory for the embedded PGlite store (relative
-   * paths are resolved from the config file's directory). Ignored when `store` is given;
-   * overridden by `--database-url` and `--redis-url`.
+   * store; `?prefix=` sets its key prefix), a `mongodb://` / `mongodb+srv://` URL (the Mongo
+   * store), or a directory for the embedded PGlite store (relative paths are resolved from the
+   * config file's directory). Ignored when `store` is given; overridden by `--database-url`,
+   * `--redis-url` and `--mongodb-url`.
    */
   database?: string;
   /**
@@ -134,7 +135,11 @@ function validateConfig(value: unknown, file: string): PassportCliConfig {
     if (config[key] !== undefined && !ok)
       throw new CliError('ERR_CLI_CONFIG', `${file}: "${key}" must be ${type}`);
   };
-  expect('database', 'a string (postgres:// URL or PGlite directory)', typeof config.database === 'string');
+  expect(
+    'database',
+    'a string (postgres:// URL, mongodb:// URL or PGlite directory)',
+    typeof config.database === 'string',
+  );
   expect(
     'store',
     'a store object or a function returning one',
@@ -149,17 +154,21 @@ function validateConfig(value: unknown, file: string): PassportCliConfig {
 
 /** Where the database comes from, decided by {@link resolveDatabase}. */
 export type DatabaseSource =
-  | { kind: 'url'; target: string; from: '--database-url' | '--redis-url' | 'config' | 'DATABASE_URL' }
+  | {
+      kind: 'url';
+      target: string;
+      from: '--database-url' | '--redis-url' | '--mongodb-url' | 'config' | 'DATABASE_URL';
+    }
   | { kind: 'store'; store: NonNullable<PassportCliConfig['store']>; migrate: (() => Promise<void>) | null };
 
 /**
  * Picks the database, always in this order:
- * 1. `--database-url` (a `postgres://` or `redis://` URL, or a PGlite directory), or
- *    `--redis-url` (a `redis://` URL; not both);
+ * 1. `--database-url` (a `postgres://`, `redis://` or `mongodb://` URL, or a PGlite directory),
+ *    `--redis-url` (a `redis://` URL) or `--mongodb-url` (a `mongodb://` URL); one of them;
  * 2. the config file's `store`, then its `database`;
  * 3. the `DATABASE_URL` environment variable.
- * Throws {@link CliError} `ERR_CLI_CONFIG` when none is set, `ERR_CLI_USAGE` for both flags or a
- * `--redis-url` that is not a Redis URL.
+ * Throws {@link CliError} `ERR_CLI_CONFIG` when none is set, `ERR_CLI_USAGE` for two of the flags,
+ * a `--redis-url` that is not a Redis URL or a `--mongodb-url` that is not a MongoDB URL.
  */
 export function resolveDatabase(
   flag: string | undefined,
@@ -167,11 +176,21 @@ export function resolveDatabase(
   env: Record<string, string | undefined>,
   cwd: string,
   redisFlag?: string,
+  mongodbFlag?: string,
 ): DatabaseSource {
-  if (redisFlag !== undefined && redisFlag !== '') {
-    if (flag !== undefined && flag !== '') {
-      throw new CliError('ERR_CLI_USAGE', 'pass either --database-url or --redis-url, not both');
-    }
+  const given = (value: string | undefined): value is string => value !== undefined && value !== '';
+  const flags = [
+    given(flag) ? '--database-url' : null,
+    given(redisFlag) ? '--redis-url' : null,
+    given(mongodbFlag) ? '--mongodb-url' : null,
+  ].filter((name) => name !== null);
+  if (flags.length > 1) {
+    throw new CliError(
+      'ERR_CLI_USAGE',
+      `pass either ${flags.join(' or ')}, not ${flags.length === 2 ? 'both' : 'several'}`,
+    );
+  }
+  if (given(redisFlag)) {
     if (!isRedisUrl(redisFlag)) {
       throw new CliError(
         'ERR_CLI_USAGE',
@@ -179,6 +198,15 @@ export function resolveDatabase(
       );
     }
     return { kind: 'url', target: redisFlag, from: '--redis-url' };
+  }
+  if (given(mongodbFlag)) {
+    if (!isMongoUrl(mongodbFlag)) {
+      throw new CliError(
+        'ERR_CLI_USAGE',
+        '--mongodb-url must be a mongodb:// or mongodb+srv:// URL, e.g. mongodb://127.0.0.1:27017/passport',
+      );
+    }
+    return { kind: 'url', target: mongodbFlag, from: '--mongodb-url' };
   }
   if (flag !== undefined && flag !== '')
     return { kind: 'url', target: resolveTarget(flag, cwd), from: '--database-url' };
@@ -193,7 +221,7 @@ export function resolveDatabase(
     return { kind: 'url', target: resolveTarget(fromEnv, cwd), from: 'DATABASE_URL' };
   throw new CliError(
     'ERR_CLI_CONFIG',
-    'no database configured: pass --database-url (postgres://... or a PGlite directory) or --redis-url (redis://...), add passport.config.mjs, or set DATABASE_URL',
+    'no database configured: pass --database-url (postgres://... or a PGlite directory), --redis-url (redis://...) or --mongodb-url (mongodb://...), add passport.config.mjs, or set DATABASE_URL',
   );
 }
 
@@ -207,8 +235,13 @@ export function isRedisUrl(target: string): boolean {
   return /^rediss?:\/\//i.test(target);
 }
 
+/** `true` for a `mongodb://` or `mongodb+srv://` URL: the `@passport/store-mongo` store. */
+export function isMongoUrl(target: string): boolean {
+  return /^mongodb(\+srv)?:\/\//i.test(target);
+}
+
 function resolveTarget(target: string, baseDir: string): string {
-  if (isPostgresUrl(target) || isRedisUrl(target)) return target;
+  if (isPostgresUrl(target) || isRedisUrl(target) || isMongoUrl(target)) return target;
   const directory = target.startsWith('file://') ? new URL(target).pathname : target;
   return isAbsolute(directory) ? directory : resolve(baseDir, directory);
 }
@@ -222,12 +255,13 @@ export function resolveKeysPath(flag: string | undefined, loaded: LoadedConfig, 
 
 /** A URL with its password masked, for messages. */
 export function redactUrl(target: string): string {
-  if (!isPostgresUrl(target) && !isRedisUrl(target)) return target;
+  if (!isPostgresUrl(target) && !isRedisUrl(target) && !isMongoUrl(target)) return target;
   try {
     const url = new URL(target);
     if (url.password !== '') url.password = '***';
     return url.toString();
   } catch {
-    return isRedisUrl(target) ? 'the configured Redis URL' : 'the configured PostgreSQL URL';
+    if (isRedisUrl(target)) return 'the configured Redis URL';
+    return isMongoUrl(target) ? 'the configured MongoDB URL' : 'the configured PostgreSQL URL';
   }
 }

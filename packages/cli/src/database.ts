@@ -10,7 +10,7 @@ import {
   type SqlDriver,
 } from '@passport/store-postgres';
 import pg from 'pg';
-import { type DatabaseSource, isPostgresUrl, isRedisUrl, redactUrl } from './config.js';
+import { type DatabaseSource, isMongoUrl, isPostgresUrl, isRedisUrl, redactUrl } from './config.js';
 import { CliError, oneLine } from './errors.js';
 
 /** An open database: the store, how to migrate it, and how to let go of it. */
@@ -21,6 +21,11 @@ export interface OpenDatabase {
   label: string;
   /** Applies the missing migrations; returns the versions it applied (empty when up to date). */
   migrate(): Promise<string[]>;
+  /**
+   * For a store without numbered migrations (MongoDB: its indexes): applies what `migrate` would
+   * and returns the line `passport migrate` prints.
+   */
+  migrateMessage?(): Promise<string>;
   /** Closes connections. */
   close(): Promise<void>;
 }
@@ -81,6 +86,7 @@ export async function openDatabase(source: DatabaseSource): Promise<OpenDatabase
 
   const { target } = source;
   if (isRedisUrl(target)) return openRedis(target);
+  if (isMongoUrl(target)) return openMongo(target);
   if (isPostgresUrl(target)) {
     const { connectionString, schema, idType } = splitSchema(target);
     const label = redactUrl(connectionString);
@@ -167,6 +173,43 @@ async function openRedis(target: string): Promise<OpenDatabase> {
     store,
     label: `${label} (keys under ${store.prefix})`,
     migrate: async () => [],
+    close: () => store.close(),
+  };
+}
+
+/**
+ * The `@passport/store-mongo` store on a `mongodb://` URL (the database named in its path, else
+ * `passport`), checked with one `ping` so a server that is down fails here with one clear line.
+ */
+async function openMongo(target: string): Promise<OpenDatabase> {
+  const label = redactUrl(target);
+  const { createMongoStore } = await import('@passport/store-mongo');
+  let opened: Awaited<ReturnType<typeof createMongoStore>> | undefined;
+  try {
+    opened = await createMongoStore({ url: target, clientOptions: { serverSelectionTimeoutMS: 5_000 } });
+    await opened.db.command({ ping: 1 });
+  } catch (error) {
+    await opened?.close().catch(() => {});
+    throw new CliError('ERR_CLI_DATABASE', `cannot connect to ${label}: ${describeDatabaseError(error)}`, {
+      cause: error,
+    });
+  }
+  const store = opened;
+  const ensure = () => guard(label, () => store.ensureIndexes());
+  return {
+    store,
+    label,
+    migrate: async () => {
+      await ensure();
+      return [];
+    },
+    migrateMessage: async () => {
+      const { indexes, ttl } = await ensure();
+      const expiry = ttl
+        ? 'nonces and rate-limit windows expire by TTL'
+        : 'this server has no TTL indexes: passport purge removes expired nonces and rate-limit windows';
+      return `Ensured ${indexes.length} indexes in ${label} (${expiry}).\n`;
+    },
     close: () => store.close(),
   };
 }

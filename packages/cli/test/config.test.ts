@@ -27,7 +27,7 @@ describe('configuration precedence', () => {
     expect(result.code).toBe(1);
     expect(isOneLine(result.stderr)).toBe(true);
     expect(result.stderr).toBe(
-      'passport: no database configured: pass --database-url (postgres://... or a PGlite directory) or --redis-url (redis://...), add passport.config.mjs, or set DATABASE_URL\n',
+      'passport: no database configured: pass --database-url (postgres://... or a PGlite directory), --redis-url (redis://...) or --mongodb-url (mongodb://...), add passport.config.mjs, or set DATABASE_URL\n',
     );
   });
 

@@ -10,7 +10,8 @@ export const migrateCommand: Command = {
   usesDatabase: true,
   options: { print: { type: 'boolean' }, ...databaseOptions },
   help: `Applies the missing @passport/store-postgres migrations and records them, under an advisory lock
-(safe when several instances start at once). Running it again applies nothing.
+(safe when several instances start at once). Running it again applies nothing. On MongoDB
+(--mongodb-url) it creates the @passport/store-mongo indexes (idempotent).
 
 Options:
   --print              print the schema SQL for your own migration tool, without connecting to
@@ -30,6 +31,10 @@ ${databaseHelp}`,
       return 0;
     }
     const database = await context.database();
+    if (database.migrateMessage) {
+      io.out(await database.migrateMessage());
+      return 0;
+    }
     const applied = await database.migrate();
     io.out(
       applied.length === 0
