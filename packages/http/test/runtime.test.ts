@@ -28,10 +28,12 @@ import { builtinModules } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { importPrivateKeyPem } from '@passport/core';
+import { createMongoStore } from '@passport/store-mongo';
 import { createPostgresStore } from '@passport/store-postgres';
 import { requireService, type ServiceName, services } from '@passport/test-bed';
 import { build, type Plugin } from 'esbuild';
 import { Miniflare } from 'miniflare';
+import { MongoClient } from 'mongodb';
 import * as oauth from 'oauth4webapi';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -155,6 +157,29 @@ const stores: StoreColumn[] = [
         } while (cursor !== '0');
       } finally {
         redis.disconnect();
+      }
+    },
+  },
+  {
+    name: 'mongo',
+    driver: 'mongodb',
+    service: 'ferretdb',
+    url: services.mongo.url,
+    namespace: (cell) => `passport_runtime_${cell}`, // a database
+    async prepare(dbName) {
+      const store = await createMongoStore({ url: this.url, dbName });
+      try {
+        await store.ensureIndexes();
+      } finally {
+        await store.close();
+      }
+    },
+    async cleanup(dbName) {
+      const client = new MongoClient(this.url, { serverSelectionTimeoutMS: 5000 });
+      try {
+        await client.db(dbName).dropDatabase();
+      } finally {
+        await client.close();
       }
     },
   },
