@@ -66,12 +66,12 @@ const HELP = `Usage: pnpm bench [options]
   --bundle-only         only the edge bundle step: bundle core + http + memory store for a Worker,
                         print its minified and gzipped size, and update that section of
                         bench/RESULTS.md (or --out)
-  --propagation-only    only the propagation scenario: two instances per store (PostgreSQL, Redis)
+  --propagation-only    only the propagation scenario: two instances per store (PostgreSQL, Redis, Mongo)
                         share it; a token is revoked on one and the other polled until it refuses
                         it; prints p50 / p99 / max and updates that section of bench/RESULTS.md
                         (or --out). Part of every full run without --scenarios
   --propagation-trials <n>  trials per store (default 100)
-  --propagation-stores <list>  comma-separated: postgres, redis (default both)
+  --propagation-stores <list>  comma-separated: postgres, redis, mongo (default all)
   --list                list scenario ids and exit
   --help                this text`;
 
@@ -133,11 +133,13 @@ async function main(): Promise<void> {
   const databaseUrl =
     values['database-url'] ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
   const redisUrl = values['redis-url'] ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const mongodbUrl = values['mongodb-url'] ?? process.env.MONGODB_URL ?? 'mongodb://127.0.0.1:27017';
   const propagationOptions = {
     stores: propagationStores(values['propagation-stores']),
     trials: Math.max(1, Math.floor(numberOption(values['propagation-trials'], 100, 'propagation-trials'))),
     databaseUrl,
     redisUrl,
+    mongodbUrl,
     log: (line: string) => process.stderr.write(`${line}\n`),
   };
   if (values['propagation-only'] === true) {
@@ -164,7 +166,7 @@ async function main(): Promise<void> {
     connections: Math.max(1, Math.floor(numberOption(values.connections, 16, 'connections'))),
     databaseUrl,
     redisUrl,
-    mongodbUrl: values['mongodb-url'] ?? process.env.MONGODB_URL ?? 'mongodb://127.0.0.1:27017',
+    mongodbUrl,
     singleUseRate:
       values['single-use-rate'] === undefined
         ? null
@@ -245,14 +247,14 @@ async function main(): Promise<void> {
 
 /** The stores of `--propagation-stores` (default: PostgreSQL and Redis). */
 function propagationStores(value: string | undefined): PropagationStore[] {
-  if (value === undefined) return ['postgres', 'redis'];
+  if (value === undefined) return ['postgres', 'redis', 'mongo'];
   const stores = value
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
   for (const store of stores) {
-    if (store !== 'postgres' && store !== 'redis') {
-      throw new TypeError(`--propagation-stores takes postgres and redis, not "${store}"`);
+    if (store !== 'postgres' && store !== 'redis' && store !== 'mongo') {
+      throw new TypeError(`--propagation-stores takes postgres, redis and mongo, not "${store}"`);
     }
   }
   return stores as PropagationStore[];

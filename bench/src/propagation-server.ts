@@ -1,6 +1,6 @@
 /**
  * One instance of the propagation scenario, run as its own process by `propagation.ts`: a passport
- * on the shared store (PostgreSQL or Redis) with its default read-through cache (5 s), Passport's
+ * on the shared store (PostgreSQL, Redis or MongoDB) with its default read-through cache (5 s), Passport's
  * handler, and a route behind the bearer guard (`GET /api/resource`, client-credentials tokens).
  * The first instance creates the schema and the client; every instance says `ready` with its port
  * over IPC and closes on `stop`.
@@ -16,12 +16,13 @@ import { authenticateNode, toNodeListener } from '@passport/http/node';
 
 /** What the parent passes in `BENCH_PROPAGATION_CONFIG`. */
 export interface PropagationInstanceConfig {
-  store: 'postgres' | 'redis';
+  store: 'postgres' | 'redis' | 'mongo';
   /** The first instance migrates the schema and creates the client. */
   first: boolean;
   databaseUrl: string;
   redisUrl: string;
-  /** PostgreSQL schema, or the Redis key prefix (`<schema>:`). */
+  mongodbUrl: string;
+  /** PostgreSQL schema, the Redis key prefix (`<schema>:`), or the Mongo database. */
   schema: string;
   issuer: string;
   ecPrivatePem: string;
@@ -44,6 +45,20 @@ async function openStore(config: PropagationInstanceConfig): Promise<{
     const store = createPostgresStore({ pool, schema: config.schema });
     if (config.first) await store.migrate();
     return { store, cleanUp: async () => {} };
+  }
+  if (config.store === 'mongo') {
+    const { createMongoStore } = await import('@passport/store-mongo');
+    const store = await createMongoStore({
+      url: config.mongodbUrl,
+      dbName: config.schema,
+      ensureIndexes: config.first,
+    });
+    return {
+      store,
+      cleanUp: async () => {
+        if (config.first) await store.db.dropDatabase();
+      },
+    };
   }
   const [{ createRedisStore }, { deleteStoreKeys }] = await Promise.all([
     import('@passport/store-redis'),

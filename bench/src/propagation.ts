@@ -22,7 +22,7 @@ import type { PropagationInstanceConfig, PropagationInstanceMessage } from './pr
 import type { TargetResult } from './report.js';
 
 /** The stores a propagation run can measure. */
-export type PropagationStore = 'postgres' | 'redis';
+export type PropagationStore = 'postgres' | 'redis' | 'mongo';
 
 /** Options of {@link runPropagation}. */
 export interface PropagationOptions {
@@ -31,6 +31,7 @@ export interface PropagationOptions {
   trials: number;
   databaseUrl: string;
   redisUrl: string;
+  mongodbUrl: string;
   log: (line: string) => void;
 }
 
@@ -160,6 +161,7 @@ async function measureStore(
     store,
     databaseUrl: options.databaseUrl,
     redisUrl: options.redisUrl,
+    mongodbUrl: options.mongodbUrl,
     schema,
     issuer: 'https://bench.passport.test',
     ecPrivatePem,
@@ -262,7 +264,7 @@ async function dropSchema(databaseUrl: string, schema: string): Promise<void> {
  * Runs the propagation scenario on each store of `options.stores`, one after the other.
  *
  * @example
- * const report = await runPropagation({ stores: ['postgres', 'redis'], trials: 100, databaseUrl, redisUrl, log: console.error });
+ * const report = await runPropagation({ stores: ['postgres', 'redis', 'mongo'], trials: 100, databaseUrl, redisUrl, mongodbUrl, log: console.error });
  */
 export async function runPropagation(options: PropagationOptions): Promise<PropagationReport> {
   const { ecPrivatePem } = generateSharedKeys();
@@ -285,19 +287,23 @@ export async function runPropagation(options: PropagationOptions): Promise<Propa
     results,
     measuredAt: new Date(),
     trials: options.trials,
-    skipped: [
-      { store: 'memory', reason: 'one process: there is no second instance to reach' },
-      { store: 'mongo', reason: 'the MongoDB store has not landed on this branch' },
-    ],
+    skipped: [{ store: 'memory', reason: 'one process: there is no second instance to reach' }],
     load: { start: loadAtStart, end: loadavg()[0] ?? 0 },
   };
 }
+
+/** How the report names each store. */
+const storeLabels: Record<PropagationStore, string> = {
+  postgres: 'PostgreSQL',
+  redis: 'Redis',
+  mongo: 'MongoDB wire protocol on FerretDB (polled feed)',
+};
 
 /** The propagation target per measured store: p99 at most 250 ms. */
 export function propagationTargets(report: PropagationReport | null): TargetResult[] {
   if (report === null) return [];
   return report.results.map((result) => {
-    const label = `Revocation propagation to another instance, ${result.store === 'postgres' ? 'PostgreSQL' : 'Redis'} (p99)`;
+    const label = `Revocation propagation to another instance, ${storeLabels[result.store]} (p99)`;
     if (result.error !== null || result.samplesMs.length === 0) {
       return {
         target: label,

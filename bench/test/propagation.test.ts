@@ -78,47 +78,52 @@ describe('the propagation report', () => {
 
 // The real command on the test bed's servers, a few trials: it produces numbers (never asserted
 // for size: RESULTS.md holds the measured figures) and writes its section.
-describe.skipIf(!(await requireService('postgres')) || !(await requireService('redis')))(
-  'pnpm bench --propagation-only, smoke run',
-  () => {
-    it('revokes on one instance and polls the other until it refuses, on PostgreSQL and Redis', {
-      timeout: 180_000,
-    }, () => {
-      const build = spawnSync('npx', ['tsup'], { cwd: root, encoding: 'utf8' });
-      expect(build.status, build.stderr).toBe(0);
-      const dir = mkdtempSync(join(tmpdir(), 'passport-bench-propagation-'));
-      try {
-        const out = join(dir, 'RESULTS.md');
-        writeFileSync(out, '# Benchmark results\n\nearlier content\n');
-        const bench = spawnSync(
-          process.execPath,
-          [
-            'dist/cli.js',
-            '--propagation-only',
-            '--propagation-trials',
-            '3',
-            '--database-url',
-            services.postgres.url,
-            '--redis-url',
-            services.redis.url,
-            '--out',
-            out,
-          ],
-          { cwd: root, encoding: 'utf8', timeout: 150_000 },
-        );
-        expect(bench.stderr).toContain('propagation on postgres: 3 trials');
-        expect(bench.stderr).toContain('propagation on redis: 3 trials');
-        expect(bench.stderr).not.toContain('FAILED');
-        const markdown = readFileSync(out, 'utf8');
-        expect(markdown).toContain('earlier content');
-        expect(markdown).toMatch(/\| postgres \| 3 \| \d+\.\d \| \d+\.\d \| \d+\.\d \|/);
-        expect(markdown).toMatch(/\| redis \| 3 \| \d+\.\d \| \d+\.\d \| \d+\.\d \|/);
-        expect(markdown).toMatch(
-          /\| Revocation propagation to another instance, PostgreSQL \(p99\) \| <= 250 ms \| \d+\.\d ms \| (PASS|MISS) \|/,
-        );
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    });
-  },
-);
+describe.skipIf(
+  !(await requireService('postgres')) ||
+    !(await requireService('redis')) ||
+    !(await requireService('ferretdb')),
+)('pnpm bench --propagation-only, smoke run', () => {
+  it('revokes on one instance and polls the other until it refuses, on PostgreSQL, Redis and the Mongo wire server', {
+    timeout: 180_000,
+  }, () => {
+    const build = spawnSync('npx', ['tsup'], { cwd: root, encoding: 'utf8' });
+    expect(build.status, build.stderr).toBe(0);
+    const dir = mkdtempSync(join(tmpdir(), 'passport-bench-propagation-'));
+    try {
+      const out = join(dir, 'RESULTS.md');
+      writeFileSync(out, '# Benchmark results\n\nearlier content\n');
+      const bench = spawnSync(
+        process.execPath,
+        [
+          'dist/cli.js',
+          '--propagation-only',
+          '--propagation-trials',
+          '3',
+          '--database-url',
+          services.postgres.url,
+          '--redis-url',
+          services.redis.url,
+          '--mongodb-url',
+          services.mongo.url,
+          '--out',
+          out,
+        ],
+        { cwd: root, encoding: 'utf8', timeout: 150_000 },
+      );
+      expect(bench.stderr).toContain('propagation on postgres: 3 trials');
+      expect(bench.stderr).toContain('propagation on redis: 3 trials');
+      expect(bench.stderr).toContain('propagation on mongo: 3 trials');
+      expect(bench.stderr).not.toContain('FAILED');
+      const markdown = readFileSync(out, 'utf8');
+      expect(markdown).toContain('earlier content');
+      expect(markdown).toMatch(/\| postgres \| 3 \| \d+\.\d \| \d+\.\d \| \d+\.\d \|/);
+      expect(markdown).toMatch(/\| redis \| 3 \| \d+\.\d \| \d+\.\d \| \d+\.\d \|/);
+      expect(markdown).toMatch(/\| mongo \| 3 \| \d+\.\d \| \d+\.\d \| \d+\.\d \|/);
+      expect(markdown).toMatch(
+        /\| Revocation propagation to another instance, PostgreSQL \(p99\) \| <= 250 ms \| \d+\.\d ms \| (PASS|MISS) \|/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -540,3 +540,52 @@ describe.skipIf(!(await requireService('redis')))('three demo instances on one R
     }
   });
 });
+
+describe.skipIf(!(await requireService('ferretdb')))(
+  'three demo instances on one MongoDB wire server',
+  () => {
+    const database = `passport_demo_instances_${process.pid}_${Date.now()}`;
+    const instances: RunningDemo[] = [];
+    let backend: { id: string; secret: string };
+
+    beforeAll(async () => {
+      const dataDir = join(root, 'mongo');
+      const url = new URL(services.mongo.url);
+      url.pathname = `/${database}`;
+      for (let n = 0; n < 3; n++) {
+        instances.push(
+          await startDemoProcess(dataDir, {
+            MONGODB_URL: url.href,
+            PASSPORT_ISSUER: 'http://auth.demo.test',
+            PASSPORT_REVOCATION_CACHE_SECONDS: '300',
+          }),
+        );
+      }
+      backend = printedClient(instances[0] as RunningDemo, 'Demo backend service');
+    });
+
+    afterAll(async () => {
+      for (const instance of instances) await instance.stop();
+      const { MongoClient } = await import('mongodb');
+      const client = new MongoClient(services.mongo.url, { serverSelectionTimeoutMS: 5000 });
+      try {
+        await client.db(database).dropDatabase();
+      } finally {
+        await client.close();
+      }
+    });
+
+    // FerretDB has no change streams: the store's feed polls its `changes` collection (every 500 ms
+    // by default), so "at once" here means within a poll, far inside the 300 s cache lifetime.
+    it('a token revoked on one instance is refused by the other two through the polled feed, though their caches hold it for 300 s', async () => {
+      const at = (n: number) => (instances[n] as RunningDemo).listening;
+      const accessToken = await clientToken(at(0), backend);
+      for (const n of [0, 1, 2]) expect(await apiStatus(at(n), accessToken)).toBe(200);
+      await revoke(at(0), backend, accessToken);
+      expect(await apiStatus(at(0), accessToken)).toBe(401);
+      for (const n of [1, 2]) {
+        await expect.poll(() => apiStatus(at(n), accessToken), { timeout: 10_000, interval: 25 }).toBe(401);
+      }
+    });
+  },
+);
