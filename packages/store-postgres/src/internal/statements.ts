@@ -257,7 +257,9 @@ export function buildStatements(schema: ResolvedSchema) {
      * needs; a code until its expiry). `:now`, `:before` and `:clients` are bound by
      * {@link purgeBatchSql}. The protection checks are scalar subqueries (`(SELECT 1 ... LIMIT 1)
      * IS NOT NULL`), which Postgres never turns into a join: each candidate row costs one index
-     * probe, so a batch's work is bounded by its size, whatever the table size. `ofPurgedClient`
+     * probe. Expired rows and spent codes (purged only after their expiry) are found through the
+     * `expires_at` indexes; spent tokens by a scan that stops once a batch is full, since no index
+     * names `revoked` or `consumed_at` (migration 0003: their updates stay HOT). `ofPurgedClient`
      * selects the rows of the clients revoked before `:clients`, which go regardless.
      */
     purge: {
@@ -274,12 +276,13 @@ export function buildStatements(schema: ResolvedSchema) {
       },
       authCodes: {
         table: t.authCodes,
-        spent: 't.revoked OR t.consumed_at IS NOT NULL',
+        // A code goes only after its expiry (keep): saying so here lets the expires_at index find it.
+        spent: 't.expires_at <= :now AND (t.revoked OR t.consumed_at IS NOT NULL)',
         keep: 't.expires_at > :now',
       },
       deviceCodes: {
         table: t.deviceCodes,
-        spent: 't.revoked OR t.consumed_at IS NOT NULL',
+        spent: 't.expires_at <= :now AND (t.revoked OR t.consumed_at IS NOT NULL)',
         keep: 't.expires_at > :now',
       },
       nonces: { table: t.nonces, spent: 'false', keep: 'false' },
