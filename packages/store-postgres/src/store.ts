@@ -16,7 +16,7 @@ import {
   StoreConflictError,
   StoreInvalidInputError,
 } from '@passport/core';
-import type { SqlDriver, SqlExecutor } from './driver.js';
+import type { SqlDriver } from './driver.js';
 import { notificationPayload, PostgresChangeFeed } from './internal/change-feed.js';
 import { withStoreErrors } from './internal/errors.js';
 import {
@@ -39,6 +39,7 @@ import {
   purgeBatchSql,
   type Statements,
 } from './internal/statements.js';
+import { WriteCoalescer } from './internal/write-coalescer.js';
 import { type MigrateResult, migrate } from './migrate.js';
 import {
   isStorableText,
@@ -62,7 +63,20 @@ export interface PostgresStoreOptions extends SchemaOptions {
    * @default console.error
    */
   log?: (message: string) => void;
+  /**
+   * Group commit for `saveTokens` (client_credentials and other issuances): a call that finds no
+   * issuance statement in flight is sent at once, alone; calls arriving while one is in flight go
+   * together as the next statement, at most {@link MAX_WRITE_BATCH} (64) per statement. Each call
+   * keeps its own outcome: a batch that fails on a taken id or a value a column cannot hold is
+   * retried call by call, so only that call fails; `StoreUnavailableError` reaches every call of
+   * the batch. `false` sends every `saveTokens` as its own statement.
+   * @default true
+   */
+  coalesceWrites?: boolean;
 }
+
+/** Most issuances one coalesced `saveTokens` statement writes (see `coalesceWrites`). */
+export const MAX_WRITE_BATCH = 64;
 
 /** Namespace of the per-family advisory locks of {@link PostgresStore.rotateRefreshToken}. */
 const FAMILY_LOCK_PREFIX = '@passport/store-postgres:family:';
@@ -76,9 +90,6 @@ function redeemParams(id: string, now: Date, { accessToken, refreshToken }: Issu
     ...(refreshToken === null ? [] : refreshTokenParams(refreshToken)),
   ];
 }
-
-/** Thrown inside the rotation transaction to roll it back when the token cannot be consumed. */
-const notRotated = new Error('refresh token not rotatable');
 
 function accessTokenParams(token: AccessTokenRecord): unknown[] {
   return [
@@ -137,7 +148,7 @@ const CLIENT_UPDATE_COLUMNS = {
  *   so is a code redemption (`redeemAuthCode`, `redeemDeviceCode`): the consume and the inserts
  *   are one statement, so they commit together or not at all.
  * - A refresh token rotation (consume, revoke the old access token, insert the next pair) is one
- *   transaction, ordered against `revokeFamily` by a per-family advisory lock.
+ *   statement too, ordered against `revokeFamily` by a per-family advisory lock.
  * - A rate-limit hit is one upsert.
  * - An id a column cannot hold (a malformed UUID or integer, a NUL byte) matches nothing, without
  *   a round trip. Connection failures and timeouts throw `StoreUnavailableError`; constraint
@@ -186,6 +197,7 @@ export class PostgresStore implements PassportStore {
   readonly #sql: Statements;
   readonly #purgeBatchSize: number;
   readonly #feed: PostgresChangeFeed | null;
+  readonly #tokenWrites: WriteCoalescer<IssuedTokens> | null;
 
   /**
    * @param driver Where the SQL runs. Errors leaving it are mapped to the store contract
@@ -211,6 +223,13 @@ export class PostgresStore implements PassportStore {
         : new PostgresChangeFeed({ ...this.driver, listen }, this.changeChannel, log);
     const feed = this.#feed;
     if (feed !== null) this.subscribeChanges = (listener) => feed.subscribe(listener);
+    this.#tokenWrites =
+      options.coalesceWrites === false
+        ? null
+        : new WriteCoalescer<IssuedTokens>(
+            { one: (tokens) => this.#insertTokens(tokens), many: (batch) => this.#insertTokenBatch(batch) },
+            MAX_WRITE_BATCH,
+          );
   }
 
   /** The parameters `$2, $3` of a notifying statement: the channel and the payload of `event`. */
@@ -247,6 +266,7 @@ export class PostgresStore implements PassportStore {
 
   /** Closes the change feed's connection, then ends the pool or closes the PGlite instance. */
   async close(): Promise<void> {
+    await this.#tokenWrites?.drained();
     await this.#feed?.close();
     await this.driver.close();
   }
@@ -342,10 +362,18 @@ export class PostgresStore implements PassportStore {
    * statement whose data-modifying CTE inserts the access token and whose main `INSERT` the refresh
    * token. A statement is atomic, so both rows are stored or neither (a taken id throws
    * `StoreConflictError`, a lost connection `StoreUnavailableError`, and nothing is written).
+   *
+   * Concurrent calls are coalesced (option `coalesceWrites`, on by default): a call finding no
+   * issuance in flight goes at once, alone; calls arriving meanwhile go together as the next
+   * statement (at most {@link MAX_WRITE_BATCH}), one multi-row `INSERT` into each table. A call's
+   * rows are still all or nothing: the batch is one statement, and when it fails on a taken id or
+   * a value a column cannot hold, each call of it is retried alone, so only the call at fault gets
+   * the error; a lost connection fails every call of the batch with `StoreUnavailableError`.
    */
   async saveTokens(tokens: IssuedTokens): Promise<void> {
     this.#assertTokenClients(tokens);
-    await this.#insertTokens(this.driver, tokens);
+    if (this.#tokenWrites === null) return this.#insertTokens(tokens);
+    return this.#tokenWrites.write(tokens);
   }
 
   #assertTokenClients({ accessToken, refreshToken }: IssuedTokens): void {
@@ -353,16 +381,51 @@ export class PostgresStore implements PassportStore {
     if (refreshToken) this.#assertClientId(refreshToken.clientId);
   }
 
-  /** Inserts an access token and its refresh token, if any, in one statement on `executor`. */
-  async #insertTokens(executor: SqlExecutor, { accessToken, refreshToken }: IssuedTokens): Promise<void> {
+  /** Inserts an access token and its refresh token, if any, in one statement. */
+  async #insertTokens({ accessToken, refreshToken }: IssuedTokens): Promise<void> {
     if (!refreshToken) {
-      await executor.query(this.#sql.insertAccessToken, accessTokenParams(accessToken));
+      await this.driver.query(this.#sql.insertAccessToken, accessTokenParams(accessToken));
       return;
     }
-    await executor.query(this.#sql.insertTokens, [
+    await this.driver.query(this.#sql.insertTokens, [
       ...accessTokenParams(accessToken),
       ...refreshTokenParams(refreshToken),
     ]);
+  }
+
+  /** Inserts the tokens of several issuances in one statement (all of them, or none). */
+  async #insertTokenBatch(batch: readonly IssuedTokens[]): Promise<void> {
+    const access: Record<string, unknown>[] = [];
+    const refresh: Record<string, unknown>[] = [];
+    for (const { accessToken, refreshToken } of batch) {
+      access.push({
+        id: accessToken.id,
+        user_id: accessToken.userId,
+        client_id: accessToken.clientId,
+        name: accessToken.name,
+        scopes: accessToken.scopes,
+        family_id: accessToken.familyId,
+        revoked: accessToken.revoked,
+        created_at: accessToken.createdAt,
+        expires_at: accessToken.expiresAt,
+      });
+      if (refreshToken) {
+        refresh.push({
+          id: refreshToken.id,
+          access_token_id: refreshToken.accessTokenId,
+          user_id: refreshToken.userId,
+          client_id: refreshToken.clientId,
+          scopes: refreshToken.scopes,
+          family_id: refreshToken.familyId,
+          revoked: refreshToken.revoked,
+          consumed_at: refreshToken.consumedAt,
+          replaced_by: refreshToken.replacedBy,
+          created_at: refreshToken.createdAt,
+          expires_at: refreshToken.expiresAt,
+        });
+      }
+    }
+    await this.driver.query(this.#sql.insertTokenBatch, [JSON.stringify(access), JSON.stringify(refresh)]);
   }
 
   async findAccessToken(id: string): Promise<AccessTokenRecord | null> {
@@ -378,38 +441,52 @@ export class PostgresStore implements PassportStore {
   }
 
   /**
-   * One transaction: a shared advisory lock on the token's family (see
-   * {@link PostgresStore.revokeFamily}), the conditional consume (`UPDATE ... SET consumed_at,
-   * replaced_by WHERE consumed_at IS NULL AND NOT revoked AND expires_at > $now RETURNING`), the
-   * revocation of the old access token only, and the inserts of `next`.
-   * When the token cannot be consumed the transaction is rolled back and `null` returned; any
-   * failure (connection lost, conflicting id) rolls everything back.
+   * ONE statement, one round trip: a data-modifying CTE takes the family's advisory lock shared
+   * (`pg_advisory_xact_lock_shared`, in the CTE `family`), consumes the token (`UPDATE ... SET
+   * consumed_at, replaced_by ... FROM family WHERE consumed_at IS NULL AND NOT revoked AND
+   * expires_at > $now RETURNING`), revokes the old access token only and notifies it (the same
+   * statement, so the notification goes out when it commits), and inserts `next` from the consumed
+   * row. A statement is atomic: consumed, revoked and written together, or nothing (a lost
+   * connection, a conflicting id). When the token cannot be consumed nothing is written and `null`
+   * is returned.
+   *
+   * Why it is correct under READ COMMITTED, where the statement's snapshot is taken before it
+   * waits for any lock:
+   * - **One winner.** Concurrent rotations of one token all take the family lock shared, then
+   *   queue on the token's row lock. The first consumes it; each later one re-checks the row it
+   *   waited on (EvalPlanQual: the UPDATE re-evaluates its `WHERE` on the newest committed
+   *   version), finds `consumed_at` set and consumes nothing, so it inserts nothing.
+   * - **The consume waits for the lock.** The consume joins the CTE `family`, whose row exists only
+   *   once `pg_advisory_xact_lock_shared` returned (a CTE with a volatile function is never inlined
+   *   or skipped), so the row lock is taken under the family lock, never before it.
+   * - **Against {@link PostgresStore.revokeFamily}**, which takes the same lock exclusively and
+   *   then revokes with a second statement (a fresh snapshot). If the revocation holds the lock
+   *   first, the rotation waits for it to commit; its snapshot may be older than the revocation,
+   *   but its consume re-checks the token's row on its newest version (the revocation updated it:
+   *   `revoked` is set), so it consumes and inserts nothing. If the rotation holds the lock first,
+   *   the revocation's lock waits for the rotation to commit (an advisory transaction lock is
+   *   released after the commit is visible), and its `UPDATE`, taking its snapshot only then, sees
+   *   and revokes the pair the rotation inserted. Either way no live pair survives a family
+   *   revocation.
    */
   async rotateRefreshToken(id: string, now: Date, next: IssuedTokens): Promise<RefreshTokenRecord | null> {
     if (!storable(id)) return null;
     this.#assertTokenClients(next);
-    try {
-      return await this.driver.transaction(async (tx) => {
-        const locked = await tx.query(this.#sql.lockFamilyShared, [id, FAMILY_LOCK_PREFIX]);
-        if (locked.rows.length === 0) throw notRotated;
-        const { rows } = await tx.query<RefreshTokenRow>(this.#sql.rotateConsume, [
-          id,
-          now,
-          next.refreshToken?.id ?? null,
-        ]);
-        const row = rows[0];
-        if (!row) throw notRotated;
-        await tx.query(this.#sql.revokeRotatedAccessToken, [
-          row.access_token_id,
-          ...this.#notify({ type: 'accessTokens', ids: [row.access_token_id] }),
-        ]);
-        await this.#insertTokens(tx, next);
-        return toRefreshToken(row);
-      });
-    } catch (error) {
-      if (error === notRotated) return null;
-      throw error;
-    }
+    const { accessToken, refreshToken } = next;
+    const { rows } = await this.driver.query<RefreshTokenRow>(
+      refreshToken === null ? this.#sql.rotateWithoutRefresh : this.#sql.rotate,
+      [
+        id,
+        now,
+        refreshToken?.id ?? null,
+        this.changeChannel,
+        FAMILY_LOCK_PREFIX,
+        ...accessTokenParams(accessToken),
+        ...(refreshToken === null ? [] : refreshTokenParams(refreshToken)),
+      ],
+    );
+    const row = rows[0];
+    return row ? toRefreshToken(row) : null;
   }
 
   async revokeAccessToken(id: string): Promise<boolean> {

@@ -89,16 +89,19 @@ describe.skipIf(!(await requireService('postgres')))('query plans on the Postgre
         () => [sql.redeemAuthCode, [`${'a'.repeat(64)}`, now, ...accessParams, ...refreshParams]],
       ],
       [
-        'rotateRefreshToken: the conditional consume (refresh_token grant)',
-        () => [sql.rotateConsume, [`${'b'.repeat(64)}`, now, 'e'.repeat(64)]],
-      ],
-      [
-        'rotateRefreshToken: family lock (refresh_token grant)',
-        () => [sql.lockFamilyShared, [`${'b'.repeat(64)}`, '@passport/store-postgres:family:']],
-      ],
-      [
-        'rotateRefreshToken: revoke the old access token',
-        () => [sql.revokeRotatedAccessToken, ['at-1234', ...notify]],
+        'rotateRefreshToken (refresh_token grant: one statement)',
+        () => [
+          sql.rotate,
+          [
+            `${'b'.repeat(64)}`,
+            now,
+            'e'.repeat(64),
+            notify[0],
+            '@passport/store-postgres:family:',
+            ...accessParams,
+            ...refreshParams,
+          ],
+        ],
       ],
       [
         'findRefreshToken (reuse detection, introspection)',

@@ -120,7 +120,7 @@ describe.skipIf(!(await requireService('postgres')))('migrations on the PostgreS
       );
     });
 
-    it('upgrades a database at version 1: migration 2 applies, existing rows read with the new fields defaulted', async () => {
+    it('upgrades a database at version 1: migrations 2 and 3 apply, existing rows read with the new fields defaulted', async () => {
       const schema = freshSchema();
       // A database as the 0001 release left it: its SQL, then its bookkeeping row.
       const v1 = getMigrationSql({ schema }).split('-- 0002_settled_contract')[0] ?? '';
@@ -142,10 +142,42 @@ describe.skipIf(!(await requireService('postgres')))('migrations on the PostgreS
       );
 
       const store = new PostgresStore(nodePostgresDriver(pool), { schema });
-      expect(await store.migrate()).toEqual({ applied: [2], version: 2 });
+      expect(await store.migrate()).toEqual({ applied: [2, 3], version: 3 });
       expect(await store.findClient(clientId)).toMatchObject({ name: 'old', resourceServer: false });
       expect(await store.findRefreshToken('old-refresh')).toMatchObject({ replacedBy: null });
       expect(await store.hitRateLimit('k', 1000, new Date(0))).toEqual({ count: 1, resetAt: new Date(1000) });
+    });
+
+    it('after migration 3 no index of a hot table names a column its hot updates change, so they can be HOT', async () => {
+      const schema = freshSchema();
+      await migrate(nodePostgresDriver(pool), { schema });
+      // Columns each hot path updates: the rotation's consume and revocation, a code's consume.
+      const updated: Record<string, string[]> = {
+        oauth_refresh_tokens: ['consumed_at', 'replaced_by'],
+        oauth_access_tokens: ['revoked'],
+        oauth_auth_codes: ['consumed_at'],
+        // Polls; a device code's consume stays non-HOT: the live user-code index needs `consumed_at IS NULL`.
+        oauth_device_codes: ['last_polled_at', 'poll_interval'],
+      };
+      const { rows } = await pool.query<{ table: string; index: string; definition: string }>(
+        `SELECT t.relname AS table, i.relname AS index, pg_get_indexdef(x.indexrelid) AS definition
+         FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+         JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = $1`,
+        [schema],
+      );
+      for (const row of rows) {
+        for (const column of updated[row.table] ?? []) {
+          expect(`${row.index}: ${row.definition}`).not.toMatch(new RegExp(`\\b${column}\\b`));
+        }
+      }
+      const options = await pool.query<{ relname: string; reloptions: string[] | null }>(
+        `SELECT c.relname, c.reloptions FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = $1 AND c.relkind = 'r' ORDER BY c.relname`,
+        [schema],
+      );
+      const fillfactor = Object.fromEntries(options.rows.map((row) => [row.relname, row.reloptions]));
+      for (const table of Object.keys(updated)) expect(fillfactor[table]).toEqual(['fillfactor=85']);
+      expect(fillfactor.oauth_rate_limits).toEqual(['fillfactor=70']);
     });
 
     it('getMigrationSql renders the id type and prefix, and `after` gives an upgrade script', () => {

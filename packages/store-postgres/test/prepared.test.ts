@@ -1,7 +1,7 @@
 import { makeClient, makeTokenPair } from '@passport/store-testkit';
 import { requireService } from '@passport/test-bed';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createPostgresStore, type PostgresStore } from '../src/index.js';
+import { createPostgresStore, type PGliteLike, PostgresStore, pgliteDriver } from '../src/index.js';
 import { createPool, createServerStore, destroyStore, randomSchema } from './helpers.js';
 
 describe.skipIf(!(await requireService('postgres')))('prepared statements on the PostgreSQL server', () => {
@@ -81,3 +81,62 @@ describe.skipIf(!(await requireService('postgres')))('prepared statements on the
     });
   });
 });
+
+describe('prepared statements (PGlite driver)', () => {
+  // On PGlite the driver prepares each parameterised statement once, through PGlite's wire
+  // protocol (Parse once, then Bind, Describe, Execute and Sync in one message per call).
+
+  const awkward = ['read', 'a "quoted" scope', 'back\\slash', 'comma,brace{}', '', 'NULL', 'é ünï 💡'];
+
+  it('statements are prepared once per instance and values round-trip exactly', async () => {
+    const { PGlite } = await import('@electric-sql/pglite');
+    const db = new PGlite();
+    const store = createPGliteStoreFrom(db);
+    try {
+      await store.migrate();
+      const client = makeClient({ scopes: awkward, name: 'It\'s "odd" \\ here' });
+      await store.createClient(client);
+      const pair = makeTokenPair({ accessToken: { clientId: client.id, scopes: awkward, name: null } });
+      await store.saveTokens(pair);
+      for (let i = 0; i < 3; i++) {
+        expect(await store.findClient(client.id)).toEqual(client);
+        expect(await store.findAccessToken(pair.accessToken.id)).toEqual(pair.accessToken);
+        expect(await store.findRefreshToken(pair.refreshToken.id)).toEqual(pair.refreshToken);
+      }
+      expect(await store.revokeAccessToken(pair.accessToken.id)).toBe(true);
+      expect(await store.revokeRefreshToken('missing')).toBe(false);
+      const { rows } = await db.query<{ name: string }>('SELECT name FROM pg_prepared_statements');
+      const names = rows.map((row) => row.name);
+      expect(names.length).toBeGreaterThan(0);
+      expect(names.every((name) => name.startsWith('passport_'))).toBe(true);
+      expect(new Set(names).size).toBe(names.length);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a PGlite-like object without the protocol members goes through query, with the same answers', async () => {
+    const { PGlite } = await import('@electric-sql/pglite');
+    const db = new PGlite();
+    const plain = {
+      query: db.query.bind(db),
+      transaction: db.transaction.bind(db),
+      close: db.close.bind(db),
+    } as unknown as PGliteLike;
+    const store = createPGliteStoreFrom(plain);
+    try {
+      await store.migrate();
+      const pair = makeTokenPair({ accessToken: { scopes: awkward } });
+      await store.saveTokens(pair);
+      expect(await store.findAccessToken(pair.accessToken.id)).toEqual(pair.accessToken);
+      const { rows } = await db.query('SELECT name FROM pg_prepared_statements');
+      expect(rows).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+function createPGliteStoreFrom(db: PGliteLike): PostgresStore {
+  return new PostgresStore(pgliteDriver(db), { schema: randomSchema('pglite_prep') });
+}

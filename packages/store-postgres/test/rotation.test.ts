@@ -79,6 +79,53 @@ describe.skipIf(!(await requireService('postgres')))('rotation on the PostgreSQL
       expect(await admin.findRefreshToken(pair.refreshToken.id)).toMatchObject({ revoked: true });
     });
 
+    it('400 rotations racing revokeFamily of their family: never a live token left, the pair written only by a rotation that won', async () => {
+      const t = admin.schema.tables;
+      const tick = () => new Promise((resolve) => setImmediate(resolve));
+      const outcomes = { rotated: 0, refused: 0 };
+      for (let round = 0; round < 50; round++) {
+        await Promise.all(
+          Array.from({ length: 8 }, async (_, i) => {
+            const pair = makeTokenPair();
+            await admin.saveTokens(pair);
+            const family = pair.accessToken.familyId ?? '';
+            const next = makeTokenPair({
+              accessToken: {
+                familyId: family,
+                userId: pair.accessToken.userId,
+                clientId: pair.accessToken.clientId,
+              },
+            });
+            // Who sends first varies with i and the round, so both orders (and overlaps) occur.
+            const first = (i + round) % 3;
+            const [rotated] = await Promise.all([
+              (async () => {
+                if (first === 1) await tick();
+                return store.rotateRefreshToken(pair.refreshToken.id, new Date(), next);
+              })(),
+              (async () => {
+                if (first === 0) await tick();
+                return store.revokeFamily(family);
+              })(),
+            ]);
+            const { rows } = await admin.driver.query<{ live: number; written: number }>(
+              `SELECT (SELECT count(*) FROM ${t.accessTokens} WHERE family_id = $1 AND NOT revoked)
+                    + (SELECT count(*) FROM ${t.refreshTokens} WHERE family_id = $1 AND NOT revoked) AS live,
+                      (SELECT count(*) FROM ${t.accessTokens} WHERE id = $2)
+                    + (SELECT count(*) FROM ${t.refreshTokens} WHERE id = $3) AS written`,
+              [family, next.accessToken.id, next.refreshToken.id],
+            );
+            expect(Number(rows[0]?.live)).toBe(0);
+            expect(Number(rows[0]?.written)).toBe(rotated === null ? 0 : 2);
+            outcomes[rotated === null ? 'refused' : 'rotated']++;
+          }),
+        );
+      }
+      // Both orders happened: rotations that won (their pair revoked after) and ones refused.
+      expect(outcomes.rotated).toBeGreaterThan(0);
+      expect(outcomes.refused).toBeGreaterThan(0);
+    }, 120_000);
+
     it('a rotation that starts while revokeFamily holds the family finds the token revoked', async () => {
       const pair = makeTokenPair();
       await admin.saveTokens(pair);

@@ -75,6 +75,37 @@ export function buildStatements(schema: ResolvedSchema) {
         WHERE id = $1 AND consumed_at IS NULL AND NOT revoked AND expires_at > $2`;
   const consumeDevice = `UPDATE ${t.deviceCodes} SET consumed_at = $2
         WHERE id = $1 AND status = 'approved' AND consumed_at IS NULL AND NOT revoked AND expires_at > $2`;
+  /**
+   * The rotation statement. The payload of the notification is built in SQL (the old access token's
+   * id comes from the consumed row): the JSON `formatStoreChange` writes, or a `reset` event when it
+   * would not fit in a notification (8000 bytes), as `notificationPayload` does.
+   */
+  const rotate = (withRefresh: boolean) => `WITH family AS (
+        SELECT r.id, pg_advisory_xact_lock_shared(hashtextextended($5::text || r.family_id, 0)) AS locked
+        FROM ${t.refreshTokens} r WHERE r.id = $1
+      ), consumed AS (
+        UPDATE ${t.refreshTokens} AS t SET consumed_at = $2, replaced_by = $3
+        FROM family
+        WHERE t.id = family.id AND t.consumed_at IS NULL AND NOT t.revoked AND t.expires_at > $2
+        RETURNING t.id, t.access_token_id, t.user_id, t.client_id::text AS client_id, t.scopes, t.family_id,
+          t.revoked, t.consumed_at, t.replaced_by, t.created_at, t.expires_at
+      ), revoked AS (
+        UPDATE ${t.accessTokens} AS a SET revoked = true
+        FROM consumed WHERE a.id = consumed.access_token_id
+        RETURNING '{"type":"accessTokens","ids":[' || to_json(a.id)::text || ']}' AS payload
+      ), notified AS (
+        SELECT pg_notify($4, CASE WHEN octet_length(payload) <= 7999 THEN payload ELSE '{"type":"reset"}' END)
+        FROM revoked
+      ), access AS (
+        ${ACCESS_INSERT} SELECT ${accessValues(6)} FROM consumed
+      )${
+        withRefresh
+          ? `, refresh AS (
+        ${REFRESH_INSERT} SELECT ${refreshValues(15)} FROM consumed
+      )`
+          : ''
+      }
+      SELECT consumed.*, (SELECT count(*) FROM notified)::int AS notified FROM consumed`;
   /** A live refresh token: not revoked, not consumed, unexpired at `$now`. */
   const liveRefresh = (alias: string, now: string) =>
     `NOT ${alias}.revoked AND ${alias}.consumed_at IS NULL AND ${alias}.expires_at > ${now}`;
@@ -108,20 +139,37 @@ export function buildStatements(schema: ResolvedSchema) {
       )
       ${REFRESH_INSERT}
       VALUES ($10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
+    /**
+     * Many issuances in ONE statement (coalesced `saveTokens`): `$1` a JSON array of access tokens,
+     * `$2` a JSON array of the refresh tokens among them (possibly empty), each object keyed by
+     * column. One fixed text whatever the batch size, so it is prepared once per connection. A
+     * statement is atomic: every row of the batch is stored, or none.
+     */
+    insertTokenBatch: `WITH access AS (
+        ${ACCESS_INSERT}
+        SELECT id, user_id, client_id, name, scopes, family_id, revoked, created_at, expires_at
+        FROM jsonb_to_recordset($1::jsonb) AS r(id text, user_id text, client_id ${clientIdType}, name text,
+          scopes text[], family_id text, revoked boolean, created_at timestamptz, expires_at timestamptz)
+      )
+      ${REFRESH_INSERT}
+      SELECT id, access_token_id, user_id, client_id, scopes, family_id, revoked, consumed_at, replaced_by, created_at, expires_at
+      FROM jsonb_to_recordset($2::jsonb) AS r(id text, access_token_id text, user_id text, client_id ${clientIdType},
+        scopes text[], family_id text, revoked boolean, consumed_at timestamptz, replaced_by text,
+        created_at timestamptz, expires_at timestamptz)`,
     findAccessToken: `SELECT ${ACCESS_COLUMNS} FROM ${t.accessTokens} WHERE id = $1`,
     findRefreshToken: `SELECT ${REFRESH_COLUMNS} FROM ${t.refreshTokens} WHERE id = $1`,
-    /** The conditional consume of a rotation: `$3` is the id of the refresh token that replaces it. */
-    rotateConsume: `UPDATE ${t.refreshTokens} SET consumed_at = $2, replaced_by = $3
-      WHERE id = $1 AND consumed_at IS NULL AND NOT revoked AND expires_at > $2
-      RETURNING ${REFRESH_COLUMNS}`,
-    lockFamilyShared: `SELECT pg_advisory_xact_lock_shared(hashtextextended($2::text || family_id, 0))
-      FROM ${t.refreshTokens} WHERE id = $1`,
+    /**
+     * A whole rotation in ONE statement (see `PostgresStore.rotateRefreshToken` for why it is
+     * correct under concurrency): the CTE `family` takes the family's advisory lock shared, the
+     * conditional consume joins it (so the lock is held before the row is), the old access token is
+     * revoked and notified, and the next pair is inserted from the consumed row. Parameters: `$1` id,
+     * `$2` now, `$3` the id of the refresh token that replaces it, `$4` the notification channel,
+     * `$5` the lock namespace, then the access token's 9 and the refresh token's 11.
+     */
+    rotate: rotate(true),
+    rotateWithoutRefresh: rotate(false),
+    /** The exclusive family lock of `revokeFamily` (`$2` the lock namespace, `$1` the family). */
     lockFamily: 'SELECT pg_advisory_xact_lock(hashtextextended($2::text || $1::text, 0))',
-    /** Revokes the rotated token's access token and notifies `$3` on channel `$2` (on commit). */
-    revokeRotatedAccessToken: `WITH access AS (
-        UPDATE ${t.accessTokens} SET revoked = true WHERE id = $1 RETURNING id
-      ), ${notifyFrom('access')}
-      SELECT (SELECT count(*) FROM notified)::int AS notified`,
     /** Revokes an access token with its refresh tokens; when it exists, notifies `$3` on `$2`. */
     revokeAccessToken: `WITH access AS (
         UPDATE ${t.accessTokens} SET revoked = true WHERE id = $1 RETURNING id
@@ -209,7 +257,9 @@ export function buildStatements(schema: ResolvedSchema) {
      * needs; a code until its expiry). `:now`, `:before` and `:clients` are bound by
      * {@link purgeBatchSql}. The protection checks are scalar subqueries (`(SELECT 1 ... LIMIT 1)
      * IS NOT NULL`), which Postgres never turns into a join: each candidate row costs one index
-     * probe, so a batch's work is bounded by its size, whatever the table size. `ofPurgedClient`
+     * probe. Expired rows and spent codes (purged only after their expiry) are found through the
+     * `expires_at` indexes; spent tokens by a scan that stops once a batch is full, since no index
+     * names `revoked` or `consumed_at` (migration 0003: their updates stay HOT). `ofPurgedClient`
      * selects the rows of the clients revoked before `:clients`, which go regardless.
      */
     purge: {
@@ -226,12 +276,13 @@ export function buildStatements(schema: ResolvedSchema) {
       },
       authCodes: {
         table: t.authCodes,
-        spent: 't.revoked OR t.consumed_at IS NOT NULL',
+        // A code goes only after its expiry (keep): saying so here lets the expires_at index find it.
+        spent: 't.expires_at <= :now AND (t.revoked OR t.consumed_at IS NOT NULL)',
         keep: 't.expires_at > :now',
       },
       deviceCodes: {
         table: t.deviceCodes,
-        spent: 't.revoked OR t.consumed_at IS NOT NULL',
+        spent: 't.expires_at <= :now AND (t.revoked OR t.consumed_at IS NOT NULL)',
         keep: 't.expires_at > :now',
       },
       nonces: { table: t.nonces, spent: 'false', keep: 'false' },
