@@ -81,6 +81,12 @@ export interface RunRecord {
   sample: string | null;
   /** Why the measured window ended before `durationSeconds`, or `null` when it did not. */
   stoppedEarly: string | null;
+  /**
+   * PostgreSQL store only: scans of each index of the run's schema (`pg_stat_user_indexes.idx_scan`,
+   * keyed `table.index`), read after every run, so an index no hot query uses shows as 0.
+   * Absent for other stores, or when the statistics could not be read.
+   */
+  indexScans?: Record<string, number>;
 }
 
 /** Generates the run's shared keys: every contender signs with these. */
@@ -125,6 +131,8 @@ export async function runBench(options: BenchOptions): Promise<RunRecord[]> {
   const records: RunRecord[] = [];
   const schemas: string[] = [];
   const databases: string[] = [];
+  /** The schema each PostgreSQL run used, to read its index statistics at the end. */
+  const pgRuns: { schema: string; record: RunRecord }[] = [];
   let runNumber = 0;
   const measured = options.scenarios.filter((s) => s.family !== 'worst-case');
   for (let pass = 0; pass < options.passes; pass++) {
@@ -156,6 +164,7 @@ export async function runBench(options: BenchOptions): Promise<RunRecord[]> {
       };
       options.log(`pass ${pass + 1}/${options.passes}  ${index + 1}/${order.length}  ${scenario.id} ...`);
       let record = await measureOne(scenario, config, options, pass + 1, index + 1);
+      let usedSchema = schema;
       if (record.error !== null && record.responses === 0) {
         // Failed before any load (e.g. a workspace package's dist/ was being rebuilt): retry once.
         options.log(`  failed to start (${record.error.split('\n')[0]}), retrying in 10 s`);
@@ -164,8 +173,10 @@ export async function runBench(options: BenchOptions): Promise<RunRecord[]> {
         if (scenario.store === 'postgres') schemas.push(retry.schema);
         if (scenario.store === 'mongo') databases.push(retry.schema);
         record = await measureOne(scenario, retry, options, pass + 1, index + 1);
+        usedSchema = retry.schema;
       }
       records.push(record);
+      if (scenario.store === 'postgres' && record.error === null) pgRuns.push({ schema: usedSchema, record });
       if (record.sample !== null && pass === 0) options.log(`  probe: ${record.sample}`);
       options.log(
         record.error === null
@@ -176,6 +187,7 @@ export async function runBench(options: BenchOptions): Promise<RunRecord[]> {
         options.log(`  note: ${record.stoppedEarly}`);
     }
   }
+  if (pgRuns.length > 0) await readIndexScans(options.databaseUrl, pgRuns);
   if (schemas.length > 0) await dropSchemas(options.databaseUrl, schemas);
   if (databases.length > 0) await dropMongoDatabases(options.mongodbUrl, databases);
   return records;
@@ -199,6 +211,44 @@ async function dropMongoDatabases(url: string, names: readonly string[]): Promis
     }
   } catch {
     // The server is unreachable: those runs already failed and created nothing.
+  }
+}
+
+/**
+ * Reads `pg_stat_user_indexes` for every PostgreSQL run's schema into its record. Read once at the
+ * end: each run's server process has exited by then, and a backend flushes its statistics when its
+ * connection closes.
+ */
+async function readIndexScans(
+  databaseUrl: string,
+  runs: readonly { schema: string; record: RunRecord }[],
+): Promise<void> {
+  try {
+    const pg = await import('pg');
+    const client = new pg.default.Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{
+        schemaname: string;
+        relname: string;
+        indexrelname: string;
+        idx_scan: string;
+      }>(
+        'SELECT schemaname, relname, indexrelname, idx_scan FROM pg_stat_user_indexes WHERE schemaname = ANY($1)',
+        [runs.map((r) => r.schema)],
+      );
+      for (const { schema, record } of runs) {
+        const scans: Record<string, number> = {};
+        for (const row of rows) {
+          if (row.schemaname === schema) scans[`${row.relname}.${row.indexrelname}`] = Number(row.idx_scan);
+        }
+        record.indexScans = scans;
+      }
+    } finally {
+      await client.end();
+    }
+  } catch {
+    // Statistics unreadable (PostgreSQL gone): the report says the index use was not measured.
   }
 }
 

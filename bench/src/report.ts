@@ -147,11 +147,17 @@ export function evaluateTargets(
   };
   // Redis targets count the Redis server's CPU too (it is reported on its own as "DB CPU").
   const withServer = (r: RunRecord) => r.cpuMicrosPerRequest + (r.databaseCpuMicrosPerRequest ?? 0);
-  const atMostWithServer = (target: string, a: string, b: string, limit: number): TargetResult => {
+  const atMostWithServer = (
+    target: string,
+    a: string,
+    b: string,
+    limit: number,
+    server = 'Redis',
+  ): TargetResult => {
     const ratio = pairedRatio(records, a, b, (r) => (r.scenarioId === a ? withServer(r) : cpu(r)));
     return {
       target,
-      required: `CPU/req incl. Redis <= ${limit.toFixed(2)} x ${b}`,
+      required: `CPU/req incl. ${server} <= ${limit.toFixed(2)} x ${b}`,
       measured: ratio === null ? 'not measured' : `${ratio.toFixed(2)} x`,
       pass: ratio === null ? null : ratio <= limit,
     };
@@ -209,7 +215,122 @@ export function evaluateTargets(
       pass: es === null ? null : es >= 2.5,
     },
     worstCaseTarget(worstCase),
+    ...PERSISTENCE_TARGETS.map(([target, scenario, floor, limit]) =>
+      scenario.startsWith('passport-postgres-')
+        ? atMostWithServer(target, scenario, floor, limit, 'PostgreSQL')
+        : atMost(target, scenario, floor, limit),
+    ),
   ];
+}
+
+/**
+ * What persistence may cost on the SQL stores: the whole CPU of a request, the database's included
+ * (PostgreSQL's backends; PGlite runs in the Node process), against the crypto floor.
+ */
+const PERSISTENCE_TARGETS: readonly (readonly [string, string, string, number])[] = [
+  [
+    'Token endpoint, client_credentials, PostgreSQL, database CPU counted',
+    'passport-postgres-cc-rs256',
+    'floor-token',
+    1.4,
+  ],
+  [
+    'Authorization code redemption (PKCE), PostgreSQL, database CPU counted',
+    'passport-postgres-authcode-pkce',
+    'floor-token',
+    2.0,
+  ],
+  ['Refresh (rotation), PostgreSQL, database CPU counted', 'passport-postgres-refresh', 'floor-token', 2.5],
+  ['Introspection, PostgreSQL, database CPU counted', 'passport-postgres-introspect', 'floor-verify', 2.0],
+  ['Refresh (rotation), PGlite (in process)', 'passport-pglite-refresh', 'floor-token', 3.5],
+  [
+    'Authorization code redemption (PKCE), PGlite (in process)',
+    'passport-pglite-authcode-pkce',
+    'floor-token',
+    2.5,
+  ],
+];
+
+/** The paths a store serves, as the persistence table lists them: scenario suffix and name. */
+const PERSISTENCE_PATHS = [
+  ['cc-rs256', 'client_credentials (RS256)', 'floor-token'],
+  ['authcode-pkce', 'authorization code redemption (PKCE)', 'floor-token'],
+  ['refresh', 'refresh (rotation)', 'floor-token'],
+  ['introspect', 'introspection', 'floor-verify'],
+  ['guard', 'bearer guard', 'floor-verify'],
+] as const;
+
+/**
+ * The cost of persistence: for each store and path, the Node process's CPU per request, the
+ * database server's (PostgreSQL backends, redis-server, FerretDB), and their sum against the floor.
+ * Empty when no store scenario ran.
+ */
+export function persistenceMarkdown(records: readonly RunRecord[]): string {
+  const stores = [
+    ['memory', 'memory'],
+    ['postgres', 'PostgreSQL'],
+    ['pglite', 'PGlite'],
+    ['redis', 'Redis'],
+    ['mongo', 'Mongo (FerretDB)'],
+  ] as const;
+  const total = (r: RunRecord) => r.cpuMicrosPerRequest + (r.databaseCpuMicrosPerRequest ?? 0);
+  const rows: string[][] = [];
+  for (const [suffix, name, floor] of PERSISTENCE_PATHS) {
+    for (const [store, label] of stores) {
+      const id = `passport-${store}-${suffix}`;
+      const runs = ok(records, id);
+      const ratio = pairedRatio(records, id, floor, (r) =>
+        r.scenarioId === id ? total(r) : r.cpuMicrosPerRequest,
+      );
+      if (runs.length === 0 || ratio === null) continue;
+      const db = runs.some((r) => r.databaseCpuMicrosPerRequest !== null)
+        ? fmt(mean(runs.map((r) => r.databaseCpuMicrosPerRequest ?? 0)))
+        : '-';
+      rows.push([
+        name,
+        label,
+        fmt(mean(runs.map((r) => r.cpuMicrosPerRequest))),
+        db,
+        `${ratio.toFixed(2)} x ${floor}`,
+      ]);
+    }
+  }
+  if (rows.length === 0) return '';
+  return `## The cost of persistence (database CPU counted)
+
+CPU per request of the Node process and of the database server serving it (PostgreSQL's backends, redis-server, FerretDB; PGlite and the memory store run inside the Node process), and their sum against the crypto floor, paired by pass. FerretDB's figures are FerretDB 1.24's (SQLite handler, no index use), not MongoDB's.
+
+${markdownTable(['path', 'store', 'Node us/req', 'DB us/req', 'total x floor'], rows)}
+
+${indexUseMarkdown(records)}`;
+}
+
+/**
+ * PostgreSQL index use: scans of each index during each PostgreSQL scenario (summed over passes), so an
+ * index the hot paths never use shows as 0 everywhere.
+ */
+function indexUseMarkdown(records: readonly RunRecord[]): string {
+  const pgRuns = records.filter(
+    (r) => r.scenarioId.startsWith('passport-postgres-') && r.indexScans !== undefined,
+  );
+  if (pgRuns.length === 0) return '';
+  const scenarioIds = [...new Set(pgRuns.map((r) => r.scenarioId))];
+  const indexes = [...new Set(pgRuns.flatMap((r) => Object.keys(r.indexScans ?? {})))].sort();
+  const rows = indexes.map((index) => [
+    index,
+    ...scenarioIds.map((id) =>
+      String(
+        pgRuns.filter((r) => r.scenarioId === id).reduce((sum, r) => sum + (r.indexScans?.[index] ?? 0), 0),
+      ),
+    ),
+  ]);
+  return `### PostgreSQL index use
+
+Scans of each index (\`pg_stat_user_indexes.idx_scan\`) in each scenario's schema, seeding and warm-up included, summed over passes.
+
+${markdownTable(['table.index', ...scenarioIds.map((id) => id.replace('passport-postgres-', ''))], rows)}
+
+`;
 }
 
 /** Versions of everything measured, read from the installed package.json files. */
@@ -512,7 +633,7 @@ Caveats: for \`postgres\`, "CPU us/req" is the Node process only and "DB CPU us/
 ${adapterLine}${es256Line}
 "CPU x floor" compares with \`floor-token\` for RS256 token-endpoint scenarios, with \`diag-floor-token-es256\` for ES256 ones, and with \`floor-verify\` for introspection and the bearer guard (\`diag-fetch-adapter\` with \`diag-bare-http\`). "CPU x <peer>" is below 1 when the scenario needs less CPU per request than the peer.
 
-${worstCaseMarkdown(worstCase)}## Every run
+${persistenceMarkdown(records)}${worstCaseMarkdown(worstCase)}## Every run
 
 ${markdownTable(['pass', '#', 'scenario', 'req/s', 'p50 ms', 'p99 ms', 'CPU us/req', 'DB CPU us/req', 'peak RSS MiB', 'responses', 'failures', 'error / note / first failure'], runRows)}
 

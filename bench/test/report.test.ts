@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RunRecord } from '../src/harness.js';
-import { evaluateTargets, summarize } from '../src/report.js';
+import { evaluateTargets, persistenceMarkdown, summarize } from '../src/report.js';
 import { passOrder, SCENARIOS, selectScenarios } from '../src/scenarios.js';
 
 function run(scenarioId: string, pass: number, cpu: number, rps = 1000): RunRecord {
@@ -111,5 +111,40 @@ describe('ratios and targets', () => {
     expect(summary?.passes).toBe(1);
     expect(summary?.cpuMicrosPerRequest).toBe(400);
     expect(summary?.errors).toEqual(['server exited with code 1']);
+  });
+
+  it('counts PostgreSQL backend CPU in the persistence targets, and lists index use per scenario', () => {
+    const withDb = (r: RunRecord, db: number, indexScans?: Record<string, number>): RunRecord => ({
+      ...r,
+      databaseCpuMicrosPerRequest: db,
+      ...(indexScans === undefined ? {} : { indexScans }),
+    });
+    const records = [
+      run('floor-token', 1, 500),
+      withDb(run('passport-postgres-cc-rs256', 1, 500), 200, { 'oauth_clients.oauth_clients_pkey': 3 }),
+      withDb(run('passport-postgres-refresh', 1, 1000), 250, {
+        'oauth_clients.oauth_clients_pkey': 0,
+        'oauth_refresh_tokens.oauth_refresh_tokens_pkey': 42,
+      }),
+    ];
+    const targets = evaluateTargets(records);
+    const cc = targets.find((t) =>
+      t.target.startsWith('Token endpoint, client_credentials, PostgreSQL, database'),
+    );
+    // (500 + 200) / 500 = 1.4: at the bound
+    expect([cc?.required, cc?.measured, cc?.pass]).toEqual([
+      'CPU/req incl. PostgreSQL <= 1.40 x floor-token',
+      '1.40 x',
+      true,
+    ]);
+    const refresh = targets.find((t) => t.target.startsWith('Refresh (rotation), PostgreSQL'));
+    // (1000 + 250) / 500 = 2.5
+    expect([refresh?.measured, refresh?.pass]).toEqual(['2.50 x', true]);
+    expect(targets.find((t) => t.target.startsWith('Introspection, PostgreSQL'))?.pass).toBeNull();
+    const table = persistenceMarkdown(records);
+    expect(table).toContain('| client_credentials (RS256) | PostgreSQL | 500 | 200 | 1.40 x floor-token |');
+    expect(table).toContain('| oauth_refresh_tokens.oauth_refresh_tokens_pkey | 0 | 42 |');
+    expect(table).toContain('| oauth_clients.oauth_clients_pkey | 3 | 0 |');
+    expect(persistenceMarkdown([run('floor-token', 1, 500)])).toBe('');
   });
 });

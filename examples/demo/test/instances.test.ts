@@ -575,7 +575,7 @@ describe.skipIf(!(await requireService('ferretdb')))(
       }
     });
 
-    // FerretDB has no change streams: the store's feed polls its `changes` collection (every 500 ms
+    // FerretDB has no change streams: the store's feed polls its `changes` collection (every 100 ms
     // by default), so "at once" here means within a poll, far inside the 300 s cache lifetime.
     it('a token revoked on one instance is refused by the other two through the polled feed, though their caches hold it for 300 s', async () => {
       const at = (n: number) => (instances[n] as RunningDemo).listening;

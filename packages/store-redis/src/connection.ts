@@ -21,7 +21,12 @@ export const DEFAULT_TIMEOUT_MS = 2000;
  *   caller was told failed (503) cannot be applied minutes later;
  * - `commandTimeout: timeoutMs`: a command without a reply fails after `timeoutMs`;
  * - `connectTimeout: timeoutMs`, and a `retryStrategy` that keeps reconnecting (every 50 ms
- *   growing to 2 s), so the store recovers by itself when the server is back.
+ *   growing to 2 s), so the store recovers by itself when the server is back;
+ * - `enableAutoPipelining: true`: the commands (mostly one script per grant) that concurrent
+ *   requests issue in the same event-loop turn leave in one write and come back in one read
+ *   (the bench's refresh and code redemption serve about 1.5 x the requests per second with it,
+ *   with less Redis CPU per request). It changes no command's meaning: each script still runs
+ *   atomically on the server.
  *
  * @example
  * ```ts
@@ -36,6 +41,7 @@ export const DEFAULT_TIMEOUT_MS = 2000;
 export function redisStoreConnectionOptions(timeoutMs = DEFAULT_TIMEOUT_MS): RedisOptions {
   return {
     enableOfflineQueue: false,
+    enableAutoPipelining: true,
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
     commandTimeout: timeoutMs,

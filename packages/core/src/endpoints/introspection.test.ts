@@ -187,4 +187,28 @@ describe('token introspection (RFC 7662)', () => {
     const missing = await byApi({}).catch((e: unknown) => e);
     expect([(missing as OAuthError).error, (missing as OAuthError).status]).toEqual(['invalid_request', 400]);
   });
+
+  it("reads a client's own token with one store read of the token row, and another client's token's client from the store", async () => {
+    const { login, byApp, byApi, store } = await setup();
+    const tokens = await login();
+    const calls: string[] = [];
+    for (const method of ['findClient', 'findAccessToken', 'findRefreshToken'] as const) {
+      const original = store[method].bind(store) as (id: string) => Promise<unknown>;
+      (store as unknown as Record<string, unknown>)[method] = (id: string) => {
+        calls.push(method);
+        return original(id);
+      };
+    }
+    // Warm the client cache, as any earlier request of the client would.
+    await byApp({ token: tokens.access_token });
+    calls.length = 0;
+    expect(await byApp({ token: tokens.access_token })).toMatchObject({ active: true, username: 'alice' });
+    expect(calls).toEqual(['findAccessToken']);
+    calls.length = 0;
+    await byApi({ token: tokens.access_token });
+    calls.length = 0;
+    // A resource server asking about another client's token: that client's row is read fresh.
+    expect(await byApi({ token: tokens.access_token })).toMatchObject({ active: true });
+    expect(calls).toEqual(['findAccessToken', 'findClient']);
+  });
 });

@@ -4,6 +4,7 @@ import type { PassportContext } from '../internal/context.js';
 import { rejectRepeatedParameters } from '../internal/params.js';
 import { hashSecret } from '../internal/secrets.js';
 import { ScopeRegistry } from '../scopes/registry.js';
+import type { ClientRecord } from '../stores/records.js';
 import { verifyAccessToken } from '../tokens/access-token.js';
 import { readTokenParams } from './revocation.js';
 
@@ -57,10 +58,13 @@ const inactive: IntrospectionResponse = { active: false };
  */
 async function tokenOwner(
   ctx: IntrospectionContext,
+  caller: ClientRecord,
   clientId: string,
   userId: string | null,
 ): Promise<{ username: string | undefined } | null> {
-  const client = await ctx.store.findClient(clientId);
+  // The caller's own token: its row was just read (or revalidated) by client authentication, which
+  // refuses a revoked client, so a second read of the same row would only cost a round trip.
+  const client = clientId === caller.id ? caller : await ctx.store.findClient(clientId);
   if (client === null || client.revoked) return null;
   if (userId === null || ctx.userProviders === undefined) return { username: undefined };
   const provider = ctx.userProviders[client.provider ?? 'users'];
@@ -116,7 +120,7 @@ export async function introspectToken(
       });
       const { claims } = verified;
       if (verified.clientId !== client.id && !client.resourceServer) return inactive;
-      const owner = await tokenOwner(ctx, verified.clientId, verified.userId);
+      const owner = await tokenOwner(ctx, client, verified.clientId, verified.userId);
       if (owner === null) return inactive;
       const { username } = owner;
       return {
@@ -147,7 +151,7 @@ export async function introspectToken(
     const now = ctx.now();
     const live = !record.revoked && record.consumedAt === null && record.expiresAt.getTime() > now;
     if (!live || record.clientId !== client.id) return inactive;
-    const owner = await tokenOwner(ctx, record.clientId, record.userId);
+    const owner = await tokenOwner(ctx, client, record.clientId, record.userId);
     if (owner === null) return inactive;
     const { username } = owner;
     return {
