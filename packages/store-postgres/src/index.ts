@@ -35,4 +35,4 @@ export {
   migrations,
 } from './migrate.js';
 export type { ClientIdType, ResolvedSchema, SchemaOptions } from './schema.js';
-export { MAX_WRITE_BATCH, PostgresStore, type PostgresStoreOptions } from './store.js';
+export { MAX_READ_BATCH, MAX_WRITE_BATCH, PostgresStore, type PostgresStoreOptions } from './store.js';

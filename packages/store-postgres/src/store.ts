@@ -19,6 +19,7 @@ import {
 import type { SqlDriver } from './driver.js';
 import { notificationPayload, PostgresChangeFeed } from './internal/change-feed.js';
 import { withStoreErrors } from './internal/errors.js';
+import { type CoalescedReads, ReadCoalescer } from './internal/read-coalescer.js';
 import {
   type AccessTokenRow,
   type AuthCodeRow,
@@ -73,7 +74,20 @@ export interface PostgresStoreOptions extends SchemaOptions {
    * @default true
    */
   coalesceWrites?: boolean;
+  /**
+   * Coalesced reads of access tokens, refresh tokens and authorization codes by id (the bearer
+   * guard on a cache miss, introspection, the refresh and authorization code grants): a read that
+   * finds no read of its kind in flight is sent at once, alone; reads arriving while one is in
+   * flight go together as the next statement (`WHERE id = ANY($1)`), at most
+   * {@link MAX_READ_BATCH} (64) ids. A read is sent after it was asked for, so it sees every write
+   * completed before. `false` sends every read as its own statement.
+   * @default true
+   */
+  coalesceReads?: boolean;
 }
+
+/** Most ids one coalesced read statement asks for (see `coalesceReads`). */
+export const MAX_READ_BATCH = 64;
 
 /** Most issuances one coalesced `saveTokens` statement writes (see `coalesceWrites`). */
 export const MAX_WRITE_BATCH = 64;
@@ -198,6 +212,9 @@ export class PostgresStore implements PassportStore {
   readonly #purgeBatchSize: number;
   readonly #feed: PostgresChangeFeed | null;
   readonly #tokenWrites: WriteCoalescer<IssuedTokens> | null;
+  readonly #accessTokenReads: CoalescedReads<AccessTokenRow>;
+  readonly #refreshTokenReads: CoalescedReads<RefreshTokenRow>;
+  readonly #authCodeReads: CoalescedReads<AuthCodeRow>;
 
   /**
    * @param driver Where the SQL runs. Errors leaving it are mapped to the store contract
@@ -230,6 +247,21 @@ export class PostgresStore implements PassportStore {
             { one: (tokens) => this.#insertTokens(tokens), many: (batch) => this.#insertTokenBatch(batch) },
             MAX_WRITE_BATCH,
           );
+    const reads = <Row extends { id: string }>(one: string, many: string): CoalescedReads<Row> => {
+      const direct: CoalescedReads<Row> = {
+        one: async (id) => (await this.driver.query<Row>(one, [id])).rows[0] ?? null,
+        many: async (ids) => {
+          const { rows } = await this.driver.query<Row>(many, [ids]);
+          return new Map(rows.map((row) => [row.id, row]));
+        },
+      };
+      if (options.coalesceReads === false) return direct;
+      const coalescer = new ReadCoalescer(direct, MAX_READ_BATCH);
+      return { one: (id) => coalescer.read(id), many: direct.many };
+    };
+    this.#accessTokenReads = reads<AccessTokenRow>(this.#sql.findAccessToken, this.#sql.findAccessTokens);
+    this.#refreshTokenReads = reads<RefreshTokenRow>(this.#sql.findRefreshToken, this.#sql.findRefreshTokens);
+    this.#authCodeReads = reads<AuthCodeRow>(this.#sql.findAuthCode, this.#sql.findAuthCodes);
   }
 
   /** The parameters `$2, $3` of a notifying statement: the channel and the payload of `event`. */
@@ -430,14 +462,14 @@ export class PostgresStore implements PassportStore {
 
   async findAccessToken(id: string): Promise<AccessTokenRecord | null> {
     if (!storable(id)) return null;
-    const { rows } = await this.driver.query<AccessTokenRow>(this.#sql.findAccessToken, [id]);
-    return rows[0] ? toAccessToken(rows[0]) : null;
+    const row = await this.#accessTokenReads.one(id);
+    return row === null ? null : toAccessToken(row);
   }
 
   async findRefreshToken(id: string): Promise<RefreshTokenRecord | null> {
     if (!storable(id)) return null;
-    const { rows } = await this.driver.query<RefreshTokenRow>(this.#sql.findRefreshToken, [id]);
-    return rows[0] ? toRefreshToken(rows[0]) : null;
+    const row = await this.#refreshTokenReads.one(id);
+    return row === null ? null : toRefreshToken(row);
   }
 
   /**
@@ -630,8 +662,8 @@ export class PostgresStore implements PassportStore {
 
   async findAuthCode(id: string): Promise<AuthCodeRecord | null> {
     if (!storable(id)) return null;
-    const { rows } = await this.driver.query<AuthCodeRow>(this.#sql.findAuthCode, [id]);
-    return rows[0] ? toAuthCode(rows[0]) : null;
+    const row = await this.#authCodeReads.one(id);
+    return row === null ? null : toAuthCode(row);
   }
 
   /**

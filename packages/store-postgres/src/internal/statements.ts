@@ -157,7 +157,9 @@ export function buildStatements(schema: ResolvedSchema) {
         scopes text[], family_id text, revoked boolean, consumed_at timestamptz, replaced_by text,
         created_at timestamptz, expires_at timestamptz)`,
     findAccessToken: `SELECT ${ACCESS_COLUMNS} FROM ${t.accessTokens} WHERE id = $1`,
+    findAccessTokens: `SELECT ${ACCESS_COLUMNS} FROM ${t.accessTokens} WHERE id = ANY($1)`,
     findRefreshToken: `SELECT ${REFRESH_COLUMNS} FROM ${t.refreshTokens} WHERE id = $1`,
+    findRefreshTokens: `SELECT ${REFRESH_COLUMNS} FROM ${t.refreshTokens} WHERE id = ANY($1)`,
     /**
      * A whole rotation in ONE statement (see `PostgresStore.rotateRefreshToken` for why it is
      * correct under concurrency): the CTE `family` takes the family's advisory lock shared, the
@@ -212,6 +214,7 @@ export function buildStatements(schema: ResolvedSchema) {
     insertAuthCode: `INSERT INTO ${t.authCodes} (id, client_id, user_id, scopes, redirect_uri, code_challenge, code_challenge_method, revoked, consumed_at, created_at, expires_at)
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
     findAuthCode: `SELECT ${CODE_COLUMNS} FROM ${t.authCodes} WHERE id = $1`,
+    findAuthCodes: `SELECT ${CODE_COLUMNS} FROM ${t.authCodes} WHERE id = ANY($1)`,
     redeemAuthCode: redeem(consumeCode, CODE_COLUMNS, true),
     redeemAuthCodeWithoutRefresh: redeem(consumeCode, CODE_COLUMNS, false),
 
