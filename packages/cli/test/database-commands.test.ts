@@ -153,7 +153,7 @@ describe.each(backends)('database commands on %s', (backend) => {
     const first = await run(['migrate'], target);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/^Applied 2 migrations to .*: 0001, 0002\n$/);
+    expect(first.stdout).toMatch(/^Applied 3 migrations to .*: 0001, 0002, 0003\n$/);
     const second = await run(['migrate'], target);
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/is up to date\.\n$/);
@@ -287,7 +287,7 @@ describe.each(backends)('database commands on %s', (backend) => {
       passwordClient: null;
     };
     expect(summary.keys).toEqual({ path: join(cwd, 'storage'), created: true });
-    expect(summary.migrations).toEqual(['0001', '0002']);
+    expect(summary.migrations).toEqual(['0001', '0002', '0003']);
     expect(summary.personalAccessClient.created).toBe(true);
     expect(summary.personalAccessClient.grantTypes).toEqual(['personal_access']);
     expect(summary.passwordClient).toBeNull();

@@ -17,7 +17,7 @@ function counted(store: PostgresStore, options: { coalesceReads?: boolean } = {}
   const driver: SqlDriver = {
     query(sql, params) {
       if (sql.startsWith('SELECT') && sql.includes(`FROM ${table} WHERE id`)) {
-        sent.push(sql.includes('ANY($1)') ? [...(params?.[0] as string[])] : 'one');
+        sent.push(sql.includes('ANY($1)') ? [...((params ?? [])[0] as string[])] : 'one');
         if (control.failNext) {
           control.failNext = false;
           return Promise.reject(new StoreUnavailableError('connection lost (test)'));
