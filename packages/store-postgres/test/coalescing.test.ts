@@ -9,7 +9,7 @@ import { requireService } from '@passport/test-bed';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SqlDriver } from '../src/driver.js';
 import { type ClientIdType, MAX_WRITE_BATCH, PostgresStore } from '../src/index.js';
-import { createMemoryPGliteStore, createServerStore, destroyStore } from './helpers.js';
+import { createMemoryPGliteStore, createServerStore, destroyStore, storeView } from './helpers.js';
 
 /**
  * A view of `store` whose driver counts the issuance statements it sends (single inserts and
@@ -18,8 +18,9 @@ import { createMemoryPGliteStore, createServerStore, destroyStore } from './help
 function counted(store: PostgresStore, options: { coalesceWrites?: boolean } = {}) {
   const sent: { kind: 'one' | 'batch'; size: number }[] = [];
   const t = store.schema.tables;
-  const driver: SqlDriver = {
-    query(sql, params) {
+  const view = storeView(
+    store,
+    (sql, params) => {
       if (sql.includes('jsonb_to_recordset')) {
         sent.push({ kind: 'batch', size: (JSON.parse(String(params?.[0])) as unknown[]).length });
       } else if (
@@ -30,14 +31,8 @@ function counted(store: PostgresStore, options: { coalesceWrites?: boolean } = {
       }
       return store.driver.query(sql, params);
     },
-    transaction: (fn) => store.driver.transaction(fn),
-    close: async () => undefined,
-  };
-  const view = new PostgresStore(driver, {
-    schema: store.schema.schema,
-    idType: store.schema.idType,
-    ...options,
-  });
+    options,
+  );
   return { view, sent };
 }
 

@@ -1,9 +1,10 @@
 import pg from 'pg';
+import type { SqlDriver } from '../src/driver.js';
 import {
   createPGliteStore,
   createPostgresStore,
   type NodePostgresDriverOptions,
-  type PostgresStore,
+  PostgresStore,
   type PostgresStoreOptions,
 } from '../src/index.js';
 
@@ -56,4 +57,21 @@ export async function destroyStore(store: PostgresStore): Promise<void> {
   } finally {
     await store.close();
   }
+}
+
+/**
+ * A second store on `store`'s schema and connections whose driver passes every statement through
+ * `query` first (to count or fail it), with its own `options`. Closing it closes nothing of `store`.
+ */
+export function storeView(
+  store: PostgresStore,
+  query: SqlDriver['query'],
+  options: PostgresStoreOptions = {},
+): PostgresStore {
+  const driver: SqlDriver = {
+    query,
+    transaction: (fn) => store.driver.transaction(fn),
+    close: async () => undefined,
+  };
+  return new PostgresStore(driver, { schema: store.schema.schema, idType: store.schema.idType, ...options });
 }

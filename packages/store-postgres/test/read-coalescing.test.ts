@@ -2,9 +2,8 @@ import { StoreUnavailableError } from '@passport/core';
 import { makeAccessToken, makeTokenPair } from '@passport/store-testkit';
 import { requireService } from '@passport/test-bed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SqlDriver } from '../src/driver.js';
-import { MAX_READ_BATCH, PostgresStore } from '../src/index.js';
-import { createMemoryPGliteStore, createServerStore, destroyStore } from './helpers.js';
+import { MAX_READ_BATCH, type PostgresStore } from '../src/index.js';
+import { createMemoryPGliteStore, createServerStore, destroyStore, storeView } from './helpers.js';
 
 /**
  * A view of `store` whose driver records every access-token read it sends: `one` for a read of one
@@ -14,8 +13,9 @@ function counted(store: PostgresStore, options: { coalesceReads?: boolean } = {}
   const sent: ('one' | string[])[] = [];
   const control = { failNext: false };
   const table = store.schema.tables.accessTokens;
-  const driver: SqlDriver = {
-    query(sql, params) {
+  const view = storeView(
+    store,
+    (sql, params) => {
       if (sql.startsWith('SELECT') && sql.includes(`FROM ${table} WHERE id`)) {
         sent.push(sql.includes('ANY($1)') ? [...((params ?? [])[0] as string[])] : 'one');
         if (control.failNext) {
@@ -25,14 +25,8 @@ function counted(store: PostgresStore, options: { coalesceReads?: boolean } = {}
       }
       return store.driver.query(sql, params);
     },
-    transaction: (fn) => store.driver.transaction(fn),
-    close: async () => undefined,
-  };
-  const view = new PostgresStore(driver, {
-    schema: store.schema.schema,
-    idType: store.schema.idType,
-    ...options,
-  });
+    options,
+  );
   return { view, sent, control };
 }
 

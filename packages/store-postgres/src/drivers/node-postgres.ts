@@ -1,5 +1,6 @@
 import type { QueryResult, SqlDriver, SqlExecutor } from '../driver.js';
 import { isConnectionError, toStoreError } from '../internal/errors.js';
+import { statementName } from '../internal/statement-name.js';
 import { listenOnOwnConnection, type PgListenClientLike } from './node-postgres-listener.js';
 
 /** The part of a node-postgres `PoolClient` the driver uses. */
@@ -82,24 +83,6 @@ export interface NodePostgresDriverOptions {
 
 /** Most distinct statements one driver prepares; statements beyond it are sent unnamed. */
 const maxPreparedStatements = 512;
-
-/**
- * A statement name derived from its text (53-bit string hash plus length), so two drivers on one
- * pool never give one name to two different texts.
- */
-function statementName(sql: string): string {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < sql.length; i++) {
-    const c = sql.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 2654435761);
-    h2 = Math.imul(h2 ^ c, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  const hash = 4294967296 * (2097151 & h2) + (h1 >>> 0);
-  return `passport_${hash.toString(36)}_${sql.length.toString(36)}`;
-}
 
 const ignore = (): void => undefined;
 

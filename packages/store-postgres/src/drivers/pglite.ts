@@ -1,5 +1,6 @@
 import type { QueryResult, SqlDriver, SqlExecutor } from '../driver.js';
 import { toStoreError } from '../internal/errors.js';
+import { statementName } from '../internal/statement-name.js';
 
 /** Results of a PGlite statement (the fields the driver reads). */
 export interface PGliteResultsLike {
@@ -117,20 +118,6 @@ function executeMessage(name: string, params: readonly unknown[]): Uint8Array {
     frame('E', concat([cstring(''), int32(0)])),
     frame('S', new Uint8Array()),
   ]);
-}
-
-/** The statement name of `sql`: a 53-bit hash of its text and its length. */
-function statementName(sql: string): string {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < sql.length; i++) {
-    const c = sql.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 2654435761);
-    h2 = Math.imul(h2 ^ c, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return `passport_${(4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36)}_${sql.length.toString(36)}`;
 }
 
 /** Most statements one PGlite instance prepares; statements beyond it go through `query`. */
